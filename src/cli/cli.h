@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* avtrace subcommands: each lives in src/cli/cmd_<name>.c. */
+#ifndef AVT_CLI_H
+#define AVT_CLI_H
+
+/* Exit codes (documented in man/avtrace.1). */
+enum {
+	AVT_EXIT_OK = 0,
+	AVT_EXIT_FAIL = 1,	/* could not run: bad input, I/O, privilege */
+	AVT_EXIT_USAGE = 2,	/* bad option or argument */
+	AVT_EXIT_MISMATCH = 3,	/* verification found a disagreement */
+};
+
+/* argv[0] is the subcommand name. */
+int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_script(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* One-line error on stderr: "avtrace <cmd>: <message>". */
+void avt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void avt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern const char *avt_cmd_name;
+
+#endif

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+/* avtrace script: not implemented yet (see the issue tracker). */
+#include "cli.h"
+
+int cmd_script(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	avt_err("not implemented yet");
+	return AVT_EXIT_FAIL;
+}
