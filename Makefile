@@ -143,7 +143,12 @@ tools: $(TOOL_BIN)
 # check: the plain build and an ASan+UBSan build of libavt, the unit tests and
 # the CLI; tests/run.sh runs every suite, prints each suite's wall time and a
 # final "N passed, N failed" line.
-check: check-plain check-san
+# check and demo do their own setup: dependencies first, then a sub-make
+# (so the build sees the freshly installed tools).
+check:
+	$(Q).ci/deps.sh
+	$(Q)$(MAKE) --no-print-directory check-plain
+	$(Q)$(MAKE) --no-print-directory check-san
 	$(Q)tests/summary.sh $(O)/results.txt $(O)-san/results.txt
 
 check-plain: avtrace tests tools
@@ -156,7 +161,9 @@ check-san:
 	$(Q)AVTRACE=$(CURDIR)/$(O)-san/avtrace O=$(O)-san AVT_SAN=1 ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 tests/run.sh $(O)-san/results.txt
 
-demo: avtrace
+demo:
+	$(Q).ci/deps.sh
+	$(Q)$(MAKE) --no-print-directory avtrace
 	$(Q)tests/demo.sh ./avtrace
 
 bench: avtrace tools
