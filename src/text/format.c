@@ -47,7 +47,7 @@ static void put_sys_extras(struct tbuf *b, const struct avt_event *ev, const str
 	for (int i = 0; i < 6; i++) {
 		if ((s->args_used & (1u << i)) || !sc->args[i])
 			continue;
-		char key[5] = { 'a', 'r', 'g', (char)('0' + i), 0 };
+		char key[5] = { 'r', 'a', 'w', (char)('0' + i), 0 };
 
 		put_key(b, key);
 		tb_hex(b, sc->args[i]);

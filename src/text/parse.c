@@ -334,7 +334,7 @@ static int parse_unknown(struct avt_text_parser *p, struct tok *t, int n, struct
 	return 0;
 }
 
-/* argN / dev / ino / sflags of a syscall line. 1 = handled, 0 = not such a key. */
+/* rawN / dev / ino / sflags of a syscall line. 1 = handled, 0 = not such a key. */
 static int parse_sys_extra(const struct tschema *s, const struct tok *t, struct avt_event *ev,
 			   unsigned *seen, char *why, size_t why_len)
 {
@@ -344,7 +344,7 @@ static int parse_sys_extra(const struct tschema *s, const struct tok *t, struct 
 	uint64_t x;
 	unsigned bit;
 
-	if (!strncmp(k, "arg", 3) && k[3] >= '0' && k[3] <= '5' && !k[4] &&
+	if (!strncmp(k, "raw", 3) && k[3] >= '0' && k[3] <= '5' && !k[4] &&
 	    !(s->args_used & (1u << (k[3] - '0'))))
 		bit = (unsigned)(k[3] - '0');
 	else if (!strcmp(k, "dev"))

@@ -139,7 +139,7 @@ static struct tschema schemas[] = {
 	EVT("stats", AVT_EV_STATS,
 	    FES("kind", stats.kind, R, &sym_stats_kind), FE("key", TK_DEC, stats.key, 0),
 	    FE("value", TK_DEC, stats.value, 0)),
-	/* A memory syscall this table has no name for: raw args (arg0..arg5). */
+	/* A memory syscall this table has no name for: raw args (raw0..raw5). */
 	SYS("syscall", 0, RET_DEC, FE("nr", TK_DEC, sys.sys, R)),
 };
 
