@@ -1,0 +1,862 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * avtrace record: the in-kernel half of the collector.
+ *
+ * Everything here is tp_btf (or an iter/task_vma program run from user
+ * space): fentry and kprobes do not load on the machines this is built for
+ * (docs: /work/shared/design/platform.md). Records go to one ring buffer,
+ * which keeps fork/exec/exit order across CPUs; a failed reserve is counted
+ * per CPU and per tgid so the trace says what it lost.
+ *
+ * Filtering is done here, not in user space: a hash of traced tgids (fork
+ * adds the child of a traced parent), or every task (-a), or a cgroup (-c).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "record.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* ---- configuration, set by the driver before load ------------------------ */
+const volatile bool trace_all = false;		/* -a */
+const volatile bool filter_cg = false;		/* -c */
+const volatile bool fault_filter = true;	/* drop repeated faults on a page */
+const volatile bool record_alloc = true;	/* anon_vma / AVC allocation truth */
+const volatile __u32 self_tgid = 0;		/* never trace the recorder */
+
+/* Allocation call sites (function ranges from /proc/kallsyms), set before load. */
+const volatile struct rec_site sites[REC_MAX_SITES] = {};
+const volatile __u32 nr_sites = 0;
+
+/* iter/task_vma run parameters (bss: written by the driver before each run). */
+__u32 iter_kind = 0, iter_ckpt = 0;
+/* iter state: the driver runs one iterator at a time. */
+__u32 iter_active = 0, iter_n = 0;
+__u64 iter_t0 = 0;
+__u32 iter_tgid = 0, iter_status = 0;
+
+/* ---- maps -------------------------------------------------------------- */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);		/* resized by -b */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);			/* tgid */
+	__type(value, struct rec_target);
+} targets SEC(".maps");
+
+/* Syscall in flight, per thread: args at entry, completed at exit. */
+struct pending {
+	__u16 sys;		/* enum avt_sys, 0 = not modelled */
+	__u16 flags;		/* AVT_SYSF_FILE */
+	__u32 raw_nr;
+	__u64 args[6];
+	__u64 dev, ino;
+	__u64 clone_flags;
+	__u64 seq, ops;		/* unmodelled check */
+	__s32 map_count;
+	__u32 nr_iov;
+	__u64 iov[REC_MAX_IOV][2];
+	__u8 check;		/* compare map_count/seq at exit */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);			/* tid */
+	__type(value, struct pending);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pending);
+} scratch SEC(".maps");
+
+/* Fault filter: last generation a page was seen in, per process. */
+struct fault_key {
+	__u32 tgid, pad;
+	__u64 page;
+};
+struct fault_val {
+	__u32 gen;
+	__u32 seen;		/* bit 0 read, bit 1 write */
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct fault_key);
+	__type(value, struct fault_val);
+} faults_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops_cpu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops_tgid SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} filtered_cpu SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
+
+/* ---- open-coded task_vma iterator (kernel >= 6.7) ----------------------- */
+extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it,
+				 struct task_struct *task, __u64 addr) __weak __ksym;
+extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __weak __ksym;
+extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __weak __ksym;
+
+/* ---- helpers ------------------------------------------------------------- */
+static __always_inline void count_drop(__u32 tgid)
+{
+	__u32 zero = 0;
+	__u64 *c, one = 1;
+
+	c = bpf_map_lookup_elem(&drops_cpu, &zero);
+	if (c)
+		*c += 1;
+	c = bpf_map_lookup_elem(&drops_tgid, &tgid);
+	if (c)
+		__sync_fetch_and_add(c, 1);
+	else
+		bpf_map_update_elem(&drops_tgid, &tgid, &one, BPF_NOEXIST);
+}
+
+static __always_inline void *reserve(__u64 size, __u32 tgid)
+{
+	void *p = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!p)
+		count_drop(tgid);
+	return p;
+}
+
+static __always_inline void fill_hdr(struct rec_hdr *h, __u16 type, __u32 tgid, __u32 tid)
+{
+	h->type = type;
+	h->cpu = bpf_get_smp_processor_id();
+	h->pid = tgid;
+	h->tid = tid;
+	h->ts = bpf_ktime_get_ns();
+}
+
+/* The traced-process entry of tgid, or NULL when tgid is not traced. */
+static __always_inline struct rec_target *target_of(__u32 tgid, bool current_is_tgid)
+{
+	struct rec_target *t, zero = {};
+
+	if (tgid == self_tgid)
+		return NULL;
+	t = bpf_map_lookup_elem(&targets, &tgid);
+	if (t)
+		return t;
+	if (trace_all || (filter_cg && current_is_tgid &&
+			  bpf_current_task_under_cgroup(&cgroup_map, 0) == 1)) {
+		bpf_map_update_elem(&targets, &tgid, &zero, BPF_NOEXIST);
+		return bpf_map_lookup_elem(&targets, &tgid);
+	}
+	return NULL;
+}
+
+static __always_inline void file_identity(struct file *file, __u64 *dev, __u64 *ino)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	*ino = BPF_CORE_READ(inode, i_ino);
+	*dev = BPF_CORE_READ(inode, i_sb, s_dev);	/* kernel dev_t: major << 20 | minor */
+}
+
+/* The struct file behind fd in the current task's table, or NULL. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+	unsigned int max;
+
+	if (fd < 0)
+		return NULL;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline __u64 mm_seq(struct mm_struct *mm)
+{
+	if (bpf_core_field_exists(mm->mm_lock_seq))
+		return BPF_CORE_READ(mm, mm_lock_seq.sequence);
+	return 0;
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+/* Emit one VMA. Returns 0, or -1 when the ring buffer was full. */
+static __always_inline int emit_vma(struct vm_area_struct *vma, __u32 tgid, __u32 tid)
+{
+	struct rec_snap_vma *r;
+	struct anon_vma *av;
+	struct file *file;
+	__u64 head, pos;
+	__u32 n = 0;
+
+	r = reserve(sizeof(*r), tgid);
+	if (!r)
+		return -1;
+	__builtin_memset(r, 0, sizeof(*r));
+	fill_hdr(&r->h, AVT_EV_SNAP_VMA, tgid, tid);
+	r->start = BPF_CORE_READ(vma, vm_start);
+	r->end = BPF_CORE_READ(vma, vm_end);
+	r->flags = BPF_CORE_READ(vma, vm_flags);
+	r->pgoff = BPF_CORE_READ(vma, vm_pgoff);
+	file = BPF_CORE_READ(vma, vm_file);
+	if (file)
+		file_identity(file, &r->dev, &r->ino);
+	av = BPF_CORE_READ(vma, anon_vma);
+	if (av) {
+		r->av = (__u64)av;
+		r->root = (__u64)BPF_CORE_READ(av, root);
+		r->parent = (__u64)BPF_CORE_READ(av, parent);
+		r->num_children = BPF_CORE_READ(av, num_children);
+		r->num_active = BPF_CORE_READ(av, num_active_vmas);
+	}
+	/*
+	 * Walk vma->anon_vma_chain (same_vma links), head first. The list
+	 * head's address is taken from the first node's prev link, not from
+	 * &vma->anon_vma_chain: the open-coded iterator may hand out a copy
+	 * of the VMA, whose embedded head is not on the list.
+	 */
+	pos = (__u64)BPF_CORE_READ(vma, anon_vma_chain.next);
+	head = pos ? (__u64)BPF_CORE_READ((struct list_head *)pos, prev) : 0;
+	for (int i = 0; i < REC_MAX_AVC_WALK; i++) {
+		struct anon_vma_chain *avc;
+
+		if (!pos || pos == head)
+			break;
+		avc = (void *)(pos - bpf_core_field_offset(struct anon_vma_chain, same_vma));
+		if (n < AVT_SNAP_MAX_AVC)
+			r->avc_av[n & (AVT_SNAP_MAX_AVC - 1)] = (__u64)BPF_CORE_READ(avc, anon_vma);
+		n++;
+		pos = (__u64)BPF_CORE_READ((struct list_head *)pos, next);
+	}
+	r->nr_avcs = n;
+	r->nr_avc_ids = n < AVT_SNAP_MAX_AVC ? n : AVT_SNAP_MAX_AVC;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+static __always_inline void emit_snap_begin(struct task_struct *task, __u32 kind, __u32 ckpt,
+					    __u32 tgid, __u32 tid)
+{
+	struct rec_snap_begin *r = reserve(sizeof(*r), tgid);
+
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	fill_hdr(&r->h, AVT_EV_SNAP_BEGIN, tgid, tid);
+	r->kind = kind;
+	r->checkpoint = ckpt;
+	r->start = BPF_CORE_READ(task, group_leader, start_time);
+	BPF_CORE_READ_STR_INTO(&r->comm, task, comm);
+	bpf_ringbuf_submit(r, 0);
+}
+
+static __always_inline void emit_snap_end(__u32 kind, __u32 ckpt, __u32 status, __u32 n,
+					  __u64 t0, __u32 tgid, __u32 tid, __u16 type)
+{
+	struct rec_snap_end *r = reserve(sizeof(*r), tgid);
+
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	fill_hdr(&r->h, type, tgid, tid);
+	r->kind = kind;
+	r->checkpoint = ckpt;
+	r->status = status;
+	r->nr_vmas = n;
+	r->window_start = t0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* Snapshot a task's address space with the open-coded iterator. */
+static __always_inline void snap_task(struct task_struct *task, __u32 kind, __u32 tgid, __u32 tid)
+{
+	struct bpf_iter_task_vma it;
+	struct vm_area_struct *vma;
+	__u32 n = 0, status = AVT_SNAP_COMPLETE;
+	__u64 t0 = bpf_ktime_get_ns();
+
+	emit_snap_begin(task, kind, 0, tgid, tid);
+	if (bpf_iter_task_vma_new(&it, task, 0) != 0) {
+		status = AVT_SNAP_FAILED;	/* mmap_lock busy */
+	} else {
+		while ((vma = bpf_iter_task_vma_next(&it))) {
+			if (emit_vma(vma, tgid, tid))
+				status = AVT_SNAP_PARTIAL;
+			n++;
+		}
+	}
+	bpf_iter_task_vma_destroy(&it);
+	emit_snap_end(kind, 0, status, n, t0, tgid, tid, AVT_EV_SNAP_END);
+}
+
+/* Snapshots at start and at checkpoints: run from user space, one tgid per run. */
+SEC("iter/task_vma")
+int snap_iter(struct bpf_iter__task_vma *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+
+	if (!task || !vma) {
+		if (iter_active)
+			emit_snap_end(iter_kind, iter_ckpt, iter_status, iter_n, iter_t0,
+				      iter_tgid, iter_tgid, AVT_EV_SNAP_END);
+		iter_active = 0;
+		return 0;
+	}
+	if (!iter_active) {
+		iter_active = 1;
+		iter_n = 0;
+		iter_status = AVT_SNAP_COMPLETE;
+		iter_t0 = bpf_ktime_get_ns();
+		iter_tgid = task->tgid;
+		emit_snap_begin(task, iter_kind, iter_ckpt, iter_tgid, iter_tgid);
+	}
+	if (emit_vma(vma, iter_tgid, iter_tgid))
+		iter_status = AVT_SNAP_PARTIAL;
+	iter_n++;
+	return 0;
+}
+
+/* ---- syscalls ------------------------------------------------------------ */
+#define PR_SET_VMA_ 0x53564d41
+#define UFFD_IOC(dir, nr, size) (((dir) << 30) | ((size) << 16) | (0xAA << 8) | (nr))
+#define UFFDIO_REGISTER_   UFFD_IOC(3u, 0x00, 32)
+#define UFFDIO_UNREGISTER_ UFFD_IOC(2u, 0x01, 16)
+#define UFFDIO_COPY_       UFFD_IOC(3u, 0x03, 40)
+#define UFFDIO_ZEROPAGE_   UFFD_IOC(3u, 0x04, 32)
+#define UFFDIO_MOVE_       UFFD_IOC(3u, 0x05, 40)
+
+/* x86_64 syscall numbers of the modelled calls -> enum avt_sys (0 = not modelled). */
+static __always_inline __u16 sys_of(long nr, __u64 a0, __u64 a1)
+{
+	switch (nr) {
+	case 9: return AVT_SYS_MMAP;
+	case 10: return AVT_SYS_MPROTECT;
+	case 11: return AVT_SYS_MUNMAP;
+	case 12: return AVT_SYS_BRK;
+	case 25: return AVT_SYS_MREMAP;
+	case 28: return AVT_SYS_MADVISE;
+	case 30: return AVT_SYS_SHMAT;
+	case 67: return AVT_SYS_SHMDT;
+	case 149: return AVT_SYS_MLOCK;
+	case 150: return AVT_SYS_MUNLOCK;
+	case 151: return AVT_SYS_MLOCKALL;
+	case 152: return AVT_SYS_MUNLOCKALL;
+	case 216: return AVT_SYS_REMAP_FILE_PAGES;
+	case 237: return AVT_SYS_MBIND;
+	case 325: return AVT_SYS_MLOCK2;
+	case 329: return AVT_SYS_PKEY_MPROTECT;
+	case 440: return AVT_SYS_PROCESS_MADVISE;
+	case 450: return AVT_SYS_SET_MEMPOLICY_HOME_NODE;
+	case 462: return AVT_SYS_MSEAL;
+	case 157: return a0 == PR_SET_VMA_ ? AVT_SYS_PRCTL : 0;
+	case 16:
+		switch ((__u32)a1) {
+		case UFFDIO_REGISTER_: return AVT_SYS_UFFD_REGISTER;
+		case UFFDIO_UNREGISTER_: return AVT_SYS_UFFD_UNREGISTER;
+		case UFFDIO_COPY_: return AVT_SYS_UFFD_COPY;
+		case UFFDIO_ZEROPAGE_: return AVT_SYS_UFFD_ZEROPAGE;
+		case UFFDIO_MOVE_: return AVT_SYS_UFFD_MOVE;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* Arguments each modelled call takes (uffd/process_madvise: filled apart). */
+static __always_inline int nr_args(__u16 sys)
+{
+	switch (sys) {
+	case AVT_SYS_MMAP: case AVT_SYS_MBIND: return 6;
+	case AVT_SYS_MREMAP: case AVT_SYS_PRCTL: case AVT_SYS_REMAP_FILE_PAGES: return 5;
+	case AVT_SYS_PKEY_MPROTECT: case AVT_SYS_SET_MEMPOLICY_HOME_NODE: return 4;
+	case AVT_SYS_MPROTECT: case AVT_SYS_MADVISE: case AVT_SYS_MLOCK2: case AVT_SYS_SHMAT:
+	case AVT_SYS_MSEAL: return 3;
+	case AVT_SYS_MUNMAP: case AVT_SYS_MLOCK: case AVT_SYS_MUNLOCK: return 2;
+	case AVT_SYS_BRK: case AVT_SYS_MLOCKALL: case AVT_SYS_SHMDT: return 1;
+	case AVT_SYS_PROCESS_MADVISE: return 4;
+	default: return 0;
+	}
+}
+
+/* Syscalls whose address-space effect is recorded by other events. */
+static __always_inline bool sys_is_process_event(long nr)
+{
+	switch (nr) {
+	case 56: case 57: case 58: case 435:	/* clone fork vfork clone3: fork event */
+	case 59: case 322:			/* execve execveat: exec event + snapshot */
+	case 60: case 231:			/* exit exit_group: exit event */
+		return true;
+	}
+	return false;
+}
+
+#define CLONE_VM_    0x00000100ULL
+#define CLONE_VFORK_ 0x00004000ULL
+#define SIGCHLD_     17ULL
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid, zero = 0;
+	struct task_struct *task;
+	struct rec_target *t;
+	struct pending *p;
+	__u64 a[6];
+
+	t = target_of(tgid, true);
+	if (!t)
+		return 0;
+	if (id == 59 || id == 322 || id == 60 || id == 231)
+		return 0;	/* never returns to this tid's exit (or replaced by exec) */
+	p = bpf_map_lookup_elem(&scratch, &zero);
+	if (!p)
+		return 0;
+	__builtin_memset(p, 0, sizeof(*p));
+	a[0] = BPF_CORE_READ(regs, di);
+	a[1] = BPF_CORE_READ(regs, si);
+	a[2] = BPF_CORE_READ(regs, dx);
+	a[3] = BPF_CORE_READ(regs, r10);
+	a[4] = BPF_CORE_READ(regs, r8);
+	a[5] = BPF_CORE_READ(regs, r9);
+	p->raw_nr = id;
+	p->sys = sys_of(id, a[0], a[1]);
+	for (int i = 0; i < 6; i++)
+		p->args[i] = a[i];
+
+	/* keep only the arguments the call has: the rest are stale registers */
+	for (int i = nr_args(p->sys); i < 6; i++)
+		p->args[i] = 0;
+
+	switch (p->sys) {
+	case 0:
+		break;
+	case AVT_SYS_MBIND:		/* the first word of the nodemask */
+		p->args[3] = 0;
+		if (a[3])
+			bpf_probe_read_user(&p->args[3], 8, (void *)a[3]);
+		break;
+	case AVT_SYS_MMAP:
+		p->args[4] = (__u64)(__s64)(int)a[4];	/* fd is an int */
+		if (!(a[3] & 0x20 /* MAP_ANONYMOUS */) && (int)a[4] >= 0) {
+			struct file *f = fd_file((int)a[4]);
+
+			if (f) {
+				file_identity(f, &p->dev, &p->ino);
+				p->flags |= AVT_SYSF_FILE;
+			}
+		}
+		break;
+	case AVT_SYS_PROCESS_MADVISE: {
+		/* pidfd -> target pid; iovecs from user memory. */
+		struct file *f = fd_file((int)a[0]);
+		struct pid *pid = f ? BPF_CORE_READ(f, private_data) : NULL;
+		__u32 nr = a[2] < REC_MAX_IOV ? a[2] : REC_MAX_IOV;
+
+		p->args[0] = pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+		for (__u32 i = 0; i < REC_MAX_IOV; i++) {
+			if (i >= nr)
+				break;
+			bpf_probe_read_user(&p->iov[i], 16, (void *)(a[1] + i * 16));
+		}
+		p->nr_iov = nr;
+		break;
+	}
+	case AVT_SYS_UFFD_REGISTER:	/* {start, len}, mode (args cleared above) */
+	case AVT_SYS_UFFD_ZEROPAGE:	/* {start, len}, mode */
+		bpf_probe_read_user(&p->args[0], 24, (void *)a[2]);
+		break;
+	case AVT_SYS_UFFD_UNREGISTER:	/* {start, len} */
+		bpf_probe_read_user(&p->args[0], 16, (void *)a[2]);
+		break;
+	case AVT_SYS_UFFD_COPY:		/* dst src len mode */
+	case AVT_SYS_UFFD_MOVE:
+		bpf_probe_read_user(&p->args[0], 32, (void *)a[2]);
+		break;
+	default:
+		break;
+	}
+
+	if (p->sys) {
+		__sync_fetch_and_add(&t->ops, 1);
+	} else if (id == 56) {
+		p->clone_flags = a[0];
+	} else if (id == 435) {
+		bpf_probe_read_user(&p->clone_flags, 8, (void *)a[0]);
+	} else if (id == 57) {
+		p->clone_flags = SIGCHLD_;
+	} else if (id == 58) {
+		p->clone_flags = CLONE_VM_ | CLONE_VFORK_ | SIGCHLD_;
+	} else if (!sys_is_process_event(id)) {
+		struct mm_struct *mm;
+
+		task = (struct task_struct *)bpf_get_current_task();
+		mm = BPF_CORE_READ(task, mm);
+		if (mm) {
+			p->check = 1;
+			p->map_count = BPF_CORE_READ(mm, map_count);
+			p->seq = mm_seq(mm);
+			p->ops = t->ops;
+		}
+	}
+	bpf_map_update_elem(&pending, &tid, p, BPF_ANY);
+	return 0;
+}
+
+struct vma_size_ctx {
+	__u64 size;
+};
+
+static long vma_size_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_size_ctx *c = data;
+
+	c->size = vma->vm_end - vma->vm_start;
+	return 0;
+}
+
+static __always_inline void emit_syscall(struct pending *p, __u64 a0, __u64 a1, __u64 a2,
+					 long ret, __u32 tgid, __u32 tid)
+{
+	struct rec_syscall *r = reserve(sizeof(*r), tgid);
+
+	if (!r)
+		return;
+	fill_hdr(&r->h, AVT_EV_SYSCALL, tgid, tid);
+	r->sys = p->sys;
+	r->flags = p->flags;
+	r->raw_nr = p->raw_nr;
+	r->args[0] = a0;
+	r->args[1] = a1;
+	r->args[2] = a2;
+	r->args[3] = p->args[3];
+	r->args[4] = p->args[4];
+	r->args[5] = p->args[5];
+	r->ret = ret;
+	r->dev = p->dev;
+	r->ino = p->ino;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct rec_target *t;
+	struct pending *p;
+
+	p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p)
+		return 0;
+	t = bpf_map_lookup_elem(&targets, &tgid);
+	if (!t)
+		goto out;
+
+	if (p->sys == AVT_SYS_PROCESS_MADVISE) {
+		/* One record per iovec: target addr len advice. */
+		for (__u32 i = 0; i < REC_MAX_IOV; i++) {
+			if (i >= p->nr_iov)
+				break;
+			p->args[3] = p->args[3];	/* advice stays in args[3] */
+			emit_syscall(p, p->args[0], p->iov[i][0], p->iov[i][1], ret, tgid, tid);
+		}
+		__sync_fetch_and_add(&t->ops, 1);
+		t->fault_gen++;
+	} else if (p->sys) {
+		if (p->sys == AVT_SYS_SHMAT && ret >= 0 && ret < 0x0100000000000000L) {
+			struct vma_size_ctx c = {};
+
+			bpf_find_vma(bpf_get_current_task_btf(), ret, vma_size_cb, &c, 0);
+			p->args[3] = c.size;
+		}
+		emit_syscall(p, p->args[0], p->args[1], p->args[2], ret, tgid, tid);
+		__sync_fetch_and_add(&t->ops, 1);
+		t->fault_gen++;
+	} else if (p->check) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct mm_struct *mm = task->mm;
+		__s32 mc;
+		__u64 seq;
+
+		if (!mm || t->ops != p->ops)
+			goto out;	/* another thread's modelled op explains the change */
+		mc = BPF_CORE_READ(mm, map_count);
+		seq = mm_seq(mm);
+		if (mc != p->map_count || seq != p->seq) {
+			struct rec_unmodelled *r = reserve(sizeof(*r), tgid);
+
+			if (r) {
+				fill_hdr(&r->h, AVT_EV_UNMODELLED, tgid, tid);
+				r->raw_nr = p->raw_nr;
+				r->map_count_delta = mc - p->map_count;
+				r->seq_before = p->seq;
+				r->seq_after = seq;
+				bpf_ringbuf_submit(r, 0);
+			}
+			t->fault_gen++;
+		}
+	}
+out:
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+/* ---- process lifetime ---------------------------------------------------- */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ptid = parent->pid;
+	__u32 ctgid = child->tgid, ctid = child->pid;
+	struct rec_target *t, zero = {};
+	struct pending *p;
+	struct rec_fork *r;
+	__u32 flags;
+
+	t = target_of(ptgid, true);
+	if (!t)
+		return 0;
+	r = reserve(sizeof(*r), ptgid);
+	if (r) {
+		fill_hdr(&r->h, AVT_EV_FORK, ptgid, ptid);
+		r->child_pid = ctgid;
+		r->child_tid = ctid;
+		r->pad = 0;
+		p = bpf_map_lookup_elem(&pending, &ptid);
+		r->clone_flags = p ? p->clone_flags : 0;
+		if (child->mm == parent->mm) {
+			flags = AVT_FORK_THREAD;
+			if (r->clone_flags & CLONE_VFORK_)
+				flags |= AVT_FORK_VFORK;
+		} else {
+			flags = AVT_FORK_NEWMM;
+		}
+		r->flags = flags;
+		r->child_start = child->start_time;
+		BPF_CORE_READ_STR_INTO(&r->comm, child, comm);
+		bpf_ringbuf_submit(r, 0);
+	}
+	__sync_fetch_and_add(&t->ops, 1);
+	t->fault_gen++;		/* write faults after fork may COW: keep them */
+	if (ctgid != ptgid)
+		bpf_map_update_elem(&targets, &ctgid, &zero, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid, tid = p->pid;
+	struct rec_target *t;
+	struct rec_exec *r;
+
+	t = target_of(tgid, true);
+	if (!t)
+		return 0;
+	r = reserve(sizeof(*r), tgid);
+	if (r) {
+		fill_hdr(&r->h, AVT_EV_EXEC, tgid, tid);
+		r->old_tid = old_pid;
+		r->pad = 0;
+		r->start = BPF_CORE_READ(p, group_leader, start_time);
+		BPF_CORE_READ_STR_INTO(&r->comm, p, comm);
+		bpf_probe_read_kernel_str(&r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
+		bpf_ringbuf_submit(r, 0);
+	}
+	__sync_fetch_and_add(&t->ops, 1);
+	t->fault_gen++;
+	snap_task(p, AVT_SNAP_EXEC, tgid, tid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
+{
+	__u32 tgid = p->tgid, tid = p->pid;
+	struct mm_struct *mm;
+	struct rec_target *t;
+	struct rec_exit *r;
+
+	bpf_map_delete_elem(&pending, &tid);
+	t = bpf_map_lookup_elem(&targets, &tgid);
+	if (!t)
+		return 0;
+	r = reserve(sizeof(*r), tgid);
+	if (r) {
+		fill_hdr(&r->h, AVT_EV_EXIT, tgid, tid);
+		r->code = p->exit_code;
+		r->group_dead = group_dead;
+		bpf_ringbuf_submit(r, 0);
+	}
+	mm = p->mm;
+	/* The mm is still intact here; snapshot it once, when it goes away. */
+	if (group_dead && mm && mm->mm_users.counter <= 1)
+		snap_task(p, AVT_SNAP_EXIT, tgid, tid);
+	if (group_dead)
+		bpf_map_delete_elem(&targets, &tgid);
+	return 0;
+}
+
+/* ---- faults -------------------------------------------------------------- */
+#define USER_ADDR_LIMIT 0x0100000000000000ULL	/* above 5-level user space */
+
+static __always_inline void on_fault(unsigned long address, struct pt_regs *regs,
+				     unsigned long error_code, __u32 kflag)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	bool write = error_code & 2;
+	struct rec_target *t;
+	struct rec_fault *r;
+
+	t = bpf_map_lookup_elem(&targets, &tgid);
+	if (!t) {
+		t = target_of(tgid, true);
+		if (!t)
+			return;
+	}
+	if (fault_filter) {
+		/*
+		 * Keep the first read and the first write of each page per
+		 * generation; the generation moves on every modelled syscall,
+		 * fork, exec and unmodelled change, so the faults that can
+		 * create an anon_vma or COW after fork are always kept.
+		 */
+		struct fault_key k = { .tgid = tgid, .page = address >> 12 };
+		struct fault_val *v, nv = { .gen = t->fault_gen, .seen = write ? 3 : 1 };
+		__u32 need = write ? 2 : 1, zero = 0;
+
+		v = bpf_map_lookup_elem(&faults_seen, &k);
+		if (v && v->gen == nv.gen && (v->seen & need)) {
+			__u64 *c = bpf_map_lookup_elem(&filtered_cpu, &zero);
+
+			if (c)
+				*c += 1;
+			return;
+		}
+		if (v && v->gen == nv.gen)
+			nv.seen |= v->seen;
+		bpf_map_update_elem(&faults_seen, &k, &nv, BPF_ANY);
+	}
+	r = reserve(sizeof(*r), tgid);
+	if (!r)
+		return;
+	fill_hdr(&r->h, AVT_EV_FAULT, tgid, tid);
+	r->addr = address;
+	r->ip = BPF_CORE_READ(regs, ip);
+	r->error_code = error_code;
+	r->flags = (write ? AVT_FAULT_WRITE : 0) | kflag |
+		   ((error_code & 0x10) ? AVT_FAULT_INSTR : 0);
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	on_fault(address, regs, error_code, 0);
+	return 0;
+}
+
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(page_fault_kernel, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	if (address >= USER_ADDR_LIMIT)
+		return 0;
+	on_fault(address, regs, error_code, AVT_FAULT_KERNEL);
+	return 0;
+}
+
+/* ---- allocation truth ---------------------------------------------------- */
+static __always_inline __u32 site_of(__u64 ip)
+{
+	for (int i = 0; i < REC_MAX_SITES; i++) {
+		if (i >= nr_sites)
+			break;
+		if (ip >= sites[i].start && ip < sites[i].end)
+			return sites[i].site;
+	}
+	return 0;
+}
+
+static __always_inline void on_alloc(__u64 call_site, const void *ptr, const struct kmem_cache *s,
+				     __u8 op)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	char name[12] = {};
+	struct rec_alloc *r;
+	__u32 site;
+
+	if (!record_alloc || !ptr)
+		return;
+	site = site_of(call_site);
+	if (!site)
+		return;		/* not an rmap function: some other 64-byte object */
+	if (!target_of(tgid, true))
+		return;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(s, name));
+	r = reserve(sizeof(*r), tgid);
+	if (!r)
+		return;
+	fill_hdr(&r->h, AVT_EV_ALLOC, tgid, (__u32)pid_tgid);
+	/* The anon_vma cache is unmerged and named so; the AVC one may be merged. */
+	r->cache = (name[0] == 'a' && name[4] == '_' && name[5] == 'v' && name[7] == 'a' &&
+		    name[8] == 0) ? AVT_CACHE_ANON_VMA : AVT_CACHE_AVC;
+	r->op = op;
+	r->site = site;
+	r->pad = 0;
+	r->ptr = (__u64)ptr;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/kmem_cache_alloc")
+int BPF_PROG(kmem_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
+	     gfp_t gfp, int node)
+{
+	on_alloc(call_site, ptr, s, AVT_ALLOC);
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_free")
+int BPF_PROG(kmem_cache_free, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
+{
+	on_alloc(call_site, ptr, s, AVT_FREE);
+	return 0;
+}

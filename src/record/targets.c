@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Who is traced: the traced-tgid map in BPF (fork adds children of traced
+ * parents), filled here from -p, a launched command, or the processes
+ * already in a cgroup or on the system (for their start snapshots).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "../../bpf/record.h"
+#include "record/recorder_int.h"
+#include "record.skel.h"
+
+/*
+ * Fork the command now, but let it exec only after its pid is in the map
+ * (targets__release), so nothing it does is missed. Exec failures come
+ * back through a close-on-exec pipe.
+ */
+int targets__launch(struct recorder *r, char **argv)
+{
+	int go[2], errp[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	if (pipe2(errp, O_CLOEXEC)) {
+		int err = -errno;
+
+		close(go[0]);
+		close(go[1]);
+		return err;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(go[0]); close(go[1]); close(errp[0]); close(errp[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char c;
+		int e;
+
+		close(go[1]);
+		close(errp[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGUSR1, SIG_DFL);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);	/* the recorder went away */
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(errp[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(errp[1]);
+	r->child = pid;
+	r->child_go_fd = go[1];
+	r->child_err_fd = errp[0];
+	return 0;
+}
+
+int targets__release(struct recorder *r)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (write(r->child_go_fd, "g", 1) != 1)
+		return -errno;
+	close(r->child_go_fd);
+	r->child_go_fd = -1;
+	n = read(r->child_err_fd, &e, sizeof(e));	/* EOF = exec succeeded */
+	close(r->child_err_fd);
+	r->child_err_fd = -1;
+	if (n == sizeof(e))
+		return -e;
+	return 0;
+}
+
+int targets__add(struct recorder *r, pid_t tgid)
+{
+	struct rec_target t = {};
+	__u32 key = tgid;
+
+	if (bpf_map__update_elem(r->skel->maps.targets, &key, sizeof(key), &t, sizeof(t), BPF_NOEXIST)
+	    && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int targets__list(struct recorder *r, pid_t **out)
+{
+	int fd = bpf_map__fd(r->skel->maps.targets);
+	size_t n = 0, cap = 64;
+	pid_t *v = malloc(cap * sizeof(*v));
+	__u32 key, next;
+	void *prev = NULL;
+
+	if (!v)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (n == cap) {
+			pid_t *nv = realloc(v, 2 * cap * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		v[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	*out = v;
+	return (int)n;
+}
+
+int targets__count(struct recorder *r)
+{
+	pid_t *v = NULL;
+	int n = targets__list(r, &v);
+
+	free(v);
+	return n;
+}
+
+static int push(pid_t **v, size_t *n, size_t *cap, pid_t p)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		pid_t *nv = realloc(*v, nc * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = p;
+	return 0;
+}
+
+int targets__cgroup_procs(const char *cgroup, pid_t **out)
+{
+	char path[4096];
+	size_t n = 0, cap = 0;
+	pid_t *v = NULL;
+	long p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%ld", &p) == 1) {
+		if (push(&v, &n, &cap, (pid_t)p)) {
+			free(v);
+			fclose(f);
+			return -ENOMEM;
+		}
+	}
+	fclose(f);
+	*out = v;
+	return (int)n;
+}
+
+int targets__all_procs(pid_t **out)
+{
+	size_t n = 0, cap = 0;
+	pid_t *v = NULL;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		if (push(&v, &n, &cap, (pid_t)atol(de->d_name))) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
+		}
+	}
+	closedir(d);
+	*out = v;
+	return (int)n;
+}
