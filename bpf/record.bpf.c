@@ -462,8 +462,16 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		p->args[i] = a[i];
 
 	/* keep only the arguments the call has: the rest are stale registers */
-	for (int i = nr_args(p->sys); i < 6; i++)
-		p->args[i] = 0;
+	{
+		int n = nr_args(p->sys);
+
+		p->args[5] = n > 5 ? a[5] : 0;
+		p->args[4] = n > 4 ? a[4] : 0;
+		p->args[3] = n > 3 ? a[3] : 0;
+		p->args[2] = n > 2 ? a[2] : 0;
+		p->args[1] = n > 1 ? a[1] : 0;
+		p->args[0] = n > 0 ? a[0] : 0;
+	}
 
 	switch (p->sys) {
 	case 0:
