@@ -296,6 +296,10 @@ static int parse_unknown(struct avt_text_parser *p, struct tok *t, int n, struct
 				return fail(why, why_len, "duplicate key 'type'");
 			if (txt_parse_u64(v, &x) || x > UINT16_MAX)
 				return fail(why, why_len, "malformed number '%s' for key 'type'", q(v, tmp, sizeof(tmp)));
+			/* a known type is decoded by readers, never kept raw */
+			if (x >= 1 && x < AVT_EV__MAX_KNOWN)
+				return fail(why, why_len, "type %s is a known event type (write it as %s)",
+					    q(v, tmp, sizeof(tmp)), avt_event_type__name((unsigned)x));
 			u->raw_type = (uint16_t)x;
 			have_type = true;
 		} else if (!strcmp(t[i].key, "data")) {

@@ -286,6 +286,7 @@ static void test_syntax_errors(void **state)
 	check_error("set thp=\"0123456789012345678901234567890123456789012345678901234567890123456789\"",
 		    "value of 'thp' too long (70 > 63 bytes)");
 	check_error("unknown data=00", "missing required key 'type' for unknown");
+	check_error("unknown type=0x7 data=00", "type 0x7 is a known event type (write it as syscall)");
 	check_error("unknown type=0x10 data=0", "odd number of hex digits for key 'data'");
 	check_error("unknown type=0x10 data=0g", "bad hex digit in '0g' for key 'data'");
 	check_error("meta colour=red", "unknown metadata key 'colour'");
