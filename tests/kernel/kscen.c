@@ -9,6 +9,8 @@
  *                                           events with the kernel's results
  *   kscen --compare KERNEL_STATE ENGINE_STATE
  *                                           compare two layouts (see below)
+ *   kscen --meta                            print this host's settings as
+ *                                           `meta` lines (for the engine)
  *
  * Every scenario pid becomes a real process ("worker"). A controller (this
  * program) sends one command at a time over a socket and waits for the
@@ -706,19 +708,30 @@ static bool expect_pending;	/* an expect-maps block (maybe "none") is open */
 static uint64_t mn_list(const char *s)
 {
 	uint64_t f = 0;
-	char buf[256];
+	char buf[256], *sp;
 
 	snprintf(buf, sizeof(buf), "%s", s);
-	for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+	for (char *t = strtok_r(buf, ",", &sp); t; t = strtok_r(NULL, ",", &sp))
 		f |= vmflags_parse(t);
 	return f;
+}
+
+static void mn_print(FILE *f, const char *tag, uint64_t flags)
+{
+	const char *sep = tag;
+
+	for (size_t i = 0; i < sizeof(vmflag_names) / sizeof(vmflag_names[0]); i++)
+		if (flags & vmflag_names[i].bit) {
+			fprintf(f, "%s%s", sep, vmflag_names[i].mn);
+			sep = ",";
+		}
 }
 
 static void expect_parse(const char *s)
 {
 	struct expect e = { 0 };
 	unsigned long long a, b;
-	char perms[8], rest[256] = "";
+	char perms[8], rest[256] = "", *sp;
 	int n;
 
 	while (*s == ' ')
@@ -733,11 +746,11 @@ static void expect_parse(const char *s)
 	e.start = a;
 	e.end = b;
 	memcpy(e.perms, perms, 4);
-	for (char *t = strtok(rest, " \t"); t; t = strtok(NULL, " \t")) {
+	for (char *t = strtok_r(rest, " \t", &sp); t; t = strtok_r(NULL, " \t", &sp)) {
 		if (!strncmp(t, "has=", 4))
-			e.has = mn_list(t + 4);
+			e.has |= mn_list(t + 4);
 		else if (!strncmp(t, "not=", 4))
-			e.not = mn_list(t + 4);
+			e.not |= mn_list(t + 4);
 		else if (*t != '#')
 			die("%s:%lu: bad expect-maps field '%s'", scen_name, lineno, t);
 	}
@@ -772,9 +785,13 @@ static void expect_check(const struct vmas *vs, const char *where)
 		fprintf(stderr, "  expected:\n");
 		if (!n_expects)
 			fprintf(stderr, "    none\n");
-		for (size_t i = 0; i < n_expects; i++)
-			fprintf(stderr, "    %u %" PRIx64 "-%" PRIx64 " %.4s\n", expects[i].spid,
+		for (size_t i = 0; i < n_expects; i++) {
+			fprintf(stderr, "    %u %" PRIx64 "-%" PRIx64 " %.4s", expects[i].spid,
 				expects[i].start, expects[i].end, expects[i].perms);
+			mn_print(stderr, " has=", expects[i].has);
+			mn_print(stderr, " not=", expects[i].not);
+			fputc('\n', stderr);
+		}
 		fprintf(stderr, "  kernel:\n");
 		for (size_t i = 0; i < vs->n; i++) {
 			fprintf(stderr, "    %.4s ", vs->v[i].perms);
@@ -1268,6 +1285,32 @@ static void gen_emit(struct avt_text_parser *tp, struct avt_meta *meta, const ch
 	do_event(&ev, false);
 }
 
+/* The settings the engine must honour (THP mode, overcommit, release). */
+static void print_host_meta(FILE *f)
+{
+	static const uint16_t keys[] = {
+		AVT_KEY_RELEASE, AVT_KEY_ARCH, AVT_KEY_PAGE_SIZE, AVT_KEY_THP,
+		AVT_KEY_THP_DEFRAG, AVT_KEY_THP_ZERO_PAGE, AVT_KEY_MTHP, AVT_KEY_OVERCOMMIT,
+		AVT_KEY_MAX_MAP_COUNT, AVT_KEY_KSM, AVT_KEY_SOFT_DIRTY,
+	};
+	struct avt_meta m, sel;
+
+	/* only what the engine's rules depend on: no host name, boot id, time */
+	avt_meta__init(&m);
+	avt_meta__init(&sel);
+	if (avt_meta__probe_host(&m) == 0) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			const char *v = avt_meta__get(&m, keys[i]);
+
+			if (v)
+				avt_meta__set(&sel, keys[i], v);
+		}
+		avt_text__print_meta(f, &sel);
+	}
+	avt_meta__fini(&sel);
+	avt_meta__fini(&m);
+}
+
 static int run_gen(uint64_t seed, unsigned steps)
 {
 	struct avt_text_parser *tp = avt_text_parser__new();
@@ -1283,6 +1326,7 @@ static int run_gen(uint64_t seed, unsigned steps)
 	scen_name = "generated";
 	fprintf(gen_out, "# random scenario, seed %" PRIu64 ", generated on the live kernel "
 		"by kscen --gen (results are the kernel's)\n", seed);
+	print_host_meta(gen_out);
 	gen_emit(tp, &meta, "100 exec file=/bin/kscen comm=kscen");
 	gen_emit(tp, &meta, "100 brk addr=0x0");
 	for (unsigned step = 0; step < steps; step++) {
@@ -1588,7 +1632,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kscen [--states DIR] [-q] SCENARIO\n"
 		"       kscen --gen SEED [--steps N] [--states DIR] -o OUT\n"
-		"       kscen --compare KERNEL_STATE ENGINE_STATE\n");
+		"       kscen --compare KERNEL_STATE ENGINE_STATE\n"
+		"       kscen --meta            (this host's settings as meta lines)\n");
 	exit(2);
 }
 
@@ -1600,7 +1645,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "--compare")) {
+		if (!strcmp(a, "--meta")) {
+			print_host_meta(stdout);
+			return 0;
+		} else if (!strcmp(a, "--compare")) {
 			if (i + 2 >= argc)
 				usage();
 			return run_compare(argv[i + 1], argv[i + 2]);
