@@ -39,6 +39,7 @@ struct avt_reader {
 	struct avt_reader_format fmt;
 	struct avt_text_src *text;
 	uint64_t off;			/* offset of the next unread byte */
+	uint64_t fsize;			/* regular files: size at open, else 0 */
 	uint64_t next_chunk;		/* index of the next chunk to load */
 	uint64_t chunk_off;		/* offset of the current chunk */
 	int done;
@@ -215,10 +216,14 @@ struct avt_reader *avt_reader__open(const char *path, char *why, size_t why_len)
 		set_why(why, why_len, "cannot open %s: %s", path, strerror(-err));
 		goto fail;
 	}
-	if (!fstat(fileno(r->f), &st) && S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
-		set_why(why, why_len, "%s is a directory, not a trace", path);
-		goto fail;
+	if (!fstat(fileno(r->f), &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			err = -EISDIR;
+			set_why(why, why_len, "%s is a directory, not a trace", path);
+			goto fail;
+		}
+		if (S_ISREG(st.st_mode))
+			r->fsize = (uint64_t)st.st_size;
 	}
 	n = read_full(r, magic, sizeof(magic));
 	if (n < 0) {
@@ -236,6 +241,11 @@ struct avt_reader *avt_reader__open(const char *path, char *why, size_t why_len)
 		if (err)
 			goto fail;
 		return r;
+	}
+	if (n == (long)sizeof(magic) && !memcmp(magic, AVT_FILE_MAGIC, 7)) {
+		err = -EPROTO;
+		set_why(why, why_len, "not an avtrace file (bad magic)");
+		goto fail;
 	}
 	if (n < (long)sizeof(magic) && !memcmp(magic, AVT_FILE_MAGIC, (size_t)n)) {
 		err = -EPROTO;
@@ -402,20 +412,27 @@ trunc:
 		    (unsigned long long)ix_off, (unsigned long long)r->next_chunk);
 }
 
-/* Check that the records exactly fill the payload and match the count. */
-static int check_framing(const uint8_t *p, uint32_t len, uint32_t nrec, uint32_t *bad_at)
+/* Check that the records exactly fill the payload, match the count and
+ * have bodies their types can decode. */
+static int check_records(const uint8_t *p, uint32_t len, uint32_t nrec, uint32_t *bad_at,
+			 const char **why)
 {
 	uint32_t off = 0, n = 0;
 
+	*why = "record framing broken";
 	while (len - off >= AVT_RH_SIZE_V1) {
 		uint32_t size = get_le32(p + off + AVT_RH_SIZE);
 
 		if (size < AVT_RH_SIZE_V1 || size > len - off)
 			break;
+		if (avt_record__check(p + off, size, why))
+			break;
 		off += size;
 		n++;
 	}
 	*bad_at = off;
+	if (off == len && n != nrec)
+		*why = "record count differs from the chunk header";
 	return off == len && n == nrec ? 0 : -1;
 }
 
@@ -426,6 +443,7 @@ static int load_chunk(struct avt_reader *r)
 	uint8_t h[AVT_CK_MAX_HLEN];
 	uint32_t hlen, raw_len, stored_len, nrec, bad_at;
 	unsigned long long ci = r->next_chunk;
+	const char *why;
 	uint16_t codec;
 	uLongf dlen;
 	long n;
@@ -441,8 +459,15 @@ static int load_chunk(struct avt_reader *r)
 		r->done = 1;
 		return 0;
 	}
-	if (n < 4)
+	if (n < 4) {
+		if (!memcmp(h, AVT_IX_MAGIC, (size_t)n) && memcmp(h, AVT_CK_MAGIC, (size_t)n))
+			goto trunc_footer;
+		if (!memcmp(h, AVT_IX_MAGIC, (size_t)n))
+			return stop(r, AVT_STOP_TRUNCATED,
+				    "file ends inside the header of chunk %llu at offset %llu"
+				    " (or of the index footer)", ci, (unsigned long long)r->chunk_off);
 		goto trunc_hdr;
+	}
 	if (!memcmp(h, AVT_IX_MAGIC, 4))
 		return read_footer(r);
 	if (memcmp(h, AVT_CK_MAGIC, 4))
@@ -481,6 +506,20 @@ static int load_chunk(struct avt_reader *r)
 			    "chunk %llu at offset %llu: implausible sizes (raw %u, stored %u, %u records)",
 			    ci, (unsigned long long)r->chunk_off, raw_len, stored_len, nrec);
 
+	/* a file that cannot hold the payload is cut: say so without first
+	 * allocating what a damaged length asks for (a growing file, still
+	 * being recorded, is simply read as far as it goes) */
+	if (r->fsize && r->off + stored_len > r->fsize) {
+		struct stat st;
+
+		if (!fstat(fileno(r->f), &st) && (uint64_t)st.st_size > r->fsize)
+			r->fsize = (uint64_t)st.st_size;
+		if (r->off + stored_len > r->fsize)
+			return stop(r, AVT_STOP_TRUNCATED,
+				    "file ends inside chunk %llu at offset %llu (%llu of %u payload bytes)",
+				    ci, (unsigned long long)r->chunk_off,
+				    (unsigned long long)(r->fsize - r->off), stored_len);
+	}
 	err = grow(&r->stored, &r->stored_cap, stored_len ? stored_len : 1);
 	if (err)
 		return err;
@@ -508,10 +547,9 @@ static int load_chunk(struct avt_reader *r)
 				    ci, (unsigned long long)r->chunk_off, raw_len);
 		r->pos = r->raw;
 	}
-	if (check_framing(r->pos, raw_len, nrec, &bad_at))
-		return stop(r, AVT_STOP_CORRUPT,
-			    "chunk %llu at offset %llu: record framing broken at payload byte %u",
-			    ci, (unsigned long long)r->chunk_off, bad_at);
+	if (check_records(r->pos, raw_len, nrec, &bad_at, &why))
+		return stop(r, AVT_STOP_CORRUPT, "chunk %llu at offset %llu: %s at payload byte %u",
+			    ci, (unsigned long long)r->chunk_off, why, bad_at);
 
 	r->rec_left = nrec;
 	r->next_chunk++;
@@ -531,6 +569,10 @@ trunc_hdr:
 	return stop(r, AVT_STOP_TRUNCATED,
 		    "file ends inside the header of chunk %llu at offset %llu",
 		    ci, (unsigned long long)r->chunk_off);
+trunc_footer:
+	return stop(r, AVT_STOP_TRUNCATED,
+		    "file ends inside the index footer at offset %llu (all %llu chunks read)",
+		    (unsigned long long)r->chunk_off, ci);
 }
 
 int avt_reader__next(struct avt_reader *r, struct avt_event *ev)

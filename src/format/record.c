@@ -250,6 +250,46 @@ size_t avt_record__encode(const struct avt_event *ev, uint8_t *buf)
 	return size;
 }
 
+int avt_record__check(const uint8_t *rec, uint32_t size, const char **why)
+{
+	const uint8_t *b = rec + AVT_RH_SIZE_V1;
+	uint32_t blen = size - AVT_RH_SIZE_V1;
+	uint16_t type = get_le16(rec + AVT_RH_TYPE);
+	uint32_t n;
+
+	if (!is_known(type))
+		return 0;
+	if (blen < body_min[type]) {
+		*why = "record body shorter than its type needs";
+		return -EPROTO;
+	}
+	switch (type) {
+	case AVT_EV_EXEC:
+		if (2u + get_le16(b + 28) > blen - 28)
+			goto short_str;
+		break;
+	case AVT_EV_SET:
+		if (2u + get_le16(b + 2) > blen - 2)
+			goto short_str;
+		break;
+	case AVT_EV_SNAP_VMA:
+		n = get_le32(b + 84);
+		if (n > AVT_SNAP_MAX_AVC) {
+			*why = "snap_vma lists more AVC ids than the format allows";
+			return -EPROTO;
+		}
+		if (blen < B_SNAP_VMA + 8 * n) {
+			*why = "snap_vma body shorter than its AVC id list";
+			return -EPROTO;
+		}
+		break;
+	}
+	return 0;
+short_str:
+	*why = "string length runs past the end of its record";
+	return -EPROTO;
+}
+
 /* Copy a u16-length-prefixed string into dst[max], truncating to max-1
  * bytes (a newer writer may allow longer strings). */
 static inline int get_str16(const uint8_t *p, size_t avail, char *dst, size_t max)

@@ -26,4 +26,8 @@ size_t avt_record__encode(const struct avt_event *ev, uint8_t *buf);
 int avt_record__decode(const uint8_t *rec, uint32_t size, struct avt_event *ev,
 		       const char **why);
 
+/* The checks avt_record__decode() makes, without decoding: lets a reader
+ * verify a whole chunk before handing out its first event. */
+int avt_record__check(const uint8_t *rec, uint32_t size, const char **why);
+
 #endif /* AVT_FORMAT_RECORD_H */
