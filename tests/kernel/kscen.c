@@ -1453,7 +1453,7 @@ static int run_gen(uint64_t seed, unsigned steps)
 				if (vs.v[i].start >= GEN_BRK_BASE)
 					hv = &vs.v[i];
 			cur = hv ? hv->end : GEN_BRK_BASE;
-			if (rn(3) == 0 && hv) {	/* write into the heap */
+			if (rn(3) == 0 && hv && hv->perms[1] == 'w') {	/* write into the heap */
 				gen_emit(tp, &meta, "%u write %#" PRIx64, pid, hv->end - PAGE);
 				continue;
 			}
