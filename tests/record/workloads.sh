@@ -1,0 +1,44 @@
+#!/bin/bash
+# Record every workload of tests/workloads under `avtrace record -- CMD`,
+# take a checkpoint (SIGUSR1 to the recorder) while the workload waits,
+# then let it finish. Each trace must read back, hold the events the
+# workload must have produced, and (once replay exists) verify at 100 %.
+set -u
+. "$(dirname "$0")/lib.bash"
+require_bpf
+workloads="forkchain mprotect mremap madvise threads vforkexec fileio"
+require_workloads $workloads
+
+for w in $workloads; do
+	f=$T/$w.avt
+	rm -f "$T/ready"
+	AVT_READY=$T/ready "$AVTRACE" record --no-status -o "$f" -- "$WL/$w" 2> "$T/$w.log" &
+	rec=$!
+	if ! wait_for "$T/ready" 20; then
+		fail "$w: never became ready"; cat "$T/$w.log"; kill -INT $rec; wait $rec; continue
+	fi
+	kill -USR1 $rec			# checkpoint while every process waits
+	sleep 0.5
+	wl=$(child_of $rec)
+	[ -n "$wl" ] && kill -USR1 "$wl"	# let the workload finish
+	if ! wait $rec; then
+		fail "$w: avtrace record failed: $(tail -3 "$T/$w.log")"; continue
+	fi
+	grep -q "avtrace record: .* events written" "$T/$w.log" || fail "$w: no summary line"
+	check_readable "$f" || continue
+	if [ -s "$f.txt" ]; then
+		ck=$(grep -c " checkpoint n=" "$f.txt")
+		snaps=$(grep -c " snap_begin kind=checkpoint" "$f.txt")
+		exe=$(grep -c " snap_begin kind=exec" "$f.txt")
+		ex=$(grep -c " snap_begin kind=exit" "$f.txt")
+		[ "$ck" -ge 1 ] || fail "$w: no checkpoint marker"
+		[ "$snaps" -ge 1 ] || fail "$w: no checkpoint snapshot"
+		[ "$exe" -ge 1 ] || fail "$w: no exec snapshot"
+		[ "$ex" -ge 1 ] || fail "$w: no exit snapshot"
+		grep -q "status=partial\|status=failed" "$f.txt" && fail "$w: incomplete snapshot"
+		echo "$w: $(grep -vc '^meta' "$f.txt") events, $ck checkpoints, $snaps checkpoint snapshots"
+	fi
+	verify "$f"
+	pass "$w recorded"
+done
+finish
