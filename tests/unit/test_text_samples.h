@@ -200,6 +200,8 @@ static int samples_fill(struct avt_event *v)
 /* Field-identical, field by field (struct padding is not data). */
 #define SAME(f) (a->f == b->f)
 #define SAMEM(f) (!memcmp(a->f, b->f, sizeof(a->f)))
+/* strings: up to the NUL (what follows it is not data) */
+#define SAMES(f) (!strncmp(a->f, b->f, sizeof(a->f)))
 static int sample_equal(const struct avt_event *a, const struct avt_event *b)
 {
 	if (!SAME(type) || !SAME(cpu) || !SAME(pid) || !SAME(tid) || !SAME(ts))
@@ -207,23 +209,25 @@ static int sample_equal(const struct avt_event *a, const struct avt_event *b)
 	switch (a->type) {
 	case AVT_EV_FORK:
 		return SAME(u.fork.child_pid) && SAME(u.fork.child_tid) && SAME(u.fork.flags) &&
-		       SAME(u.fork.clone_flags) && SAME(u.fork.child_start) && SAMEM(u.fork.comm);
+		       SAME(u.fork.clone_flags) && SAME(u.fork.child_start) && SAMES(u.fork.comm);
 	case AVT_EV_EXEC:
-		return SAME(u.exec.old_tid) && SAME(u.exec.start) && SAMEM(u.exec.comm) &&
-		       SAMEM(u.exec.filename);
+		return SAME(u.exec.old_tid) && SAME(u.exec.start) && SAMES(u.exec.comm) &&
+		       SAMES(u.exec.filename);
 	case AVT_EV_EXIT:
 		return SAME(u.exit.code) && SAME(u.exit.group_dead);
 	case AVT_EV_SNAP_BEGIN:
 		return SAME(u.snap_begin.kind) && SAME(u.snap_begin.checkpoint) &&
 		       SAME(u.snap_begin.flags) && SAME(u.snap_begin.start) &&
-		       SAMEM(u.snap_begin.comm);
+		       SAMES(u.snap_begin.comm);
 	case AVT_EV_SNAP_VMA:
 		return SAME(u.snap_vma.start) && SAME(u.snap_vma.end) && SAME(u.snap_vma.flags) &&
 		       SAME(u.snap_vma.pgoff) && SAME(u.snap_vma.dev) && SAME(u.snap_vma.ino) &&
 		       SAME(u.snap_vma.av) && SAME(u.snap_vma.root) && SAME(u.snap_vma.parent) &&
 		       SAME(u.snap_vma.num_children) && SAME(u.snap_vma.num_active) &&
 		       SAME(u.snap_vma.nr_avcs) && SAME(u.snap_vma.nr_avc_ids) &&
-		       SAMEM(u.snap_vma.avc_av);
+		       a->u.snap_vma.nr_avc_ids <= AVT_SNAP_MAX_AVC &&
+		       !memcmp(a->u.snap_vma.avc_av, b->u.snap_vma.avc_av,
+			       a->u.snap_vma.nr_avc_ids * sizeof(a->u.snap_vma.avc_av[0]));
 	case AVT_EV_SNAP_END:
 		return SAME(u.snap_end.kind) && SAME(u.snap_end.checkpoint) &&
 		       SAME(u.snap_end.status) && SAME(u.snap_end.nr_vmas) &&
@@ -250,7 +254,7 @@ static int sample_equal(const struct avt_event *a, const struct avt_event *b)
 	case AVT_EV_STATS:
 		return SAME(u.stats.kind) && SAME(u.stats.key) && SAME(u.stats.value);
 	case AVT_EV_SET:
-		return SAME(u.set.key) && SAMEM(u.set.value);
+		return SAME(u.set.key) && SAMES(u.set.value);
 	case AVT_EV_UNKNOWN:
 		return SAME(u.unknown.raw_type) && SAME(u.unknown.len) &&
 		       (!a->u.unknown.len ||
