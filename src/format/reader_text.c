@@ -16,14 +16,6 @@
 #include "avtrace/trace.h"
 #include "format/reader_int.h"
 
-/*
- * Weak until src/text/ provides the parser, so the binary reader links
- * (and its tests run) without it; open then fails with a clear reason.
- */
-#pragma weak avt_text_parser__new
-#pragma weak avt_text_parser__free
-#pragma weak avt_text_parser__line
-
 struct avt_text_src {
 	FILE *f;		/* not owned, unless wrapped */
 	FILE *wrap;		/* prefix + f, for unseekable inputs */
@@ -132,11 +124,6 @@ struct avt_text_src *avt_text_src__open(FILE *f, const uint8_t *prefix, size_t p
 			err = errno;
 			goto fail_why;
 		}
-	}
-	if (!avt_text_parser__new) {
-		snprintf(why, why_len, "text traces are not supported by this build");
-		err = ENOSYS;
-		goto fail;
 	}
 	t->p = avt_text_parser__new();
 	if (!t->p) {
