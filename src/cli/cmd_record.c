@@ -178,9 +178,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* The command line for the trace's metadata; argv[0] is "avtrace record". */
 static char *join_args(int argc, char **argv)
 {
-	size_t len = strlen("avtrace") + 1;
+	size_t len = 1;
 	char *s;
 
 	for (int i = 0; i < argc; i++)
@@ -188,9 +189,10 @@ static char *join_args(int argc, char **argv)
 	s = malloc(len);
 	if (!s)
 		return NULL;
-	strcpy(s, "avtrace");
+	s[0] = 0;
 	for (int i = 0; i < argc; i++) {
-		strcat(s, " ");
+		if (i)
+			strcat(s, " ");
 		strcat(s, argv[i]);
 	}
 	return s;
@@ -211,6 +213,8 @@ int cmd_record(int argc, char **argv)
 	char why[512];
 	int ret;
 
+	/* argp names the program after argv[0] in its messages */
+	argv[0] = "avtrace record";
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &a)) {
 		free(a.o.pids);
 		return AVT_EXIT_USAGE;

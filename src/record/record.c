@@ -302,7 +302,7 @@ int record__run(const struct record_opts *o)
 			t_last_stats = t;
 		}
 		if (t - t_last_stats >= 10) {
-			stats__write(r);
+			stats__write(r, false);
 			t_last_stats = t;
 		}
 		if (tty && t - t_last_status >= 1) {
@@ -332,7 +332,7 @@ int record__run(const struct record_opts *o)
 		snapshot__checkpoint(r);
 	record_bpf__detach(r->skel);
 	ring_buffer__consume(r->rb);
-	stats__write(r);
+	stats__write(r, true);
 	if (tty)
 		fputc('\n', stderr);
 	err = avt_writer__close(r->w);

@@ -55,6 +55,6 @@ int snapshot__checkpoint(struct recorder *r);
 
 /* stats.c: read drop/filter counters; write AVT_EV_STATS records. */
 int stats__read(struct recorder *r);
-int stats__write(struct recorder *r);
+int stats__write(struct recorder *r, bool final);
 
 #endif

@@ -76,5 +76,5 @@ int snapshot__checkpoint(struct recorder *r)
 			continue;	/* exited meanwhile: its exit snapshot stands */
 	}
 	free(tg);
-	return stats__write(r);
+	return stats__write(r, false);
 }

@@ -3,7 +3,8 @@
  * Loss and volume accounting. A failed ring buffer reserve is counted in
  * BPF per CPU and per tgid; faults dropped by the in-kernel filter per CPU.
  * These are written as cumulative AVT_EV_STATS records (every checkpoint,
- * every 10 s and at the end), so replay can mark what lost events.
+ * every 10 s and at the end), so replay can mark what lost events; the
+ * per-type event counts of the recorder are written once, at the end.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ static int write_percpu(struct recorder *r, struct bpf_map *map, uint16_t kind, 
 	return err;
 }
 
-int stats__write(struct recorder *r)
+int stats__write(struct recorder *r, bool final)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd, err;
 	__u32 key, next;
@@ -87,7 +88,7 @@ int stats__write(struct recorder *r)
 		key = next;
 		prev = &key;
 	}
-	for (int t = 1; !err && t < AVT_EV__MAX_KNOWN; t++)
+	for (int t = 1; final && !err && t < AVT_EV__MAX_KNOWN; t++)
 		if (r->by_type[t])
 			err = put(r, AVT_STATS_EVENTS, t, r->by_type[t]);
 	if (!err && r->snap_failed)
