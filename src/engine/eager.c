@@ -1,0 +1,978 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The eager anon_vma schemes, read next to eager-semantics.md §3:
+ *   eager-legacy  K6: mm/rmap.c of 6.16-6.19 (this machine's 6.18)
+ *   eager         K7: after "mm: clean up anon_vma implementation" (v7.0):
+ *                 clone allocates all AVCs before locking and reverses the
+ *                 chain order; fork allocates its own AV+AVC first and frees
+ *                 them again when it reuses an ancestor (transient).
+ * State: vma->anon = struct av * (vma->anon_vma), vma->chain = the
+ * anon_vma_chain list (struct avc.same_vma, list_add = at head).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/internal.h"
+#include "engine/itree.h"
+
+struct av {
+	struct av *root, *parent;
+	uint32_t rc, nc, na, depth;
+	struct avt_itree tree;		/* T(X): the AVCs linking VMAs to X */
+	struct avt_lock_family fam;	/* roots only */
+	struct avt_list all;		/* every live AV (checks, reports) */
+	uint64_t snap_id;		/* opaque id when rebuilt from a snapshot */
+	uint32_t chk_na, chk_tree, chk_nc, chk_rc;
+	uint32_t magic;
+};
+#define AV_MAGIC 0x41564156u
+
+struct avc {
+	struct avt_inode node;		/* in T(av); key = vma pgoff range */
+	struct avt_vma *vma;
+	struct av *av;
+	struct avt_list same_vma;	/* in chain(vma) */
+};
+
+struct eager {
+	bool k7;
+	struct avt_engine *e;
+	struct avt_pool av_pool, avc_pool;
+	uint64_t seq;
+	struct avt_list all;
+	/* snapshot id -> av (open addressing) */
+	uint64_t *ids;
+	struct av **idav;
+	size_t idcap, idn;
+	struct av **snap_new;
+	size_t nnew, capnew;
+};
+
+#define EG(s) ((struct eager *)(s)->priv)
+#define VAV(v) ((struct av *)(v)->anon)
+
+/* ---- objects ---- */
+static struct av *av_alloc(struct eager *g)
+{
+	struct av *a = avt_pool__alloc(&g->av_pool);
+
+	if (!a)
+		return NULL;
+	a->root = a->parent = a;
+	a->rc = 1;
+	a->magic = AV_MAGIC;
+	avt_list_add_tail(&a->all, &g->all);
+	avt_lock_family__init(g->e, &a->fam);
+	avt_engine__av_alloc(g->e, false);
+	return a;
+}
+
+static void av_free(struct eager *g, struct av *a, bool transient)
+{
+	avt_lock_family__fini(g->e, &a->fam);
+	avt_list_del(&a->all);
+	a->magic = 0;
+	avt_engine__av_free(g->e, transient);
+	avt_pool__free(&g->av_pool, a);
+}
+
+static struct avc *avc_alloc(struct eager *g)
+{
+	struct avc *c = avt_pool__alloc(&g->avc_pool);
+
+	if (!c)
+		return NULL;
+	avt_list_init(&c->same_vma);
+	avt_engine__avc_alloc(g->e, false);
+	return c;
+}
+
+static void avc_free(struct eager *g, struct avc *c, bool transient)
+{
+	avt_engine__avc_free(g->e, transient);
+	avt_pool__free(&g->avc_pool, c);
+}
+
+static void tree_insert(struct eager *g, struct avc *c)
+{
+	struct avt_vma *v = c->vma;
+
+	c->node.start = v->pgoff;
+	c->node.last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
+	c->node.seq = ++g->seq;
+	avt_itree__insert(&c->av->tree, &c->node);
+}
+
+static void tree_remove(struct avc *c)
+{
+	avt_itree__remove(&c->av->tree, &c->node);
+}
+
+static uint32_t chain_len(const struct avt_vma *v)
+{
+	const struct avt_list *p;
+	uint32_t n = 0;
+
+	avt_list_for_each(p, &v->chain)
+		n++;
+	return n;
+}
+
+static void lock_w(struct eager *g, struct av *a, enum avt_lock_tag tag, uint32_t work)
+{
+	avt_engine__lock(g->e, &a->root->fam, AVT_LOCK_WRITE, tag, work);
+}
+
+/* put_anon_vma / __put_anon_vma */
+static void put_av(struct eager *g, struct av *a, bool transient)
+{
+	struct av *root = a->root;
+
+	if (--a->rc)
+		return;
+	av_free(g, a, transient);
+	if (root != a && --root->rc == 0)
+		av_free(g, root, false);
+}
+
+/* ---- questions ---- */
+static bool eg_is_faulted(struct avt_scheme *s, const struct avt_vma *v)
+{
+	(void)s;
+	return v->anon != NULL;
+}
+
+static bool eg_is_fork_child(struct avt_scheme *s, const struct avt_vma *v)
+{
+	(void)s;
+	return v && v->anon && !avt_list_singular(&v->chain);
+}
+
+static bool eg_reusable(struct avt_scheme *s, const struct avt_vma *old)
+{
+	(void)s;
+	return old->anon && avt_list_singular(&old->chain);
+}
+
+/* is_mergeable_anon_vma, 6.16+ form (§4.1) */
+static bool eg_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
+			     const struct avt_vma *range_src, const struct avt_vma *middle,
+			     const struct avt_vma *copied_from, int *why)
+{
+	void *tgt = n->anon, *src = range_src ? range_src->anon : NULL;
+
+	if (!tgt && src) {		/* case 1: a DUP will happen */
+		if (eg_is_fork_child(s, middle)) {
+			*why = AVT_MR_SRC_FORK_CHILD;
+			return false;
+		}
+		if (eg_is_fork_child(s, copied_from)) {
+			*why = AVT_MR_COPIED_FORK_CHILD;
+			return false;
+		}
+		return true;
+	}
+	if (tgt && !src) {		/* case 2: use the neighbour's */
+		if (eg_is_fork_child(s, n)) {
+			*why = AVT_MR_TGT_FORK_CHILD;
+			return false;
+		}
+		return true;
+	}
+	if (tgt != src) {		/* case 3 */
+		*why = AVT_MR_DIFFERENT;
+		return false;
+	}
+	return true;
+}
+
+static bool eg_conflict(struct avt_scheme *s, const struct avt_vma *p, const struct avt_vma *n)
+{
+	(void)s;
+	return p->anon && n->anon && p->anon != n->anon;
+}
+
+/* ---- §3.1 PREPARE ---- */
+static int eg_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *reuse,
+		      enum avt_prepare_site site)
+{
+	struct eager *g = EG(s);
+	struct avc *c = avc_alloc(g);	/* allocated first, before any lock */
+	struct av *x;
+
+	(void)site;
+	if (!c)
+		return -ENOMEM;
+	x = reuse ? VAV(reuse) : NULL;
+	if (!x) {
+		x = av_alloc(g);
+		if (!x) {
+			avc_free(g, c, false);
+			return -ENOMEM;
+		}
+		x->nc = 1;		/* self-parent link of a new root */
+	}
+	lock_w(g, x, AVT_LT_PREPARE, 1);
+	v->anon = x;
+	c->vma = v;
+	c->av = x;
+	avt_list_add(&c->same_vma, &v->chain);
+	tree_insert(g, c);
+	x->na++;
+	avt_engine__chain_len(g->e, chain_len(v));
+	return 0;
+}
+
+/* ---- §3.2 CLONE ---- */
+static void maybe_reuse(struct avt_vma *dst, struct av *x)
+{
+	if (!dst->anon && x->na == 0 && x->nc <= 1) {
+		dst->anon = x;
+		x->na++;
+	}
+}
+
+static enum avt_lock_tag clone_tag(int op)
+{
+	switch (op) {
+	case AVT_CLONE_SPLIT: return AVT_LT_CLONE_SPLIT;
+	case AVT_CLONE_MERGE_UNFAULTED: return AVT_LT_CLONE_MERGE;
+	case AVT_CLONE_REMAP: return AVT_LT_CLONE_REMAP;
+	default: return AVT_LT_CLONE_FORK;
+	}
+}
+
+#define CLONE_FORK 0
+
+/* op CLONE_FORK: dst->anon is NULL and may get a reused ancestor */
+static int clone_chain(struct eager *g, struct avt_vma *dst, struct avt_vma *src, int op)
+{
+	struct avt_list *p;
+	uint32_t n = 0;
+	struct av *root;
+
+	if (!src->anon)
+		return 0;
+	root = VAV(src)->root;
+	if (op != CLONE_FORK)
+		dst->anon = src->anon;	/* vm_area_dup / dup_anon_vma */
+	if (g->k7) {
+		/* 1: allocate every AVC unlocked, each at the head: reversed */
+		avt_list_for_each(p, &src->chain) {
+			struct avc *sc = avt_container_of(p, struct avc, same_vma);
+			struct avc *c = avc_alloc(g);
+
+			if (!c)
+				return -ENOMEM;
+			c->vma = dst;
+			c->av = sc->av;
+			avt_list_add(&c->same_vma, &dst->chain);
+			n++;
+		}
+		/* 2-3: one lock; tree inserts tail->head = src order */
+		lock_w(g, root, clone_tag(op), n);
+		avt_list_for_each_reverse(p, &dst->chain) {
+			struct avc *c = avt_container_of(p, struct avc, same_vma);
+
+			tree_insert(g, c);
+			if (op == CLONE_FORK)
+				maybe_reuse(dst, c->av);
+		}
+		if (op != CLONE_FORK)
+			VAV(dst)->na++;
+	} else {
+		/* K6: oldest first, each linked at the head: order kept */
+		uint32_t total = chain_len(src);
+
+		lock_w(g, root, clone_tag(op), total);
+		avt_list_for_each_reverse(p, &src->chain) {
+			struct avc *sc = avt_container_of(p, struct avc, same_vma);
+			struct avc *c = avc_alloc(g);
+			struct av *x = sc->av;
+
+			if (!c)
+				return -ENOMEM;
+			c->vma = dst;
+			c->av = x;
+			avt_list_add(&c->same_vma, &dst->chain);
+			tree_insert(g, c);
+			if (op == CLONE_FORK && !dst->anon && x->nc < 2 && x->na == 0)
+				dst->anon = x;
+		}
+		if (dst->anon)
+			VAV(dst)->na++;
+	}
+	avt_engine__chain_len(g->e, chain_len(dst));
+	return 0;
+}
+
+static int eg_clone(struct avt_scheme *s, struct avt_vma *dst, struct avt_vma *src,
+		    enum avt_clone_op op)
+{
+	return clone_chain(EG(s), dst, src, op);
+}
+
+/* ---- §3.3 FORK_LINK (anon_vma_fork) ---- */
+static void link_own(struct eager *g, struct avt_vma *child, struct avt_vma *parent,
+		     struct av *y, struct avc *a)
+{
+	struct av *pav = VAV(parent);
+
+	y->na = 1;
+	y->root = pav->root;
+	y->parent = pav;
+	y->depth = pav->depth + 1;
+	y->root->rc++;
+	child->anon = y;
+	a->vma = child;
+	a->av = y;
+	avt_list_add(&a->same_vma, &child->chain);
+	lock_w(g, y, AVT_LT_FORK_OWN, 1);
+	tree_insert(g, a);
+	pav->nc++;
+	avt_engine__chain_len(g->e, chain_len(child));
+}
+
+static int eg_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_vma *parent)
+{
+	struct eager *g = EG(s);
+	struct av *y;
+	struct avc *a;
+	int err;
+
+	if (!parent->anon)
+		return 0;
+	child->anon = NULL;
+	if (g->k7) {
+		y = av_alloc(g);
+		a = avc_alloc(g);
+		if (!y || !a)
+			return -ENOMEM;
+		err = clone_chain(g, child, parent, CLONE_FORK);
+		if (err)
+			return err;
+		if (child->anon) {	/* reused: the own pair was transient */
+			g->e->st.fork_reuses++;
+			avc_free(g, a, true);
+			put_av(g, y, true);
+			return 0;
+		}
+	} else {
+		err = clone_chain(g, child, parent, CLONE_FORK);
+		if (err)
+			return err;
+		if (child->anon) {
+			g->e->st.fork_reuses++;
+			return 0;
+		}
+		y = av_alloc(g);
+		a = avc_alloc(g);
+		if (!y || !a)
+			return -ENOMEM;
+	}
+	link_own(g, child, parent, y, a);
+	return 0;
+}
+
+/* ---- §3.4 UNLINK ---- */
+static void eg_unlink(struct avt_scheme *s, struct avt_vma *v, enum avt_unlink_why why)
+{
+	struct eager *g = EG(s);
+	struct avt_list *p, *t;
+
+	(void)why;
+	if (!v->anon)
+		return;
+	lock_w(g, VAV(v), AVT_LT_UNLINK, chain_len(v));
+	avt_list_for_each_safe(p, t, &v->chain) {
+		struct avc *c = avt_container_of(p, struct avc, same_vma);
+
+		tree_remove(c);
+		if (!c->av->tree.n) {
+			c->av->parent->nc--;
+			continue;	/* kept: put after unlock */
+		}
+		avt_list_del(&c->same_vma);
+		avc_free(g, c, false);
+	}
+	VAV(v)->na--;
+	v->anon = NULL;
+	avt_list_for_each_safe(p, t, &v->chain) {
+		struct avc *c = avt_container_of(p, struct avc, same_vma);
+
+		put_av(g, c->av, false);
+		avt_list_del(&c->same_vma);
+		avc_free(g, c, false);
+	}
+}
+
+/* ---- §3.6 RANGE_UPDATE (vma_prepare / vma_complete) ---- */
+static enum avt_lock_tag range_tag(enum avt_range_tag t)
+{
+	switch (t) {
+	case AVT_RANGE_SPLIT: return AVT_LT_RANGE_SPLIT;
+	case AVT_RANGE_STACK: return AVT_LT_STACK_GROW;
+	default: return AVT_LT_RANGE_MERGE;
+	}
+}
+
+static void chain_tree_remove(struct avt_vma *v)
+{
+	struct avt_list *p;
+
+	avt_list_for_each(p, &v->chain)
+		tree_remove(avt_container_of(p, struct avc, same_vma));
+}
+
+static void chain_tree_insert(struct eager *g, struct avt_vma *v)
+{
+	struct avt_list *p;
+
+	avt_list_for_each(p, &v->chain)
+		tree_insert(g, avt_container_of(p, struct avc, same_vma));
+}
+
+static void eg_range_begin(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *adj,
+			   enum avt_range_tag tag)
+{
+	struct av *x = v->anon ? VAV(v) : (adj ? VAV(adj) : NULL);
+
+	if (!x)
+		return;
+	lock_w(EG(s), x, range_tag(tag), 2 * (chain_len(v) + (adj ? chain_len(adj) : 0)));
+	chain_tree_remove(v);
+	if (adj)
+		chain_tree_remove(adj);
+}
+
+static void eg_range_end(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *adj,
+			 enum avt_range_tag tag)
+{
+	(void)tag;
+	if (!v->anon && !(adj && adj->anon))
+		return;
+	chain_tree_insert(EG(s), v);
+	if (adj)
+		chain_tree_insert(EG(s), adj);
+}
+
+/* ---- folios ---- */
+static void *eg_folio_handle(struct avt_scheme *s, struct avt_vma *v)
+{
+	(void)s;
+	return v->anon;
+}
+
+static void *eg_folio_move(struct avt_scheme *s, struct avt_vma *v, struct avt_folio *f)
+{
+	(void)s;
+	(void)f;
+	return v->anon;
+}
+
+struct walk_ctx {
+	struct avt_folio *f;
+	uint32_t mapping;
+};
+
+static void walk_cb(struct avt_inode *n, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+	struct avc *c = (struct avc *)n;
+	struct avt_vma *v = c->vma;
+	uint64_t addr = v->start + ((w->f->index - v->pgoff) << PAGE_SHIFT);
+
+	if (addr >= v->start && addr < v->end &&
+	    avt_ptes__get(&v->mm->ptes, addr >> PAGE_SHIFT) == w->f)
+		w->mapping++;
+}
+
+/* rmap_walk_anon: T(F.mapping), not its root's tree */
+static void eg_rmap_walk(struct avt_scheme *s, struct avt_folio *f, bool lock,
+			 struct avt_rmap_result *res)
+{
+	struct av *x = f->mapping;
+	struct walk_ctx w = { .f = f };
+
+	memset(res, 0, sizeof(*res));
+	if (!x || x->magic != AV_MAGIC)
+		return;
+	res->visited = (uint32_t)avt_itree__query(&x->tree, f->index, f->index, walk_cb, &w);
+	res->mapping = w.mapping;
+	res->tree_size = (uint32_t)x->tree.n;
+	if (lock)
+		avt_engine__lock(EG(s)->e, &x->root->fam, AVT_LOCK_READ, AVT_LT_RMAP,
+				 res->visited);
+}
+
+static void eg_pt_move_lock(struct avt_scheme *s, struct avt_vma *v, enum avt_lock_tag tag)
+{
+	if (v->anon)
+		lock_w(EG(s), VAV(v), tag, 0);
+}
+
+static void eg_uffd_move_lock(struct avt_scheme *s, struct avt_folio *f)
+{
+	struct av *x = f->mapping;
+
+	if (x && x->magic == AV_MAGIC)
+		lock_w(EG(s), x, AVT_LT_UFFD_MOVE, 0);
+}
+
+/* ---- snapshots: opaque ids -> objects ---- */
+static struct av **id_slot(struct eager *g, uint64_t id)
+{
+	size_t i, mask;
+
+	if ((g->idn + 1) * 2 > g->idcap) {
+		size_t nc = g->idcap ? g->idcap * 2 : 256;
+		uint64_t *ni = calloc(nc, sizeof(*ni));
+		struct av **na = calloc(nc, sizeof(*na));
+
+		if (!ni || !na) {
+			free(ni);
+			free(na);
+			return NULL;
+		}
+		for (i = 0; i < g->idcap; i++) {
+			size_t j;
+
+			if (!g->ids[i])
+				continue;
+			for (j = (g->ids[i] * 0x9e3779b97f4a7c15ULL) >> 40 & (nc - 1); ni[j];
+			     j = (j + 1) & (nc - 1))
+				;
+			ni[j] = g->ids[i];
+			na[j] = g->idav[i];
+		}
+		free(g->ids);
+		free(g->idav);
+		g->ids = ni;
+		g->idav = na;
+		g->idcap = nc;
+	}
+	mask = g->idcap - 1;
+	for (i = (id * 0x9e3779b97f4a7c15ULL) >> 40 & mask; g->ids[i]; i = (i + 1) & mask)
+		if (g->ids[i] == id)
+			return &g->idav[i];
+	g->ids[i] = id;
+	g->idav[i] = NULL;
+	g->idn++;
+	return &g->idav[i];
+}
+
+static struct av *snap_av(struct eager *g, uint64_t id)
+{
+	struct av **slot;
+	struct av *a;
+
+	if (!id)
+		return NULL;
+	slot = id_slot(g, id);
+	if (!slot)
+		return NULL;
+	a = *slot;
+	/* an id whose object died since is a new object (ids may be reused) */
+	if (a && a->magic == AV_MAGIC && a->snap_id == id)
+		return a;
+	a = avt_pool__alloc(&g->av_pool);
+	if (!a)
+		return NULL;
+	a->root = NULL;
+	a->parent = NULL;
+	a->rc = 1;
+	a->magic = AV_MAGIC;
+	a->snap_id = id;
+	avt_list_add_tail(&a->all, &g->all);
+	avt_lock_family__init(g->e, &a->fam);
+	avt_engine__av_seeded(g->e);
+	*slot = a;
+	if (g->nnew == g->capnew) {
+		size_t nc = g->capnew ? g->capnew * 2 : 64;
+		struct av **nn = realloc(g->snap_new, nc * sizeof(*nn));
+
+		if (nn) {
+			g->snap_new = nn;
+			g->capnew = nc;
+		}
+	}
+	if (g->nnew < g->capnew)
+		g->snap_new[g->nnew++] = a;
+	return a;
+}
+
+static int eg_snap_vma(struct avt_scheme *s, struct avt_vma *v, const struct avt_ev_snap_vma *sv)
+{
+	struct eager *g = EG(s);
+	struct av *x, *root;
+	uint32_t n = sv->nr_avc_ids;
+
+	if (!sv->av)
+		return 0;
+	x = snap_av(g, sv->av);
+	root = snap_av(g, sv->root ? sv->root : sv->av);
+	if (!x || !root)
+		return -ENOMEM;
+	if (!x->root)
+		x->root = root;
+	if (!root->root)
+		root->root = root;
+	if (!x->parent && sv->parent)
+		x->parent = snap_av(g, sv->parent);
+	v->anon = x;
+	x->na++;
+	if (n > AVT_SNAP_MAX_AVC)
+		n = AVT_SNAP_MAX_AVC;
+	if (sv->nr_avcs > n)
+		g->e->st.snap_truncated++;
+	/* list_add from the tail of the listing back to the head keeps order */
+	for (int i = (int)n - 1; i >= -2; i--) {
+		uint64_t id = i >= 0 ? sv->avc_av[i] : (i == -1 ? sv->av : (sv->root ? sv->root : sv->av));
+		struct av *y = snap_av(g, id);
+		struct avt_list *p;
+		bool have = false;
+		struct avc *c;
+
+		if (!y)
+			return -ENOMEM;
+		avt_list_for_each(p, &v->chain)
+			if (avt_container_of(p, struct avc, same_vma)->av == y)
+				have = true;
+		if (have)
+			continue;
+		if (!y->root)
+			y->root = root;
+		c = avt_pool__alloc(&g->avc_pool);
+		if (!c)
+			return -ENOMEM;
+		avt_list_init(&c->same_vma);
+		avt_engine__avc_seeded(g->e);
+		c->vma = v;
+		c->av = y;
+		if (i >= 0)
+			avt_list_add(&c->same_vma, &v->chain);
+		else
+			avt_list_add_tail(&c->same_vma, &v->chain);
+		tree_insert(g, c);
+	}
+	return 0;
+}
+
+static void eg_snap_end(struct avt_scheme *s)
+{
+	struct eager *g = EG(s);
+
+	for (size_t i = 0; i < g->nnew; i++) {
+		struct av *a = g->snap_new[i];
+
+		if (!a->root)
+			a->root = a;
+		if (!a->parent)
+			a->parent = a->root;
+		if (a->parent == a && a->root != a)
+			a->parent = a->root;
+		a->parent->nc++;
+		if (a->root != a)
+			a->root->rc++;
+	}
+	for (size_t i = 0; i < g->nnew; i++) {
+		struct av *a = g->snap_new[i];
+		uint32_t d = 0;
+
+		for (struct av *p = a; p->parent != p && d < 1000; p = p->parent)
+			d++;
+		a->depth = d;
+	}
+	g->nnew = 0;
+}
+
+/* ---- introspection ---- */
+static void eg_vma_state(struct avt_scheme *s, const struct avt_vma *v, struct avt_vma_state *st)
+{
+	struct av *x = v->anon;
+
+	(void)s;
+	memset(st, 0, sizeof(*st));
+	if (!x)
+		return;
+	st->av = x;
+	st->root = x->root;
+	st->parent = x->parent;
+	st->children = x->nc;
+	st->active = x->na;
+	st->avcs = chain_len(v);
+}
+
+static int eg_check(struct avt_scheme *s, char *why, size_t len)
+{
+	struct eager *g = EG(s);
+	struct avt_engine *e = g->e;
+	struct avt_list *p;
+	uint64_t avcs = 0, nav = 0;
+
+	avt_list_for_each(p, &g->all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		a->chk_na = a->chk_tree = a->chk_nc = a->chk_rc = 0;
+		nav++;
+	}
+	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
+		struct avt_vma *v;
+
+		avt_for_each_vma(mm, v) {
+			struct av *x = v->anon;
+			bool has_av = false, has_root = false;
+
+			if (!x) {
+				if (!avt_list_empty(&v->chain)) {
+					snprintf(why, len, "I4: unfaulted VMA %#llx has AVCs",
+						 (unsigned long long)v->start);
+					return -EPROTO;
+				}
+				continue;
+			}
+			if (x->magic != AV_MAGIC) {
+				snprintf(why, len, "I5: VMA %#llx points at a freed anon_vma",
+					 (unsigned long long)v->start);
+				return -EPROTO;
+			}
+			x->chk_na++;
+			avt_list_for_each(p, &v->chain) {
+				struct avc *c = avt_container_of(p, struct avc, same_vma);
+				uint64_t last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
+				struct avt_list *q;
+
+				avcs++;
+				if (c->vma != v || c->av->magic != AV_MAGIC) {
+					snprintf(why, len, "I3: AVC of VMA %#llx is stale",
+						 (unsigned long long)v->start);
+					return -EPROTO;
+				}
+				if (c->node.start != v->pgoff || c->node.last != last) {
+					snprintf(why, len, "I3: AVC key of VMA %#llx is [%#llx,%#llx], VMA pgoff range [%#llx,%#llx]",
+						 (unsigned long long)v->start,
+						 (unsigned long long)c->node.start,
+						 (unsigned long long)c->node.last,
+						 (unsigned long long)v->pgoff, (unsigned long long)last);
+					return -EPROTO;
+				}
+				if (c->av->root != x->root) {
+					snprintf(why, len, "I4: chain of VMA %#llx mixes roots",
+						 (unsigned long long)v->start);
+					return -EPROTO;
+				}
+				for (q = p->next; q != &v->chain; q = q->next)
+					if (avt_container_of(q, struct avc, same_vma)->av == c->av) {
+						snprintf(why, len, "I4: anon_vma twice in chain of VMA %#llx",
+							 (unsigned long long)v->start);
+						return -EPROTO;
+					}
+				c->av->chk_tree++;
+				has_av |= c->av == x;
+				has_root |= c->av == x->root;
+			}
+			if (!has_av || !has_root) {
+				snprintf(why, len, "I4: chain of VMA %#llx lacks its %s",
+					 (unsigned long long)v->start, has_av ? "root" : "anon_vma");
+				return -EPROTO;
+			}
+		}
+	}
+	avt_list_for_each(p, &g->all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		if (a->parent != a)
+			a->parent->chk_nc++;
+		else if (a->tree.n)
+			a->chk_nc++;
+		if (a->root != a)
+			a->root->chk_rc++;
+	}
+	avt_list_for_each(p, &g->all) {
+		struct av *a = avt_container_of(p, struct av, all);
+		const char *bad = NULL;
+
+		if (a->chk_na != a->na)
+			bad = "I1: num_active_vmas";
+		else if (a->chk_tree != a->tree.n)
+			bad = "I3: tree size";
+		else if (a->chk_nc != a->nc)
+			bad = "I2: num_children";
+		else if (!a->tree.n)
+			bad = "I5: live anon_vma with empty tree";
+		else if (a->root == a && a->rc != 1 + a->chk_rc)
+			bad = "I5: root refcount";
+		if (bad) {
+			snprintf(why, len, "%s of anon_vma (family %llu) is wrong: na=%u/%u nc=%u/%u tree=%llu/%u rc=%u",
+				 bad, (unsigned long long)a->root->fam.id, a->na, a->chk_na, a->nc,
+				 a->chk_nc, (unsigned long long)a->tree.n, a->chk_tree, a->rc);
+			return -EPROTO;
+		}
+	}
+	if (avcs != e->st.avc.live || nav != e->st.av.live) {
+		snprintf(why, len, "I8: live AVC %llu (chains %llu), live AV %llu (list %llu)",
+			 (unsigned long long)e->st.avc.live, (unsigned long long)avcs,
+			 (unsigned long long)e->st.av.live, (unsigned long long)nav);
+		return -EPROTO;
+	}
+	/* I7: each mapped folio's AV is alive and links the mapping VMA */
+	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
+		for (size_t i = 0; i < mm->ptes.cap; i++) {
+			uint64_t pfn = mm->ptes.keys[i];
+			struct avt_folio *f;
+			struct avt_vma *v;
+			struct av *x;
+			bool found = false;
+
+			if (pfn == PTE_EMPTY)
+				continue;
+			f = mm->ptes.vals[i];
+			x = f->mapping;
+			v = avt_mm__find(mm, pfn << PAGE_SHIFT);
+			if (!v || !x || x->magic != AV_MAGIC) {
+				snprintf(why, len, "I7: folio at %#llx %s",
+					 (unsigned long long)(pfn << PAGE_SHIFT),
+					 v ? "has a dead anon_vma" : "is outside every VMA");
+				return -EPROTO;
+			}
+			avt_list_for_each(p, &v->chain)
+				if (avt_container_of(p, struct avc, same_vma)->av == x)
+					found = true;
+			if (!found || f->index != v->pgoff + (((pfn << PAGE_SHIFT) - v->start) >> PAGE_SHIFT)) {
+				snprintf(why, len, "I7: folio at %#llx not reachable by rmap (%s)",
+					 (unsigned long long)(pfn << PAGE_SHIFT),
+					 found ? "index" : "anon_vma not in chain");
+				return -EPROTO;
+			}
+		}
+	}
+	return 0;
+}
+
+static void eg_report(struct avt_scheme *s, FILE *out, const char *pfx)
+{
+	struct eager *g = EG(s);
+	struct avt_list *p;
+	uint64_t depth_max = 0, nc_max = 0, avcs_max = 0, avcs_sum = 0, n = 0;
+	uint64_t depth_sum = 0;
+
+	avt_list_for_each(p, &g->all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		n++;
+		if (a->depth > depth_max)
+			depth_max = a->depth;
+		depth_sum += a->depth;
+		if (a->nc > nc_max)
+			nc_max = a->nc;
+		if (a->tree.n > avcs_max)
+			avcs_max = a->tree.n;
+		avcs_sum += a->tree.n;
+	}
+	fprintf(out, "%sanon_vma.depth.max %llu\n", pfx, (unsigned long long)depth_max);
+	fprintf(out, "%sanon_vma.depth.mean %.3f\n", pfx, n ? (double)depth_sum / n : 0.0);
+	fprintf(out, "%sanon_vma.num_children.max %llu\n", pfx, (unsigned long long)nc_max);
+	fprintf(out, "%sanon_vma.avcs.max %llu\n", pfx, (unsigned long long)avcs_max);
+	fprintf(out, "%sanon_vma.avcs.mean %.3f\n", pfx, n ? (double)avcs_sum / n : 0.0);
+}
+
+static int eg_metric(struct avt_scheme *s, const char *name, double *val)
+{
+	struct eager *g = EG(s);
+	struct avt_list *p;
+	uint64_t depth_max = 0, nc_max = 0, avcs_max = 0;
+
+	avt_list_for_each(p, &g->all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		if (a->depth > depth_max)
+			depth_max = a->depth;
+		if (a->nc > nc_max)
+			nc_max = a->nc;
+		if (a->tree.n > avcs_max)
+			avcs_max = a->tree.n;
+	}
+	if (!strcmp(name, "anon_vma.depth.max"))
+		*val = (double)depth_max;
+	else if (!strcmp(name, "anon_vma.num_children.max"))
+		*val = (double)nc_max;
+	else if (!strcmp(name, "anon_vma.avcs.max"))
+		*val = (double)avcs_max;
+	else
+		return -ENOENT;
+	return 0;
+}
+
+/* ---- lifetime ---- */
+static int eg_init_common(struct avt_scheme *s, bool k7)
+{
+	struct eager *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	g->k7 = k7;
+	g->e = s->eng;
+	avt_pool__init(&g->av_pool, sizeof(struct av));
+	avt_pool__init(&g->avc_pool, sizeof(struct avc));
+	avt_list_init(&g->all);
+	s->priv = g;
+	return 0;
+}
+
+static int eg_init_k7(struct avt_scheme *s, const char *params)
+{
+	(void)params;
+	return eg_init_common(s, true);
+}
+
+static int eg_init_k6(struct avt_scheme *s, const char *params)
+{
+	(void)params;
+	return eg_init_common(s, false);
+}
+
+static void eg_fini(struct avt_scheme *s)
+{
+	struct eager *g = EG(s);
+
+	if (!g)
+		return;
+	avt_pool__fini(&g->av_pool);
+	avt_pool__fini(&g->avc_pool);
+	free(g->ids);
+	free(g->idav);
+	free(g->snap_new);
+	free(g);
+	s->priv = NULL;
+}
+
+#define EAGER_OPS(NAME, INIT) {						\
+	.name = NAME,							\
+	.init = INIT,							\
+	.fini = eg_fini,						\
+	.is_faulted = eg_is_faulted,					\
+	.is_fork_child = eg_is_fork_child,				\
+	.reusable_neighbour = eg_reusable,				\
+	.anon_merge_allowed = eg_merge_allowed,				\
+	.anon_conflict = eg_conflict,					\
+	.prepare = eg_prepare,						\
+	.clone = eg_clone,						\
+	.fork_link = eg_fork_link,					\
+	.unlink = eg_unlink,						\
+	.range_begin = eg_range_begin,					\
+	.range_end = eg_range_end,					\
+	.folio_handle = eg_folio_handle,				\
+	.folio_move = eg_folio_move,					\
+	.rmap_walk = eg_rmap_walk,					\
+	.pt_move_lock = eg_pt_move_lock,				\
+	.uffd_move_lock = eg_uffd_move_lock,				\
+	.snap_vma = eg_snap_vma,					\
+	.snap_end = eg_snap_end,					\
+	.vma_state = eg_vma_state,					\
+	.check = eg_check,						\
+	.report = eg_report,						\
+	.metric = eg_metric,						\
+}
+
+const struct avt_scheme_ops avt_scheme_eager = EAGER_OPS("eager", eg_init_k7);
+const struct avt_scheme_ops avt_scheme_eager_legacy = EAGER_OPS("eager-legacy", eg_init_k6);

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Faults and folios (eager-semantics.md §5, §6.10, §7): which faults
+ * PREPARE, anon folios created by faults, COW after fork, write-reuse with
+ * folio_move_anon_rmap, frees on zap, PTE moves (mremap), PTE copies (fork),
+ * the rmap census and explicit rmap walks.
+ */
+#include <errno.h>
+#include "engine/internal.h"
+
+#define OPS(e) ((e)->scheme.ops)
+#define S(e) (&(e)->scheme)
+
+static struct avt_folio *folio_new(struct avt_engine *e, struct avt_vma *v, uint64_t addr)
+{
+	struct avt_folio *f = avt_pool__alloc(&e->folio_pool);
+
+	if (!f)
+		return NULL;
+	f->mapping = OPS(e)->folio_handle(S(e), v);
+	f->index = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+	f->mapcount = 1;
+	f->exclusive = 1;
+	avt_count__alloc(&e->st.folio);
+	return f;
+}
+
+void avt_folio__put(struct avt_engine *e, struct avt_folio *f)
+{
+	if (--f->mapcount)
+		return;
+	avt_count__free(&e->st.folio);
+	avt_pool__free(&e->folio_pool, f);
+}
+
+/* THP enabled for this VMA and the aligned PMD block lies inside it with no
+ * page table yet: do_huge_pmd_anonymous_page PREPAREs even for a read. */
+static bool thp_read_path(struct avt_engine *e, struct avt_vma *v, uint64_t addr)
+{
+	uint64_t h = addr & ~(PMD_SIZE - 1);
+
+	if (v->file || (v->flags & VM_SHARED))
+		return false;
+	if (e->set.thp == 0 || (v->flags & VM_NOHUGEPAGE))
+		return false;
+	if (e->set.thp == 1 && !(v->flags & VM_HUGEPAGE))
+		return false;
+	if (h < v->start || h + PMD_SIZE > v->end)
+		return false;
+	return !avt_folio__any_in(e, v->mm, h, h + PMD_SIZE);
+}
+
+/* expand_downwards: PREPARE the stack VMA, then grow it under the lock */
+static struct avt_vma *stack_expand(struct avt_engine *e, struct avt_mm *mm, uint64_t addr)
+{
+	struct avt_vma *n = avt_mm__find_ge(mm, addr), *p;
+	uint64_t s = addr & ~(PAGE_SIZE - 1);
+
+	if (!n || !(n->flags & VM_GROWSDOWN) || addr >= n->start)
+		return NULL;
+	p = n->prev;
+	if (p && p->end > s)
+		return NULL;
+	if (avt_vma__prepare(e, n, AVT_PREP_STACK))
+		return NULL;
+	OPS(e)->range_begin(S(e), n, NULL, AVT_RANGE_STACK);
+	n->pgoff -= (n->start - s) >> PAGE_SHIFT;
+	avt_mm__rekey(mm, n, s);
+	OPS(e)->range_end(S(e), n, NULL, AVT_RANGE_STACK);
+	return n;
+}
+
+int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
+		      bool kernel)
+{
+	struct avt_vma *v = avt_mm__find(mm, addr);
+	uint64_t pfn = addr >> PAGE_SHIFT;
+	struct avt_folio *f, *nf;
+	int err;
+
+	(void)kernel;
+	if (!v)
+		v = stack_expand(e, mm, addr);
+	if (!v) {
+		e->st.faults_unmapped++;
+		return 0;
+	}
+	if (v->flags & (VM_SHARED | VM_IO | VM_PFNMAP))
+		return 0;		/* shared/special: never anon */
+	f = avt_ptes__get(&mm->ptes, pfn);
+	if (!write) {
+		if (!f && thp_read_path(e, v, addr)) {
+			e->st.faults_thp_read++;
+			return avt_vma__prepare(e, v, AVT_PREP_FAULT);
+		}
+		return 0;		/* zero page or page cache: no anon work */
+	}
+	if (f) {
+		void *h;
+
+		if (f->exclusive)
+			return 0;	/* wp_page_reuse */
+		if (f->mapcount == 1) {
+			/* wp_can_reuse_anon_folio -> folio_move_anon_rmap */
+			h = OPS(e)->folio_move(S(e), v, f);
+			if (h != f->mapping) {
+				e->st.folio_rewrites++;
+				e->st.folio_rewrites_move++;
+			}
+			f->mapping = h;
+			f->exclusive = 1;
+			e->st.cow_reuses++;
+			return 0;
+		}
+		/* wp_page_copy */
+		err = avt_vma__prepare(e, v, AVT_PREP_FAULT);
+		if (err)
+			return err;
+		nf = folio_new(e, v, addr);
+		if (!nf)
+			return -ENOMEM;
+		f->mapcount--;
+		e->st.cow_copies++;
+		return avt_ptes__set(e, &mm->ptes, pfn, nf);
+	}
+	err = avt_vma__prepare(e, v, AVT_PREP_FAULT);
+	if (err)
+		return err;
+	e->st.faults_prepare++;
+	nf = folio_new(e, v, addr);
+	if (!nf)
+		return -ENOMEM;
+	return avt_ptes__set(e, &mm->ptes, pfn, nf);
+}
+
+void avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
+			 bool write_always)
+{
+	struct avt_vma *v = avt_mm__find_ge(mm, s);
+
+	for (; v && v->start < end; v = v->next) {
+		uint64_t a = v->start > s ? v->start : s;
+		uint64_t b = v->end < end ? v->end : end;
+		bool write;
+
+		if (v->flags & (VM_IO | VM_PFNMAP))
+			continue;
+		if (!write_always && (v->flags & VM_LOCKONFAULT))
+			continue;
+		write = write_always || (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+		if (!write && (v->file || e->set.thp == 0))
+			continue;	/* read faults: zero page / page cache only */
+		if (v->flags & VM_SHARED)
+			continue;
+		for (; a < b; a += PAGE_SIZE) {
+			/* v may grow by merging? no: faults never change layout
+			 * except stack growth, which needs an address below v */
+			if (avt_fault__handle(e, mm, a, write, true))
+				return;
+		}
+	}
+}
+
+void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end)
+{
+	size_t n = avt_ptes__collect(e, &mm->ptes, s >> PAGE_SHIFT, end >> PAGE_SHIFT);
+
+	for (size_t i = 0; i < n; i++) {
+		struct avt_folio *f = avt_ptes__del(&mm->ptes, e->scratch[i]);
+
+		if (f)
+			avt_folio__put(e, f);
+	}
+}
+
+void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t from,
+			   uint64_t to, uint64_t len)
+{
+	size_t n = avt_ptes__collect(e, &mm->ptes, from >> PAGE_SHIFT, (from + len) >> PAGE_SHIFT);
+	uint64_t shift_from = from >> PAGE_SHIFT, shift_to = to >> PAGE_SHIFT;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t p = e->scratch[i];
+		struct avt_folio *f = avt_ptes__del(&mm->ptes, p);
+
+		if (f)
+			avt_ptes__set(e, &mm->ptes, p - shift_from + shift_to, f);
+	}
+}
+
+void avt_folio__copy_range(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,
+			   uint64_t s, uint64_t end)
+{
+	size_t n = avt_ptes__collect(e, &src->ptes, s >> PAGE_SHIFT, end >> PAGE_SHIFT);
+
+	for (size_t i = 0; i < n; i++) {
+		struct avt_folio *f = avt_ptes__get(&src->ptes, e->scratch[i]);
+
+		if (!f)
+			continue;
+		f->mapcount++;
+		f->exclusive = 0;
+		avt_ptes__set(e, &dst->ptes, e->scratch[i], f);
+	}
+}
+
+bool avt_folio__any_in(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end)
+{
+	if (!mm->ptes.n)
+		return false;
+	return avt_ptes__collect(e, &mm->ptes, s >> PAGE_SHIFT, end >> PAGE_SHIFT) > 0;
+}
+
+/* §7.3 census: every mapped folio once, AVCs visited per folio (no lock,
+ * no early stop): the cost an rmap walk of each would have now. */
+void avt_census__run(struct avt_engine *e)
+{
+	struct avt_rmap_result r;
+
+	e->census_epoch++;
+	avt_hist__reset(&e->st.census);
+	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
+		for (size_t i = 0; i < mm->ptes.cap; i++) {
+			struct avt_folio *f;
+
+			if (mm->ptes.keys[i] == PTE_EMPTY)
+				continue;
+			f = mm->ptes.vals[i];
+			if (f->census == e->census_epoch)
+				continue;
+			f->census = e->census_epoch;
+			OPS(e)->rmap_walk(S(e), f, false, &r);
+			avt_hist__add(&e->st.census, r.visited);
+		}
+	}
+	e->st.census_runs++;
+	e->st.census_folios_total += e->st.census.count;
+	e->st.census_visits_total += e->st.census.sum;
+}
+
+/* Explicit rmap event: a walk of the folio mapped at (target, addr). */
+int avt_rmap__event(struct avt_engine *e, const struct avt_event *ev)
+{
+	const struct avt_ev_rmap *rm = &ev->u.rmap;
+	struct avt_proc *p = avt_proc__find(e, rm->target_pid ? rm->target_pid : ev->pid);
+	struct avt_folio *f;
+	struct avt_rmap_result r;
+
+	if (rm->kind == AVT_RMAP_BEGIN)
+		return 0;		/* an interval walk counts at its end */
+	if (!p || !p->mm) {
+		e->st.unknown_pid++;
+		return 0;
+	}
+	f = avt_ptes__get(&p->mm->ptes, rm->addr >> PAGE_SHIFT);
+	if (!f) {
+		e->st.rmap_no_folio++;
+		return 0;
+	}
+	OPS(e)->rmap_walk(S(e), f, true, &r);
+	e->st.rmap_walks++;
+	e->st.rmap_visits += r.visited;
+	if (r.visited > e->st.rmap_visits_max)
+		e->st.rmap_visits_max = r.visited;
+	return 0;
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Engine internals shared by the VMA layer (mm.c, vma.c, syscalls.c,
+ * fault.c, process.c), the report/state/invariant modules and the schemes.
+ */
+#ifndef AVT_ENGINE_INTERNAL_H
+#define AVT_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "avtrace/engine.h"
+#include "engine/list.h"
+#include "engine/pool.h"
+#include "engine/scheme.h"
+#include "engine/vmflags.h"
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE  4096ULL
+#define PMD_SIZE   (2ULL << 20)
+#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+#define AV_BYTES  104
+#define AVC_BYTES 64
+#define VMA_BYTES 192
+
+struct avt_vma {
+	uint64_t start, end;		/* bytes, [start, end) */
+	uint64_t pgoff;			/* pages */
+	uint64_t flags;			/* VM_* */
+	uint64_t file;			/* file identity, 0 = none (anonymous) */
+	uint64_t dev, ino;		/* printed identity of the file */
+	uint64_t policy, anon_name, uffd_ctx;	/* merge-relevant attributes */
+	struct avt_mm *mm;
+	/* scheme words: the VMA layer never reads these */
+	void *anon;
+	struct avt_list chain;
+	uintptr_t sw;
+	/* VMA layer */
+	struct avt_vma *prev, *next;	/* address order */
+	struct avt_vma *tl, *tr;	/* treap by start */
+	uint32_t prio;
+	uint32_t census;
+};
+
+/* One anonymous folio (order 0). mapping belongs to the scheme. */
+struct avt_folio {
+	void *mapping;
+	uint64_t index;
+	uint32_t mapcount;
+	uint8_t exclusive;
+	uint32_t census;		/* census epoch, to visit each once */
+};
+
+/* Page table of one mm: page number -> folio (open addressing). */
+struct avt_ptes {
+	uint64_t *keys;
+	struct avt_folio **vals;
+	size_t cap, n;
+};
+#define PTE_EMPTY UINT64_MAX
+
+struct avt_mm {
+	struct avt_vma *root;		/* treap */
+	struct avt_vma *first, *last;
+	uint32_t map_count;
+	uint32_t users;			/* processes sharing it (vfork/CLONE_VM) */
+	uint64_t start_brk, brk;	/* brk == 0: unknown */
+	uint64_t def_flags;		/* mlockall(MCL_FUTURE) */
+	struct avt_ptes ptes;
+	struct avt_mm *all_next, *all_prev;
+	uint32_t owner_pid;
+	bool passive;
+};
+
+struct avt_proc_stats {
+	uint64_t av_alloc, avc_alloc, lock_w, lock_r, faults, events;
+};
+
+struct avt_proc {
+	uint32_t pid;
+	uint64_t start;
+	char comm[AVT_COMM_LEN];
+	struct avt_mm *mm;
+	bool live, passive;
+	struct avt_proc_stats st;
+	struct avt_proc *hnext;		/* pid hash chain (live ones) */
+};
+
+struct avt_obj_count {
+	uint64_t alloc, free, live, peak;
+};
+
+struct avt_hist {			/* growable histogram of small integers */
+	uint64_t *v;
+	size_t n;
+	uint64_t count, sum, max;
+};
+
+/* Lock bookkeeping kept inside each family root by the scheme. */
+struct avt_lock_family {
+	uint64_t id;			/* family serial */
+	uint64_t w, r;
+	uint64_t last_ts;
+	uint32_t last_cpu, last_pid;
+	bool seen;
+};
+
+struct avt_stats {
+	struct avt_obj_count av, avc, vma, folio;
+	uint64_t av_transient, avc_transient;
+	uint64_t av_seeded, avc_seeded;
+	uint64_t meta_peak;
+	uint64_t lock_w, lock_r;
+	uint64_t lock_w_tag[AVT_LT__MAX], lock_r_tag[AVT_LT__MAX];
+	uint64_t lock_work;
+	uint64_t lock_contended;
+	uint64_t family_max_w, family_max_r, families;
+	uint64_t chain_max;		/* longest chain seen at any time */
+	uint64_t folio_rewrites, folio_rewrites_move, folio_rewrites_uffd;
+	uint64_t cow_copies, cow_reuses;
+	uint64_t prepares, prepare_reuses;
+	uint64_t merges, merge_refused[AVT_MR__MAX], splits;
+	uint64_t forks, fork_reuses, execs, exits;
+	uint64_t rmap_walks, rmap_visits, rmap_visits_max, rmap_no_folio;
+	uint64_t census_runs;
+	struct avt_hist census;		/* AVCs visited per folio, last census */
+	uint64_t census_folios_total, census_visits_total;
+	uint64_t unknown_pid, unmodelled, failed_syscalls, ret_mismatch;
+	uint64_t faults_unmapped, faults_prepare, faults_thp_read;
+	uint64_t snap_vmas, snap_truncated, snap_ignored;
+};
+
+struct avt_settings {
+	int thp;			/* 0 never, 1 madvise, 2 always */
+	int overcommit;			/* vm.overcommit_memory */
+	bool soft_dirty;		/* CONFIG_MEM_SOFT_DIRTY: new VMAs get VM_SOFTDIRTY */
+	uint32_t max_map_count;
+	int kernel_major, kernel_minor;	/* from release */
+};
+
+struct avt_engine {
+	struct avt_scheme scheme;
+	struct avt_settings set;
+	struct avt_stats st;
+	struct avt_pool vma_pool, folio_pool, proc_pool, mm_pool;
+	struct avt_proc **pid_hash;
+	size_t pid_hash_cap;
+	struct avt_proc **procs;	/* every process ever seen (per-process report) */
+	size_t nr_procs, cap_procs;
+	struct avt_mm *mms;		/* all live mms */
+	uint64_t nr_events;
+	const struct avt_event *cur_ev;
+	struct avt_proc *cur;		/* process the current event is charged to */
+	uint32_t census_epoch;
+	uint64_t shm_serial;
+	uint32_t rng;
+	int check_invariants;
+	avt_lock_cb on_lock;
+	void *lock_ctx;
+	uint64_t window_ns;
+	char err[256];
+	/* scratch for page-range walks */
+	uint64_t *scratch;
+	size_t scratch_cap;
+	/* state-at-checkpoint */
+	uint32_t state_cp;
+	FILE *state_out;
+	bool state_cp_set;
+	/* snapshot being rebuilt */
+	struct avt_proc *snap_proc;
+	bool snap_active;
+	bool finished;
+};
+
+/* ---- stats helpers (schemes call these) ---- */
+static inline void avt_count__alloc(struct avt_obj_count *c)
+{
+	c->alloc++;
+	if (++c->live > c->peak)
+		c->peak = c->live;
+}
+
+static inline void avt_count__free(struct avt_obj_count *c)
+{
+	c->free++;
+	c->live--;
+}
+
+void avt_engine__av_alloc(struct avt_engine *e, bool transient);
+void avt_engine__av_free(struct avt_engine *e, bool transient);
+void avt_engine__avc_alloc(struct avt_engine *e, bool transient);
+void avt_engine__avc_free(struct avt_engine *e, bool transient);
+void avt_engine__av_seeded(struct avt_engine *e);
+void avt_engine__avc_seeded(struct avt_engine *e);
+void avt_engine__chain_len(struct avt_engine *e, uint64_t len);
+/* One root rwsem acquisition; fam lives in the family's root object. */
+void avt_engine__lock(struct avt_engine *e, struct avt_lock_family *fam,
+		      enum avt_lock_mode mode, enum avt_lock_tag tag, uint32_t work);
+void avt_lock_family__init(struct avt_engine *e, struct avt_lock_family *fam);
+void avt_lock_family__fini(struct avt_engine *e, struct avt_lock_family *fam);
+
+void avt_hist__add(struct avt_hist *h, uint64_t v);
+void avt_hist__reset(struct avt_hist *h);
+void avt_hist__fini(struct avt_hist *h);
+uint64_t avt_hist__pct(const struct avt_hist *h, double pct);
+
+/* ---- mm.c: address space ---- */
+struct avt_mm *avt_mm__new(struct avt_engine *e);
+void avt_mm__free(struct avt_engine *e, struct avt_mm *mm);
+struct avt_vma *avt_vma__alloc(struct avt_engine *e, struct avt_mm *mm);
+void avt_vma__free(struct avt_engine *e, struct avt_vma *v);
+void avt_mm__insert(struct avt_engine *e, struct avt_mm *mm, struct avt_vma *v);
+void avt_mm__erase(struct avt_mm *mm, struct avt_vma *v);
+/* Change v->start (the treap key) keeping the tree consistent. */
+void avt_mm__rekey(struct avt_mm *mm, struct avt_vma *v, uint64_t new_start);
+struct avt_vma *avt_mm__find(struct avt_mm *mm, uint64_t addr);	/* containing */
+struct avt_vma *avt_mm__find_ge(struct avt_mm *mm, uint64_t addr);	/* first with end > addr */
+struct avt_vma *avt_mm__prev_of(struct avt_mm *mm, uint64_t addr);	/* last with end <= addr */
+
+struct avt_folio *avt_ptes__get(struct avt_ptes *t, uint64_t pfn);
+int avt_ptes__set(struct avt_engine *e, struct avt_ptes *t, uint64_t pfn, struct avt_folio *f);
+struct avt_folio *avt_ptes__del(struct avt_ptes *t, uint64_t pfn);
+/* Page numbers of present PTEs in [lo, hi) pages, into e->scratch; returns count. */
+size_t avt_ptes__collect(struct avt_engine *e, struct avt_ptes *t, uint64_t lo, uint64_t hi);
+void avt_ptes__fini(struct avt_ptes *t);
+
+/* ---- vma.c: merge/split (eager-semantics §4) ---- */
+int avt_vma__split(struct avt_engine *e, struct avt_vma *v, uint64_t addr, int new_below,
+		   struct avt_vma **out_new);
+/* vma_modify: change attributes of [s, e) of v; apply() writes the new
+ * attributes into a VMA; returns the VMA now covering exactly [s, e) in *out. */
+struct avt_vma_attrs {
+	uint64_t flags, policy, anon_name, uffd_ctx;
+};
+void avt_vma__attrs(const struct avt_vma *v, struct avt_vma_attrs *a);
+int avt_vma__modify(struct avt_engine *e, struct avt_vma *prev, struct avt_vma *v,
+		    uint64_t s, uint64_t end, const struct avt_vma_attrs *na,
+		    struct avt_vma **out);
+/* vma_merge_new_range; range_src = VMA whose anon state the range carries. */
+struct avt_merge_new {
+	uint64_t start, end, pgoff;
+	struct avt_vma_attrs a;
+	uint64_t file, dev, ino;
+	struct avt_vma *prev, *next;
+	struct avt_vma *range_src, *copied_from;
+	bool just_expand;
+};
+struct avt_vma *avt_vma__merge_new(struct avt_engine *e, struct avt_mm *mm,
+				   struct avt_merge_new *m);
+/* do_vmi_align_munmap of [s, e): split edges, unlink, free; zaps folios. */
+int avt_vma__munmap(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end);
+void avt_vma__remove(struct avt_engine *e, struct avt_vma *v);	/* unlink+erase+free */
+bool avt_vma__faulted(struct avt_engine *e, const struct avt_vma *v);
+bool avt_vma__compatible(const struct avt_vma *a, const struct avt_vma *b);
+/* anon_vma_prepare (fast path included). */
+int avt_vma__prepare(struct avt_engine *e, struct avt_vma *v, enum avt_prepare_site site);
+
+/* ---- fault.c: faults and folios (§5, §7) ---- */
+int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
+		      bool kernel);
+void avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
+			 bool write_hint);
+void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end);
+void avt_folio__put(struct avt_engine *e, struct avt_folio *f);
+void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t from,
+			   uint64_t to, uint64_t len);
+void avt_folio__copy_range(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,
+			   uint64_t s, uint64_t end);
+bool avt_folio__any_in(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end);
+void avt_census__run(struct avt_engine *e);
+int avt_rmap__event(struct avt_engine *e, const struct avt_event *ev);
+
+/* ---- syscalls.c ---- */
+int avt_sys__replay(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev);
+
+/* ---- process.c ---- */
+struct avt_proc *avt_proc__find(struct avt_engine *e, uint32_t pid);
+int avt_proc__fork(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev);
+int avt_proc__exit(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev);
+int avt_proc__exec(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev);
+int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev);
+void avt_mm__put(struct avt_engine *e, struct avt_mm *mm);
+void avt_proc__free_all(struct avt_engine *e);
+
+/* ---- state.c / invariants.c / report.c ---- */
+int avt_state__write(struct avt_engine *e, FILE *out);
+int avt_invariants__check(struct avt_engine *e);
+int avt_report__write(struct avt_engine *e, FILE *out);
+int avt_report__metric(struct avt_engine *e, const char *name, double *val);
+
+#define avt_for_each_vma(mm, v) for ((v) = (mm)->first; (v); (v) = (v)->next)
+
+#endif

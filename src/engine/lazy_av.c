@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The anon_vma side of the lazy scheme: what its EAGER and PARENT VMAs do
+ * (lazy-semantics.md §4.2, §3.2-3.3 = eager-semantics.md §3, K7 code).
+ * It mirrors eager.c's objects and counts (it must: a lazy VMA that went
+ * EAGER behaves exactly as eager), plus what PARENT needs and eager lacks:
+ * a chain with no own anon_vma (vma->anon holds parent_av and is not
+ * counted in num_active_vmas), and the ancestor reuse of an upgrade.
+ */
+#include <errno.h>
+#include <string.h>
+#include "engine/lazy.h"
+
+static struct lav *lav_alloc(struct lazy *z)
+{
+	struct lav *a = avt_pool__alloc(&z->av_pool);
+
+	if (!a)
+		return NULL;
+	a->root = a->parent = a;
+	a->rc = 1;
+	a->magic = LAV_MAGIC;
+	a->serial = ++z->av_serial;
+	avt_list_add_tail(&a->all, &z->avs);
+	avt_lock_family__init(z->e, &a->fam);
+	avt_engine__av_alloc(z->e, false);
+	lav__meta_update(z);
+	return a;
+}
+
+static void lav_free(struct lazy *z, struct lav *a, bool transient)
+{
+	avt_lock_family__fini(z->e, &a->fam);
+	avt_list_del(&a->all);
+	a->magic = 0;
+	avt_engine__av_free(z->e, transient);
+	avt_pool__free(&z->av_pool, a);
+}
+
+static struct lavc *lavc_alloc(struct lazy *z)
+{
+	struct lavc *c = avt_pool__alloc(&z->avc_pool);
+
+	if (!c)
+		return NULL;
+	avt_list_init(&c->same_vma);
+	avt_engine__avc_alloc(z->e, false);
+	lav__meta_update(z);
+	return c;
+}
+
+static void lavc_free(struct lazy *z, struct lavc *c, bool transient)
+{
+	avt_engine__avc_free(z->e, transient);
+	avt_pool__free(&z->avc_pool, c);
+}
+
+/* meta_bytes (§6): 104 AV + 64 AVC + 192 zombie + extra per VMA/zombie;
+ * the peak is taken after every single allocation, free and zombie change. */
+void lav__meta_update(struct lazy *z)
+{
+	struct avt_engine *e = z->e;
+	uint64_t m = AV_BYTES * e->st.av.live + AVC_BYTES * e->st.avc.live +
+		     VMA_BYTES * z->st.zombie_live +
+		     z->o.vma_extra_bytes * (e->st.vma.live + z->st.zombie_live);
+
+	if (m > z->st.meta_peak)
+		z->st.meta_peak = m;
+	if (m > e->st.meta_peak)
+		e->st.meta_peak = m;
+}
+
+static void tree_insert(struct lazy *z, struct lavc *c)
+{
+	struct avt_vma *v = c->vma;
+
+	c->node.start = v->pgoff;
+	c->node.last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
+	c->node.seq = ++z->seq;
+	avt_itree__insert(&c->av->tree, &c->node);
+}
+
+static void tree_remove(struct lavc *c)
+{
+	avt_itree__remove(&c->av->tree, &c->node);
+}
+
+uint32_t lav__chain_len(const struct avt_vma *v)
+{
+	const struct avt_list *p;
+	uint32_t n = 0;
+
+	avt_list_for_each(p, &v->chain)
+		n++;
+	return n;
+}
+
+bool lav__in_chain(const struct avt_vma *v, const struct lav *a)
+{
+	const struct avt_list *p;
+
+	avt_list_for_each(p, &v->chain)
+		if (avt_container_of(p, struct lavc, same_vma)->av == a)
+			return true;
+	return false;
+}
+
+static struct lav *chain_root(const struct avt_vma *v)
+{
+	if (avt_list_empty(&v->chain))
+		return NULL;
+	return avt_container_of(v->chain.next, struct lavc, same_vma)->av->root;
+}
+
+void lav__lock(struct lazy *z, struct lav *a, enum avt_lock_mode mode, enum avt_lock_tag tag,
+	       uint32_t work)
+{
+	avt_engine__lock(z->e, &a->root->fam, mode, tag, work);
+}
+
+static void put_av(struct lazy *z, struct lav *a, bool transient)
+{
+	struct lav *root = a->root;
+
+	if (--a->rc)
+		return;
+	lav_free(z, a, transient);
+	if (root != a && --root->rc == 0)
+		lav_free(z, root, false);
+}
+
+struct lav *lav__new_root(struct lazy *z)
+{
+	struct lav *a = lav_alloc(z);
+
+	if (a)
+		a->nc = 1;		/* self-parent link of a new root */
+	return a;
+}
+
+/* A new non-root AV under parent (anon_vma_fork's own AV, or an upgrade of
+ * a PARENT VMA without a reusable ancestor). */
+struct lav *lav__alloc_child(struct lazy *z, struct lav *parent)
+{
+	struct lav *y = lav_alloc(z);
+
+	if (!y)
+		return NULL;
+	y->root = parent->root;
+	y->parent = parent;
+	y->depth = parent->depth + 1;
+	y->root->rc++;
+	parent->nc++;
+	return y;
+}
+
+/* One AVC v -> a at the head of chain(v), inserted into T(a). The caller
+ * holds (and has counted) the root lock. */
+void lav__link(struct lazy *z, struct avt_vma *v, struct lav *a)
+{
+	struct lavc *c = lavc_alloc(z);
+
+	if (!c)
+		return;
+	c->vma = v;
+	c->av = a;
+	avt_list_add(&c->same_vma, &v->chain);
+	tree_insert(z, c);
+	avt_engine__chain_len(z->e, lav__chain_len(v));
+}
+
+static enum avt_lock_tag clone_tag(int op)
+{
+	switch (op) {
+	case AVT_CLONE_SPLIT: return AVT_LT_CLONE_SPLIT;
+	case AVT_CLONE_MERGE_UNFAULTED: return AVT_LT_CLONE_MERGE;
+	case AVT_CLONE_REMAP: return AVT_LT_CLONE_REMAP;
+	default: return AVT_LT_CLONE_FORK;
+	}
+}
+
+/*
+ * anon_vma_clone, K7 (eager-semantics §3.2): every AVC allocated first and
+ * added at the head (reversed order), then one root lock for the inserts.
+ * fork_reuse: dst->anon is NULL and may take an ancestor (maybe_reuse).
+ * Otherwise dst->anon is set by the caller (vm_area_dup / dup_anon_vma).
+ */
+int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op, bool fork_reuse)
+{
+	struct lav *root = chain_root(src);
+	struct avt_list *p;
+	uint32_t n = 0;
+
+	if (!root)
+		return 0;
+	avt_list_for_each(p, &src->chain) {
+		struct lavc *sc = avt_container_of(p, struct lavc, same_vma);
+		struct lavc *c = lavc_alloc(z);
+
+		if (!c)
+			return -ENOMEM;
+		c->vma = dst;
+		c->av = sc->av;
+		avt_list_add(&c->same_vma, &dst->chain);
+		n++;
+	}
+	lav__lock(z, root, AVT_LOCK_WRITE, clone_tag(op), n);
+	avt_list_for_each_reverse(p, &dst->chain) {
+		struct lavc *c = avt_container_of(p, struct lavc, same_vma);
+
+		tree_insert(z, c);
+		if (fork_reuse && !dst->anon && c->av->na == 0 && c->av->nc <= 1) {
+			dst->anon = c->av;
+			c->av->na++;
+		}
+	}
+	avt_engine__chain_len(z->e, lav__chain_len(dst));
+	return 0;
+}
+
+/* anon_vma_fork, K7 (§3.3): own AV+AVC first, clone with reuse, free the
+ * pair again (transient) when an ancestor was reused. Used by
+ * lazy_child_mode=eager. */
+int lav__fork_eager(struct lazy *z, struct avt_vma *child, struct avt_vma *parent)
+{
+	struct lav *pav = parent->anon, *y;
+	struct lavc *a;
+	int err;
+
+	child->anon = NULL;
+	y = lav_alloc(z);
+	a = lavc_alloc(z);
+	if (!y || !a)
+		return -ENOMEM;
+	err = lav__clone(z, child, parent, LAV_CLONE_FORK, true);
+	if (err)
+		return err;
+	if (child->anon) {
+		z->e->st.fork_reuses++;
+		lavc_free(z, a, true);
+		put_av(z, y, true);
+		return 0;
+	}
+	y->na = 1;
+	y->root = pav->root;
+	y->parent = pav;
+	y->depth = pav->depth + 1;
+	y->root->rc++;
+	child->anon = y;
+	a->vma = child;
+	a->av = y;
+	avt_list_add(&a->same_vma, &child->chain);
+	lav__lock(z, y, AVT_LOCK_WRITE, AVT_LT_FORK_OWN, 1);
+	tree_insert(z, a);
+	pav->nc++;
+	avt_engine__chain_len(z->e, lav__chain_len(child));
+	return 0;
+}
+
+/* unlink_anon_vmas (§3.4). An EAGER VMA drops its num_active_vmas; a PARENT
+ * VMA (vma->anon = parent_av) never held one. */
+void lav__unlink(struct lazy *z, struct avt_vma *v)
+{
+	struct lav *root = chain_root(v);
+	struct avt_list *p, *t;
+
+	if (!root)
+		return;
+	lav__lock(z, root, AVT_LOCK_WRITE, AVT_LT_UNLINK, lav__chain_len(v));
+	avt_list_for_each_safe(p, t, &v->chain) {
+		struct lavc *c = avt_container_of(p, struct lavc, same_vma);
+
+		tree_remove(c);
+		if (!c->av->tree.n) {
+			c->av->parent->nc--;
+			continue;
+		}
+		avt_list_del(&c->same_vma);
+		lavc_free(z, c, false);
+	}
+	if (vkind(v) == LK_EAGER && v->anon)
+		((struct lav *)v->anon)->na--;
+	v->anon = NULL;
+	avt_list_for_each_safe(p, t, &v->chain) {
+		struct lavc *c = avt_container_of(p, struct lavc, same_vma);
+
+		put_av(z, c->av, false);
+		avt_list_del(&c->same_vma);
+		lavc_free(z, c, false);
+	}
+}
+
+static enum avt_lock_tag range_tag(enum avt_range_tag t)
+{
+	switch (t) {
+	case AVT_RANGE_SPLIT: return AVT_LT_RANGE_SPLIT;
+	case AVT_RANGE_STACK: return AVT_LT_STACK_GROW;
+	default: return AVT_LT_RANGE_MERGE;
+	}
+}
+
+/* vma_prepare / vma_complete (§3.6): only VMAs with a chain (EAGER,
+ * PARENT) are in interval trees; LAZY and NONE take no anon lock. */
+void lav__range_begin(struct lazy *z, struct avt_vma *v, struct avt_vma *adj,
+		      enum avt_range_tag tag)
+{
+	struct lav *root = chain_root(v);
+	struct avt_list *p;
+
+	if (!root && adj)
+		root = chain_root(adj);
+	if (!root)
+		return;
+	lav__lock(z, root, AVT_LOCK_WRITE, range_tag(tag),
+		  2 * (lav__chain_len(v) + (adj ? lav__chain_len(adj) : 0)));
+	avt_list_for_each(p, &v->chain)
+		tree_remove(avt_container_of(p, struct lavc, same_vma));
+	if (adj)
+		avt_list_for_each(p, &adj->chain)
+			tree_remove(avt_container_of(p, struct lavc, same_vma));
+}
+
+void lav__range_end(struct lazy *z, struct avt_vma *v, struct avt_vma *adj)
+{
+	struct avt_list *p;
+
+	avt_list_for_each(p, &v->chain)
+		tree_insert(z, avt_container_of(p, struct lavc, same_vma));
+	if (adj)
+		avt_list_for_each(p, &adj->chain)
+			tree_insert(z, avt_container_of(p, struct lavc, same_vma));
+}
+
+/* ---- eager rmap walk (rmap_walk_anon) with the §4.5 eager costs ---- */
+struct walk_ctx {
+	struct avt_folio *f;
+	uint32_t mapping;
+};
+
+static void walk_cb(struct avt_inode *n, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+	struct lavc *c = (struct lavc *)n;
+	struct avt_vma *v = c->vma;
+	uint64_t addr = v->start + ((w->f->index - v->pgoff) << PAGE_SHIFT);
+
+	if (addr >= v->start && addr < v->end &&
+	    avt_ptes__get(&v->mm->ptes, addr >> PAGE_SHIFT) == w->f)
+		w->mapping++;
+}
+
+struct dom_ctx {
+	struct avt_mm *mms[64];
+	uint32_t nmms, vmas;
+	bool overflow;
+};
+
+static void dom_cb(struct avt_inode *n, void *ctx)
+{
+	struct dom_ctx *d = ctx;
+	struct avt_mm *mm = ((struct lavc *)n)->vma->mm;
+
+	d->vmas++;
+	for (uint32_t i = 0; i < d->nmms; i++)
+		if (d->mms[i] == mm)
+			return;
+	if (d->nmms < 64)
+		d->mms[d->nmms++] = mm;
+	else
+		d->overflow = true;
+}
+
+void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
+	       struct avt_rmap_result *res)
+{
+	struct walk_ctx w = { .f = f };
+
+	memset(res, 0, sizeof(*res));
+	if (!a || a->magic != LAV_MAGIC)
+		return;
+	res->visited = (uint32_t)avt_itree__query(&a->tree, f->index, f->index, walk_cb, &w);
+	res->mapping = w.mapping;
+	res->tree_size = (uint32_t)a->tree.n;
+	if (!lock)
+		return;
+	lav__lock(z, a, AVT_LOCK_READ, AVT_LT_RMAP, res->visited);
+	/* lock-sharing domain: every VMA whose chain contains the locked root */
+	{
+		struct dom_ctx d = { .nmms = 0 };
+
+		avt_itree__each(&a->root->tree, dom_cb, &d);
+		z->st.rmap_domain_vmas_sum += d.vmas;
+		z->st.rmap_domain_mms_sum += d.nmms;
+		if (d.vmas > z->st.rmap_domain_vmas_max)
+			z->st.rmap_domain_vmas_max = d.vmas;
+		if (d.nmms > z->st.rmap_domain_mms_max)
+			z->st.rmap_domain_mms_max = d.nmms;
+	}
+	z->st.rmap_eager_walks++;
+	z->st.rmap_reads++;
+	z->st.rmap_false_alias += res->visited - res->mapping;
+	if (f->mapcount > res->mapping)
+		z->st.rmap_misses += f->mapcount - res->mapping;
+}
+
+void lav__free_all(struct lazy *z)
+{
+	(void)z;	/* pools are released as a whole by the scheme's fini */
+}
+
+/* eager-semantics §9 invariants 1-5, 8 over the lazy scheme's AVs */
+int lav__check(struct lazy *z, char *why, size_t len)
+{
+	struct avt_engine *e = z->e;
+	struct avt_list *p;
+	uint64_t avcs = 0, nav = 0;
+
+	avt_list_for_each(p, &z->avs) {
+		struct lav *a = avt_container_of(p, struct lav, all);
+
+		a->chk_na = a->chk_tree = a->chk_nc = a->chk_rc = 0;
+		nav++;
+	}
+	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
+		struct avt_vma *v;
+
+		avt_for_each_vma(mm, v) {
+			unsigned k = vkind(v);
+			struct lav *x = v->anon;
+
+			if (k == LK_NONE || k == LK_LAZY) {
+				if (!avt_list_empty(&v->chain) || v->anon) {
+					snprintf(why, len, "lazy: %s VMA %#llx has anon_vma state",
+						 k == LK_NONE ? "NONE" : "LAZY",
+						 (unsigned long long)v->start);
+					return -EPROTO;
+				}
+				continue;
+			}
+			if (!x || x->magic != LAV_MAGIC || avt_list_empty(&v->chain)) {
+				snprintf(why, len, "lazy: %s VMA %#llx without a live anon_vma/chain",
+					 k == LK_EAGER ? "EAGER" : "PARENT",
+					 (unsigned long long)v->start);
+				return -EPROTO;
+			}
+			if (k == LK_EAGER)
+				x->chk_na++;
+			if (!lav__in_chain(v, x)) {
+				snprintf(why, len, "lazy I4: chain of VMA %#llx lacks its %s",
+					 (unsigned long long)v->start,
+					 k == LK_EAGER ? "anon_vma" : "parent_av");
+				return -EPROTO;
+			}
+			avt_list_for_each(p, &v->chain) {
+				struct lavc *c = avt_container_of(p, struct lavc, same_vma);
+				uint64_t last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
+
+				avcs++;
+				if (c->vma != v || c->av->magic != LAV_MAGIC ||
+				    c->node.start != v->pgoff || c->node.last != last ||
+				    c->av->root != x->root) {
+					snprintf(why, len, "lazy I3/I4: bad AVC on VMA %#llx",
+						 (unsigned long long)v->start);
+					return -EPROTO;
+				}
+				c->av->chk_tree++;
+			}
+		}
+	}
+	avt_list_for_each(p, &z->avs) {
+		struct lav *a = avt_container_of(p, struct lav, all);
+
+		if (a->parent != a)
+			a->parent->chk_nc++;
+		else if (a->tree.n)
+			a->chk_nc++;
+		if (a->root != a)
+			a->root->chk_rc++;
+	}
+	avt_list_for_each(p, &z->avs) {
+		struct lav *a = avt_container_of(p, struct lav, all);
+		const char *bad = NULL;
+
+		if (a->chk_na != a->na)
+			bad = "I1: num_active_vmas";
+		else if (a->chk_tree != a->tree.n)
+			bad = "I3: tree size";
+		else if (a->chk_nc != a->nc)
+			bad = "I2: num_children";
+		else if (!a->tree.n)
+			bad = "I5: live anon_vma with empty tree";
+		else if (a->root == a && a->rc != 1 + a->chk_rc)
+			bad = "I5: root refcount";
+		if (bad) {
+			snprintf(why, len, "lazy %s of anon_vma #%llu: na=%u/%u nc=%u/%u tree=%llu/%u rc=%u",
+				 bad, (unsigned long long)a->serial, a->na, a->chk_na, a->nc,
+				 a->chk_nc, (unsigned long long)a->tree.n, a->chk_tree, a->rc);
+			return -EPROTO;
+		}
+	}
+	if (avcs != e->st.avc.live || nav != e->st.av.live) {
+		snprintf(why, len, "lazy I8: live AVC %llu (chains %llu), live AV %llu (list %llu)",
+			 (unsigned long long)e->st.avc.live, (unsigned long long)avcs,
+			 (unsigned long long)e->st.av.live, (unsigned long long)nav);
+		return -EPROTO;
+	}
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Slab-like object pools: fixed-size objects carved from 64 KiB blocks and
+ * recycled through a free list, so steady-state replay does no malloc.
+ * Objects are zeroed on allocation.
+ */
+#ifndef AVT_ENGINE_POOL_H
+#define AVT_ENGINE_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct avt_pool {
+	size_t obj_size;
+	void *free;		/* singly linked through the first word */
+	void **blocks;
+	size_t nr_blocks, cap_blocks;
+	char *cur;		/* bump pointer in the newest block */
+	size_t cur_left;	/* objects left there */
+	uint64_t live;
+};
+
+void avt_pool__init(struct avt_pool *p, size_t obj_size);
+void avt_pool__fini(struct avt_pool *p);
+/* NULL on ENOMEM. */
+void *avt_pool__alloc(struct avt_pool *p);
+void avt_pool__free(struct avt_pool *p, void *obj);
+
+#endif

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The report: stable `SCHEME.METRIC VALUE` lines, one metric per line, in a
+ * fixed order (lazy-semantics.md §6 names for the eager side). The same
+ * collector answers avt_engine__metric(), so a JSON writer can map the
+ * lines one to one later.
+ *
+ * Definitions:
+ *  anon_vma.* / anon_vma_chain.*  allocated, freed (incl. transient), live
+ *        (at end), peak (max over every intermediate state, including
+ *        K7's transient fork pair), bytes (live x 104 / 64), transient
+ *        (K7 fork-reuse allocations freed at once), seeded (rebuilt from
+ *        snapshots, not allocations).
+ *  meta.end / meta.peak  104*AV_live + 64*AVC_live bytes, at end / max.
+ *  chain_length.*  |chain(V)| over faulted VMAs at end (mean, max, one
+ *        `chain_length.N count` line per length); max_ever over time.
+ *  rmap.census.*  AVCs visited per mapped anon folio at the last census
+ *        (end of trace); runs = checkpoints + end.
+ *  lock.*  anon_vma root rwsem acquisitions (W/R), per tag; families =
+ *        roots ever locked; family.max_* = most acquisitions on one root;
+ *        contended = acquisitions following one on the same root by another
+ *        pid or CPU within the window (10 us), an upper-bound estimate.
+ */
+#include <errno.h>
+#include <string.h>
+#include "engine/internal.h"
+
+typedef void (*emit_fn)(void *ctx, const char *name, double v, bool integer);
+
+static void count4(emit_fn emit, void *ctx, const char *pfx, const struct avt_obj_count *c)
+{
+	char n[96];
+
+	snprintf(n, sizeof(n), "%s.allocated", pfx);
+	emit(ctx, n, (double)c->alloc, true);
+	snprintf(n, sizeof(n), "%s.freed", pfx);
+	emit(ctx, n, (double)c->free, true);
+	snprintf(n, sizeof(n), "%s.live", pfx);
+	emit(ctx, n, (double)c->live, true);
+	snprintf(n, sizeof(n), "%s.peak", pfx);
+	emit(ctx, n, (double)c->peak, true);
+}
+
+static const char *const refusal_names[AVT_MR__MAX] = {
+	[AVT_MR_SRC_FORK_CHILD] = "src_fork_child",
+	[AVT_MR_COPIED_FORK_CHILD] = "copied_fork_child",
+	[AVT_MR_TGT_FORK_CHILD] = "tgt_fork_child",
+	[AVT_MR_DIFFERENT] = "different",
+	[AVT_MR_SCHEME] = "scheme",
+};
+
+static void collect(struct avt_engine *e, emit_fn emit, void *ctx, bool per_process)
+{
+	const struct avt_stats *st = &e->st;
+	struct avt_hist chains = { 0 };
+	char n[128];
+
+	if (per_process)
+		goto processes;
+
+	count4(emit, ctx, "anon_vma", &st->av);
+	emit(ctx, "anon_vma.bytes", (double)(st->av.live * AV_BYTES), true);
+	emit(ctx, "anon_vma.transient", (double)st->av_transient, true);
+	emit(ctx, "anon_vma.seeded", (double)st->av_seeded, true);
+	count4(emit, ctx, "anon_vma_chain", &st->avc);
+	emit(ctx, "anon_vma_chain.bytes", (double)(st->avc.live * AVC_BYTES), true);
+	emit(ctx, "anon_vma_chain.transient", (double)st->avc_transient, true);
+	emit(ctx, "anon_vma_chain.seeded", (double)st->avc_seeded, true);
+	emit(ctx, "meta.end", (double)(st->av.live * AV_BYTES + st->avc.live * AVC_BYTES), true);
+	emit(ctx, "meta.peak", (double)st->meta_peak, true);
+	count4(emit, ctx, "vma", &st->vma);
+	count4(emit, ctx, "folio", &st->folio);
+
+	/* chain length distribution over faulted VMAs at end */
+	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
+		struct avt_vma *v;
+
+		avt_for_each_vma(mm, v) {
+			struct avt_vma_state vs;
+
+			e->scheme.ops->vma_state(&e->scheme, v, &vs);
+			if (vs.av)
+				avt_hist__add(&chains, vs.avcs);
+		}
+	}
+	emit(ctx, "chain_length.vmas", (double)chains.count, true);
+	emit(ctx, "chain_length.mean", chains.count ? (double)chains.sum / chains.count : 0, false);
+	emit(ctx, "chain_length.max", (double)chains.max, true);
+	emit(ctx, "chain_length.max_ever", (double)st->chain_max, true);
+	for (size_t i = 0; i < chains.n; i++)
+		if (chains.v[i]) {
+			snprintf(n, sizeof(n), "chain_length.%zu", i);
+			emit(ctx, n, (double)chains.v[i], true);
+		}
+	avt_hist__fini(&chains);
+
+	emit(ctx, "folio.rewrites", (double)st->folio_rewrites, true);
+	emit(ctx, "folio.rewrites.move_anon_rmap", (double)st->folio_rewrites_move, true);
+	emit(ctx, "folio.rewrites.uffd_move", (double)st->folio_rewrites_uffd, true);
+	emit(ctx, "folio.cow_copies", (double)st->cow_copies, true);
+	emit(ctx, "folio.cow_reuses", (double)st->cow_reuses, true);
+
+	emit(ctx, "rmap.census.runs", (double)st->census_runs, true);
+	emit(ctx, "rmap.census.folios", (double)st->census.count, true);
+	emit(ctx, "rmap.census.visits.mean",
+	     st->census.count ? (double)st->census.sum / st->census.count : 0, false);
+	emit(ctx, "rmap.census.visits.p99", (double)avt_hist__pct(&st->census, 99), true);
+	emit(ctx, "rmap.census.visits.max", (double)st->census.max, true);
+	emit(ctx, "rmap.census.folios_total", (double)st->census_folios_total, true);
+	emit(ctx, "rmap.census.visits_total", (double)st->census_visits_total, true);
+	emit(ctx, "rmap.walks", (double)st->rmap_walks, true);
+	emit(ctx, "rmap.visits", (double)st->rmap_visits, true);
+	emit(ctx, "rmap.visits.max", (double)st->rmap_visits_max, true);
+	emit(ctx, "rmap.no_folio", (double)st->rmap_no_folio, true);
+
+	emit(ctx, "lock.write", (double)st->lock_w, true);
+	emit(ctx, "lock.read", (double)st->lock_r, true);
+	for (unsigned t = 0; t < AVT_LT__MAX; t++) {
+		snprintf(n, sizeof(n), "lock.write.%s", avt_lock_tag__name(t));
+		emit(ctx, n, (double)st->lock_w_tag[t], true);
+	}
+	emit(ctx, "lock.read.rmap", (double)st->lock_r_tag[AVT_LT_RMAP], true);
+	emit(ctx, "lock.work", (double)st->lock_work, true);
+	emit(ctx, "lock.families", (double)st->families, true);
+	emit(ctx, "lock.family.max_write", (double)st->family_max_w, true);
+	emit(ctx, "lock.family.max_read", (double)st->family_max_r, true);
+	emit(ctx, "lock.contended", (double)st->lock_contended, true);
+
+	emit(ctx, "merge.count", (double)st->merges, true);
+	for (unsigned r = 1; r < AVT_MR__MAX; r++) {
+		snprintf(n, sizeof(n), "merge.refused.%s", refusal_names[r]);
+		emit(ctx, n, (double)st->merge_refused[r], true);
+	}
+	emit(ctx, "split.count", (double)st->splits, true);
+	emit(ctx, "prepare.count", (double)st->prepares, true);
+	emit(ctx, "prepare.reuse", (double)st->prepare_reuses, true);
+	emit(ctx, "fork.count", (double)st->forks, true);
+	emit(ctx, "fork.reuse", (double)st->fork_reuses, true);
+	emit(ctx, "exec.count", (double)st->execs, true);
+	emit(ctx, "exit.count", (double)st->exits, true);
+	emit(ctx, "events.total", (double)e->nr_events, true);
+	emit(ctx, "events.unknown_pid", (double)st->unknown_pid, true);
+	emit(ctx, "events.unmodelled", (double)st->unmodelled, true);
+	emit(ctx, "syscalls.failed", (double)st->failed_syscalls, true);
+	emit(ctx, "syscalls.ret_mismatch", (double)st->ret_mismatch, true);
+	emit(ctx, "faults.unmapped", (double)st->faults_unmapped, true);
+	emit(ctx, "faults.thp_read_prepare", (double)st->faults_thp_read, true);
+	emit(ctx, "snapshot.vmas", (double)st->snap_vmas, true);
+	emit(ctx, "snapshot.truncated_chains", (double)st->snap_truncated, true);
+	emit(ctx, "snapshot.ignored", (double)st->snap_ignored, true);
+	return;
+processes:
+	for (size_t i = 0; i < e->nr_procs; i++) {
+		const struct avt_proc *p = e->procs[i];
+		char base[64];
+
+		if (!p->st.events && !p->st.av_alloc && !p->st.lock_w)
+			continue;
+		snprintf(base, sizeof(base), "process.%s[%u]", p->comm[0] ? p->comm : "?", p->pid);
+		snprintf(n, sizeof(n), "%s.anon_vma.allocated", base);
+		emit(ctx, n, (double)p->st.av_alloc, true);
+		snprintf(n, sizeof(n), "%s.anon_vma_chain.allocated", base);
+		emit(ctx, n, (double)p->st.avc_alloc, true);
+		snprintf(n, sizeof(n), "%s.lock.write", base);
+		emit(ctx, n, (double)p->st.lock_w, true);
+		snprintf(n, sizeof(n), "%s.lock.read", base);
+		emit(ctx, n, (double)p->st.lock_r, true);
+		snprintf(n, sizeof(n), "%s.faults", base);
+		emit(ctx, n, (double)p->st.faults, true);
+	}
+}
+
+struct print_ctx {
+	FILE *out;
+	const char *scheme;
+};
+
+static void emit_print(void *ctx, const char *name, double v, bool integer)
+{
+	struct print_ctx *c = ctx;
+
+	if (integer)
+		fprintf(c->out, "%s.%s %.0f\n", c->scheme, name, v);
+	else
+		fprintf(c->out, "%s.%s %.3f\n", c->scheme, name, v);
+}
+
+int avt_report__write(struct avt_engine *e, FILE *out)
+{
+	struct print_ctx c = { .out = out, .scheme = e->scheme.ops->name };
+	char pfx[64];
+
+	collect(e, emit_print, &c, false);
+	snprintf(pfx, sizeof(pfx), "%s.", e->scheme.ops->name);
+	if (e->scheme.ops->report)
+		e->scheme.ops->report(&e->scheme, out, pfx);
+	/* per-process lines last: their number depends on the trace */
+	collect(e, emit_print, &c, true);
+	return ferror(out) ? -EIO : 0;
+}
+
+struct find_ctx {
+	const char *name;
+	double v;
+	bool found;
+};
+
+static void emit_find(void *ctx, const char *name, double v, bool integer)
+{
+	struct find_ctx *c = ctx;
+
+	(void)integer;
+	if (!c->found && !strcmp(c->name, name)) {
+		c->v = v;
+		c->found = true;
+	}
+}
+
+/* Short names used by the lazy scenario files map onto the report names. */
+static const char *alias(const char *name, char *buf, size_t len)
+{
+	static const struct { const char *from, *to; } tab[] = {
+		{ "anon_vma.alloc", "anon_vma.allocated" },
+		{ "anon_vma.free", "anon_vma.freed" },
+		{ "avc.alloc", "anon_vma_chain.allocated" },
+		{ "avc.free", "anon_vma_chain.freed" },
+		{ "avc.live", "anon_vma_chain.live" },
+		{ "avc.peak", "anon_vma_chain.peak" },
+		{ "vma.alloc", "vma.allocated" },
+		{ "vma.free", "vma.freed" },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(name, tab[i].from)) {
+			snprintf(buf, len, "%s", tab[i].to);
+			return buf;
+		}
+	return name;
+}
+
+int avt_report__metric(struct avt_engine *e, const char *name, double *val)
+{
+	char buf[96];
+	struct find_ctx c = { .name = alias(name, buf, sizeof(buf)) };
+
+	collect(e, emit_find, &c, false);
+	if (!c.found)
+		collect(e, emit_find, &c, true);
+	if (c.found) {
+		*val = c.v;
+		return 0;
+	}
+	if (e->scheme.ops->metric)
+		return e->scheme.ops->metric(&e->scheme, c.name, val);
+	return -ENOENT;
+}
