@@ -396,7 +396,7 @@ static void exec_default_comm(struct avt_event *ev)
 static int parse_fields(const struct tschema *s, struct tok *t, int n, struct avt_event *ev,
 			uint32_t seen, char *why, size_t why_len)
 {
-	unsigned extra = 0;
+	unsigned extra = 0, hint = 0;
 	char tmp[48];
 	int err;
 
@@ -416,11 +416,18 @@ static int parse_fields(const struct tschema *s, struct tok *t, int n, struct av
 			if (err)
 				return err;
 			seen |= 1u << j;
+			hint = j + 1;
 			continue;
 		}
-		for (j = 0; j < s->nfields; j++)
-			if (!(s->f[j].flags & TF_POS) && !strcmp(s->f[j].key, t[i].key))
-				break;
+		/* keys usually come in canonical order: try the next one first */
+		if (hint < s->nfields && !(s->f[hint].flags & TF_POS) &&
+		    !strcmp(s->f[hint].key, t[i].key))
+			j = hint;
+		else
+			for (j = 0; j < s->nfields; j++)
+				if (!(s->f[j].flags & TF_POS) && !strcmp(s->f[j].key, t[i].key))
+					break;
+		hint = j + 1;
 		if (j == s->nfields) {
 			if (s->type == AVT_EV_SYSCALL) {
 				err = parse_sys_extra(s, &t[i], ev, &extra, why, why_len);

@@ -143,12 +143,25 @@ static struct tschema schemas[] = {
 	SYS("syscall", 0, RET_DEC, FE("nr", TK_DEC, sys.sys, R)),
 };
 
+/* Names -> schema: open addressing, a power of two well above the count. */
+#define NAME_SLOTS 128
+static const struct tschema *by_name[NAME_SLOTS];
 static const struct tschema *by_sys[AVT_SYS__MAX];
 static const struct tschema *by_type[AVT_EV__MAX_KNOWN];
 static const struct tschema *generic_sys;
 
+static unsigned name_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
 static void schema_build(void)
 {
+	_Static_assert(ARRAY_SIZE(schemas) < NAME_SLOTS / 2, "grow NAME_SLOTS");
 	for (size_t i = 0; i < ARRAY_SIZE(schemas); i++) {
 		struct tschema *s = &schemas[i];
 		unsigned n = 0;
@@ -163,6 +176,12 @@ static void schema_build(void)
 			if (s->type == AVT_EV_SYSCALL && s->sys && s->f[j].off >= a0 &&
 			    s->f[j].off < a0 + 6 * 8)
 				s->args_used |= 1u << ((s->f[j].off - a0) / 8);
+		}
+		for (unsigned h = name_hash(s->name);; h++) {
+			if (!by_name[h % NAME_SLOTS]) {
+				by_name[h % NAME_SLOTS] = s;
+				break;
+			}
 		}
 		if (s->type == AVT_EV_SYSCALL && !s->sys)
 			generic_sys = s;
@@ -192,10 +211,12 @@ const struct tschema *schema_for_event(const struct avt_event *ev)
 const struct tschema *schema_by_name(const char *name)
 {
 	schema_init();
-	for (size_t i = 0; i < ARRAY_SIZE(schemas); i++)
-		if (!strcmp(schemas[i].name, name))
-			return &schemas[i];
-	return NULL;
+	for (unsigned h = name_hash(name);; h++) {
+		const struct tschema *s = by_name[h % NAME_SLOTS];
+
+		if (!s || !strcmp(s->name, name))
+			return s;
+	}
 }
 
 const struct tschema *schema_generic_syscall(void)
