@@ -415,6 +415,29 @@ static __always_inline int nr_args(__u16 sys)
 	}
 }
 
+/*
+ * Does a completed call end the fault filter's generation? Only calls that
+ * can drop or replace pages or mappings do: after them a fault on a page
+ * seen before may install a new page or create an anon_vma. Calls that only
+ * change protections, locking, policy or names (mprotect, mlock, mbind,
+ * prctl, mseal, non-destructive madvise) never remove an anon_vma or a
+ * page, so a fault they cause again on a known page decides nothing.
+ */
+static __always_inline bool sys_ends_generation(__u16 sys, __u64 advice)
+{
+	switch (sys) {
+	case AVT_SYS_MMAP: case AVT_SYS_MUNMAP: case AVT_SYS_MREMAP: case AVT_SYS_BRK:
+	case AVT_SYS_SHMAT: case AVT_SYS_SHMDT: case AVT_SYS_REMAP_FILE_PAGES:
+	case AVT_SYS_UFFD_COPY: case AVT_SYS_UFFD_ZEROPAGE: case AVT_SYS_UFFD_MOVE:
+		return true;
+	case AVT_SYS_MADVISE: case AVT_SYS_PROCESS_MADVISE:
+		/* MADV_DONTNEED, FREE, REMOVE, DONTNEED_LOCKED, and anything newer */
+		return advice == 4 || advice == 8 || advice == 9 || advice >= 24;
+	default:
+		return false;
+	}
+}
+
 /* Syscalls whose address-space effect is recorded by other events. */
 static __always_inline bool sys_is_process_event(long nr)
 {
@@ -607,7 +630,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			emit_syscall(p, p->args[0], p->iov[i][0], p->iov[i][1], ret, tgid, tid);
 		}
 		__sync_fetch_and_add(&t->ops, 1);
-		t->fault_gen++;
+		if (sys_ends_generation(p->sys, p->args[3])) {
+			struct rec_target *tt;
+			__u32 target = p->args[0];
+
+			t->fault_gen++;
+			tt = bpf_map_lookup_elem(&targets, &target);
+			if (tt)
+				tt->fault_gen++;
+		}
 	} else if (p->sys) {
 		if (p->sys == AVT_SYS_SHMAT && ret >= 0 && ret < 0x0100000000000000L) {
 			struct vma_size_ctx c = {};
@@ -617,7 +648,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		}
 		emit_syscall(p, p->args[0], p->args[1], p->args[2], ret, tgid, tid);
 		__sync_fetch_and_add(&t->ops, 1);
-		t->fault_gen++;
+		if (sys_ends_generation(p->sys, p->args[2]))
+			t->fault_gen++;
 	} else if (p->check) {
 		struct task_struct *task = bpf_get_current_task_btf();
 		struct mm_struct *mm = task->mm;
@@ -763,9 +795,13 @@ static __always_inline void on_fault(unsigned long address, struct pt_regs *regs
 	if (fault_filter) {
 		/*
 		 * Keep the first read and the first write of each page per
-		 * generation; the generation moves on every modelled syscall,
-		 * fork, exec and unmodelled change, so the faults that can
-		 * create an anon_vma or COW after fork are always kept.
+		 * generation; the generation moves on fork, exec, unmodelled
+		 * changes and every call that can drop or replace pages
+		 * (sys_ends_generation), so the faults that can create an
+		 * anon_vma or COW after fork are always kept. What is dropped:
+		 * faults on a page already read (or written) in this
+		 * generation, e.g. write faults after writeback write-protects
+		 * a shared file page, spurious faults of racing threads.
 		 */
 		struct fault_key k = { .tgid = tgid, .page = address >> 12 };
 		struct fault_val *v, nv = { .gen = t->fault_gen, .seen = write ? 3 : 1 };
