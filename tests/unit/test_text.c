@@ -346,6 +346,76 @@ static void test_long_unknown_body(void **state)
 	free(buf);
 }
 
+/*
+ * Mutated lines (bytes flipped, replaced, cut) never crash the parser; it
+ * either gives an event whose canonical text is a fixed point, or an error
+ * with a one-line reason. Deterministic: a fixed seed.
+ */
+static void test_mutated_lines(void **state)
+{
+	static struct avt_event v[SAMPLES_MAX];
+	static const char alphabet[] = " =\"#|-,:/@cx0123456789abcdefrw\\\t";
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	int n = samples_fill(v), parsed = 0, errors = 0;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		char line[2048], a[4096], b[4096], why[256];
+		struct avt_event ev, ev2;
+		size_t len;
+		int r, k;
+
+		avt_text__format(&v[round % n], line, sizeof(line));
+		len = strlen(line);
+		for (k = 0; k < 1 + round % 4; k++) {
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			size_t pos = seed % (len + 1);
+
+			switch ((seed >> 32) % 4) {
+			case 0:		/* replace a byte */
+				if (pos < len)
+					line[pos] = alphabet[(seed >> 40) % (sizeof(alphabet) - 1)];
+				break;
+			case 1:		/* cut the line */
+				line[pos] = '\0';
+				len = pos;
+				break;
+			case 2:		/* delete a byte */
+				if (pos < len) {
+					memmove(line + pos, line + pos + 1, len - pos);
+					len--;
+				}
+				break;
+			default:	/* insert a byte */
+				if (len + 2 < sizeof(line)) {
+					memmove(line + pos + 1, line + pos, len - pos + 1);
+					line[pos] = alphabet[(seed >> 40) % (sizeof(alphabet) - 1)];
+					len++;
+				}
+			}
+		}
+		why[0] = '\0';
+		r = avt_text_parser__line(P, line, &ev, NULL, why, sizeof(why));
+		if (r < 0) {
+			errors++;
+			if (!why[0] || strchr(why, '\n'))
+				fail_msg("bad reason '%s' for '%s'", why, line);
+			continue;
+		}
+		if (r == 0)
+			continue;
+		parsed++;
+		fmt(&ev, a, sizeof(a));
+		parse_ok(a, &ev2);
+		fmt(&ev2, b, sizeof(b));
+		if (strcmp(a, b))
+			fail_msg("not a fixed point: '%s'\n  %s\n  %s", line, a, b);
+	}
+	/* the mutations hit both outcomes often */
+	assert_true(parsed > 1000);
+	assert_true(errors > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_format_truncates_like_snprintf),
 		cmocka_unit_test(test_long_unknown_body),
+		cmocka_unit_test(test_mutated_lines),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
