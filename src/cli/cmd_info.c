@@ -1,11 +1,365 @@
 // SPDX-License-Identifier: MIT
-/* avtrace info: not implemented yet (see the issue tracker). */
+/*
+ * avtrace info: what a trace holds, read in one pass: header, metadata,
+ * events per type (and per syscall), chunks, time span, drops from stats
+ * records, unknown records, and where and why reading stopped.
+ *
+ * Stats values are running totals (man/avtrace-format.5): for each
+ * (kind, key) the last record wins, and totals are sums over keys.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "avtrace/event.h"
+#include "avtrace/trace.h"
+#include "format/reader_int.h"
 #include "cli.h"
+
+#define TOP_TGIDS 10
+
+static struct env {
+	const char *input;
+} env;
+
+static const char doc[] =
+	"Print what a trace holds: format version, metadata, events per type,\n"
+	"chunks, time span, drops and whether it is complete.\n"
+	"\n"
+	"USAGE: avtrace info FILE\n"
+	"\n"
+	"FILE is a binary trace or a text trace. The whole file is read once.\n"
+	"The last line says whether it is complete, or where and why reading\n"
+	"stopped (truncated, CRC error, corrupt chunk). Drops come from the\n"
+	"stats records the recorder writes: events lost per CPU and per tgid.\n"
+	"\n"
+	"Exit status: 0 for a complete trace; 1 if the file is missing, is not\n"
+	"a trace, or is truncated or corrupt (everything readable is printed\n"
+	"first and the reason goes to stderr); 2 for usage errors.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  avtrace info run.avt\n"
+	"  avtrace info scenario.txt\n";
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (env.input) {
+			argp_error(state, "one trace file only (extra '%s')", arg);
+			return EINVAL;
+		}
+		env.input = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!env.input)
+			argp_error(state, "missing trace FILE");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* (kind, key) -> last value, open addressing; grows at half full. */
+struct kv {
+	uint64_t k, v;
+	int used;
+};
+
+struct kvmap {
+	struct kv *t;
+	size_t n, cap;
+};
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static int kv_put(struct kvmap *m, uint64_t k, uint64_t v)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct kvmap g = { .cap = m->cap ? 2 * m->cap : 64 };
+
+		g.t = calloc(g.cap, sizeof(*g.t));
+		if (!g.t)
+			return -ENOMEM;
+		for (i = 0; i < m->cap; i++)
+			if (m->t[i].used)
+				kv_put(&g, m->t[i].k, m->t[i].v);
+		free(m->t);
+		*m = g;
+	}
+	for (i = hash64(k) & (m->cap - 1); m->t[i].used; i = (i + 1) & (m->cap - 1)) {
+		if (m->t[i].k == k) {
+			m->t[i].v = v;
+			return 0;
+		}
+	}
+	m->t[i] = (struct kv){ .k = k, .v = v, .used = 1 };
+	m->n++;
+	return 0;
+}
+
+struct info {
+	uint64_t per_type[AVT_EV__MAX_KNOWN];
+	uint64_t per_sys[AVT_SYS__MAX + 1];	/* [AVT_SYS__MAX]: out of range */
+	uint64_t events, first_ts, last_ts;
+	uint64_t chunks, raw, stored;
+	struct kvmap stats;			/* key = kind << 32 | key */
+};
+
+static void on_chunk(const struct avt_chunk_info *ci, void *ctx)
+{
+	struct info *in = ctx;
+
+	in->chunks++;
+	in->raw += ci->raw_len;
+	in->stored += ci->stored_len;
+}
+
+static void print_value(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			fputs("\\\\", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
+static void print_meta(const struct avt_meta *m)
+{
+	printf("metadata   %zu entries\n", m->n);
+	for (size_t i = 0; i < m->n; i++) {
+		const char *name = avt_key__name(m->v[i].key);
+
+		if (name)
+			printf("  %-14s ", name);
+		else
+			printf("  0x%04x         ", m->v[i].key);
+		print_value(m->v[i].value);
+		printf(name ? "\n" : "   (unknown key)\n");
+	}
+}
+
+static void print_events(const struct info *in, const struct avt_read_status *st)
+{
+	printf("events     %" PRIu64 "\n", in->events);
+	for (unsigned t = 1; t < AVT_EV__MAX_KNOWN; t++) {
+		if (!in->per_type[t])
+			continue;
+		printf("  %-14s %" PRIu64 "\n", avt_event_type__name(t), in->per_type[t]);
+		if (t != AVT_EV_SYSCALL)
+			continue;
+		for (unsigned s = 1; s <= AVT_SYS__MAX; s++)
+			if (in->per_sys[s])
+				printf("    %-24s %" PRIu64 "\n",
+				       s < AVT_SYS__MAX ? avt_sys__name(s) : "(unknown id)",
+				       in->per_sys[s]);
+	}
+	if (st->unknown_records)
+		printf("  %-14s %" PRIu64 "   (records of a type this avtrace does not know)\n",
+		       "unknown", st->unknown_records);
+}
+
+static void print_bytes(const char *label, uint64_t b)
+{
+	if (b >= 10ull << 20)
+		printf("%s %.1f MiB", label, (double)b / (1 << 20));
+	else if (b >= 10ull << 10)
+		printf("%s %.1f KiB", label, (double)b / (1 << 10));
+	else
+		printf("%s %" PRIu64 " B", label, b);
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	const struct kv *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? 1 : -1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Entries of one stats kind, largest value first; returns the count. */
+static size_t stats_of(const struct kvmap *m, unsigned kind, struct kv **out, uint64_t *total)
+{
+	size_t n = 0;
+
+	*total = 0;
+	*out = malloc((m->n ? m->n : 1) * sizeof(**out));
+	if (!*out)
+		return 0;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->t[i].used || m->t[i].k >> 32 != kind || !m->t[i].v)
+			continue;
+		(*out)[n] = m->t[i];
+		(*out)[n].k &= 0xffffffffu;
+		*total += m->t[i].v;
+		n++;
+	}
+	qsort(*out, n, sizeof(**out), cmp_desc);
+	return n;
+}
+
+static void print_drops(const struct info *in)
+{
+	uint64_t cpu_total, tgid_total, t;
+	struct kv *cpu, *tgid, *x;
+	size_t ncpu, ntgid, nx;
+
+	ncpu = stats_of(&in->stats, AVT_STATS_DROPS_CPU, &cpu, &cpu_total);
+	ntgid = stats_of(&in->stats, AVT_STATS_DROPS_TGID, &tgid, &tgid_total);
+	if (!ncpu && !ntgid) {
+		printf("drops      none recorded\n");
+	} else {
+		printf("drops      %" PRIu64 " events lost\n", cpu_total > tgid_total ? cpu_total : tgid_total);
+		if (ncpu) {
+			printf("  per cpu  ");
+			for (size_t i = 0; i < ncpu; i++)
+				printf("%sc%" PRIu64 "=%" PRIu64, i ? " " : "", cpu[i].k, cpu[i].v);
+			printf("  (total %" PRIu64 ")\n", cpu_total);
+		}
+		if (ntgid) {
+			printf("  per tgid ");
+			for (size_t i = 0; i < ntgid && i < TOP_TGIDS; i++)
+				printf("%s%" PRIu64 "=%" PRIu64, i ? " " : "", tgid[i].k, tgid[i].v);
+			if (ntgid > TOP_TGIDS)
+				printf(" ... (%zu tgids)", ntgid);
+			printf("  (total %" PRIu64 ")\n", tgid_total);
+		}
+	}
+	free(cpu);
+	free(tgid);
+
+	nx = stats_of(&in->stats, AVT_STATS_FAULTS_FILTERED, &x, &t);
+	if (nx)
+		printf("filtered   %" PRIu64 " faults dropped by the in-kernel filter\n", t);
+	free(x);
+	nx = stats_of(&in->stats, AVT_STATS_SNAP_FAILED, &x, &t);
+	if (nx)
+		printf("snapshots  %" PRIu64 " failed (%zu tgids)\n", t, nx);
+	free(x);
+	nx = stats_of(&in->stats, AVT_STATS_RING_HWM, &x, &t);
+	if (nx)
+		printf("ring       high-water mark %" PRIu64 " bytes\n", x[0].v);
+	free(x);
+}
+
+static const char *stop_name(enum avt_read_stop s)
+{
+	switch (s) {
+	case AVT_STOP_NONE: return "complete";
+	case AVT_STOP_TRUNCATED: return "TRUNCATED";
+	case AVT_STOP_CRC: return "CRC ERROR";
+	case AVT_STOP_CORRUPT: return "CORRUPT";
+	case AVT_STOP_TEXT_ERROR: return "SYNTAX ERROR";
+	case AVT_STOP_IO: return "READ ERROR";
+	}
+	return "?";
+}
 
 int cmd_info(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	avt_err("not implemented yet");
-	return AVT_EXIT_FAIL;
+	static const struct argp argp = { NULL, parse_arg, "FILE", doc, NULL, NULL, NULL };
+	const struct avt_read_status *st;
+	struct avt_reader_format fmt;
+	struct avt_reader *r;
+	struct avt_event ev;
+	struct info *in;
+	char why[256];
+	int ret, rc = AVT_EXIT_FAIL;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return AVT_EXIT_USAGE;
+	r = avt_reader__open(env.input, why, sizeof(why));
+	if (!r) {
+		avt_err("%s: %s", env.input, why);
+		return AVT_EXIT_FAIL;
+	}
+	in = calloc(1, sizeof(*in));
+	if (!in) {
+		avt_err("out of memory");
+		goto out;
+	}
+	in->first_ts = UINT64_MAX;
+	avt_reader__on_chunk(r, on_chunk, in);
+	while ((ret = avt_reader__next(r, &ev)) > 0) {
+		in->events++;
+		if (ev.ts < in->first_ts)
+			in->first_ts = ev.ts;
+		if (ev.ts > in->last_ts)
+			in->last_ts = ev.ts;
+		if (ev.type < AVT_EV__MAX_KNOWN)
+			in->per_type[ev.type]++;
+		if (ev.type == AVT_EV_SYSCALL)
+			in->per_sys[ev.u.sys.sys < AVT_SYS__MAX ? ev.u.sys.sys : AVT_SYS__MAX]++;
+		if (ev.type == AVT_EV_STATS &&
+		    kv_put(&in->stats, (uint64_t)ev.u.stats.kind << 32 | ev.u.stats.key,
+			   ev.u.stats.value)) {
+			avt_err("out of memory");
+			goto out;
+		}
+	}
+	st = avt_reader__status(r);
+	avt_reader__format(r, &fmt);
+
+	printf("file       %s\n", env.input);
+	if (st->is_text)
+		printf("format     avtrace text form\n");
+	else
+		printf("format     avtrace binary %u.%u (header %u bytes, flags 0x%x)\n",
+		       fmt.major, fmt.minor, fmt.header_len, fmt.flags);
+	print_meta(avt_reader__meta(r));
+	if (st->unknown_meta)
+		printf("  (%" PRIu64 " metadata entries have keys this avtrace does not know)\n",
+		       st->unknown_meta);
+	print_events(in, st);
+	if (!st->is_text) {
+		printf("chunks     %" PRIu64, in->chunks);
+		print_bytes(", raw", in->raw);
+		print_bytes(", stored", in->stored);
+		if (in->stored)
+			printf(", ratio %.2f", (double)in->raw / (double)in->stored);
+		printf(", index footer %s\n", st->has_footer ? "yes" :
+		       "no (the writer did not close the file)");
+	}
+	if (in->events)
+		printf("time span  %" PRIu64 " .. %" PRIu64 " ns (%.6f s)\n", in->first_ts,
+		       in->last_ts, (double)(in->last_ts - in->first_ts) / 1e9);
+	else
+		printf("time span  no events\n");
+	print_drops(in);
+	printf("unknown    %" PRIu64 " records skipped\n", st->unknown_records);
+
+	if (ret < 0 && st->stop == AVT_STOP_NONE) {
+		printf("status     READ ERROR: %s\n", strerror(-ret));
+		avt_err("%s: %s", env.input, strerror(-ret));
+	} else if (st->stop == AVT_STOP_NONE) {
+		printf("status     complete\n");
+		rc = AVT_EXIT_OK;
+	} else {
+		printf("status     %s: %s; %" PRIu64 " events before it are intact\n",
+		       stop_name(st->stop), st->why, st->events);
+		avt_err("%s: %s", env.input, st->why);
+	}
+out:
+	if (in)
+		free(in->stats.t);
+	free(in);
+	avt_reader__close(r);
+	return rc;
 }
