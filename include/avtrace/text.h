@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Text form of a trace (avtrace script / import; man/avtrace-script.5).
+ * Text form of a trace (avtrace script / import; man/avtrace-text.5).
  * One event per line; `meta KEY=VALUE` lines carry the metadata, `#` starts
  * a comment. Binary -> text -> binary is lossless.
  */

@@ -583,17 +583,24 @@ int avt_text_parser__line(struct avt_text_parser *p, const char *line,
 		return fail(why, why_len, "missing event name before '%s=...'", q(t[i].key, tmp, sizeof(tmp)));
 	name = t[i++].key;
 
-	/* `= RET` closes the line. */
+	/* `= RET` (or `=RET`) closes the line. */
 	for (int k = i; k < n; k++) {
-		if (!t[k].val || t[k].key[0] || t[k].val[0] || t[k].quoted)
+		if (!t[k].val || t[k].key[0] || t[k].quoted)
 			continue;
-		if (k != n - 2)
-			return fail(why, why_len, "expected one return value after '='");
-		err = parse_ret(t[k + 1].key, &ret, why, why_len);
+		if (t[k].val[0]) {	/* glued: =RET */
+			if (k != n - 1)
+				return fail(why, why_len, "expected one return value after '='");
+			err = parse_ret(t[k].val, &ret, why, why_len);
+		} else {
+			if (k != n - 2)
+				return fail(why, why_len, "expected one return value after '='");
+			if (t[k + 1].val)
+				return fail(why, why_len, "malformed return value '%s=...'",
+					    q(t[k + 1].key, tmp, sizeof(tmp)));
+			err = parse_ret(t[k + 1].key, &ret, why, why_len);
+		}
 		if (err)
 			return err;
-		if (t[k + 1].val)
-			return fail(why, why_len, "malformed return value '%s='", q(t[k + 1].key, tmp, sizeof(tmp)));
 		have_ret = true;
 		n = k;
 		break;

@@ -153,7 +153,7 @@ static void test_short_forms(void **state)
 	check_canon("5 munmap addr=0x1000 len=0x1000", "@101 c0 5/5 munmap addr=0x1000 len=0x1000 = 0");
 	check_canon("5/7 munmap len=4096 addr=4096 = -EINVAL",
 		    "@102 c0 5/7 munmap addr=0x1000 len=0x1000 = -EINVAL");
-	check_canon("c3 5 brk addr=0x5000 = 0x5000", "@103 c3 5/5 brk addr=0x5000 = 0x5000");
+	check_canon("c3 5 brk addr=0x5000 =0x5000", "@103 c3 5/5 brk addr=0x5000 = 0x5000");
 	check_canon("1 read 0x1000", "@104 c0 1/1 fault addr=0x1000 access=read mode=user ip=0x0 err=0x4");
 	check_canon("1 write 0x2000", "@105 c0 1/1 fault addr=0x2000 access=write mode=user ip=0x0 err=0x6");
 	check_canon("1 write 0x2000 ip=0x40 err=0x7",
@@ -262,6 +262,8 @@ static void test_syntax_errors(void **state)
 	check_error("1 munmap addr=1 len=1 = -ENOTANERRNO", "unknown errno name '-ENOTANERRNO'");
 	check_error("1 munmap addr=1 len=1 = 12abc", "malformed return value '12abc'");
 	check_error("1 munmap addr=1 len=1 = 0 0", "expected one return value after '='");
+	check_error("1 munmap addr=1 len=1 =0 0", "expected one return value after '='");
+	check_error("1 munmap addr=1 len=1 =", "expected one return value after '='");
 	check_error("1 checkpoint n=1 = 0", "checkpoint has no return value");
 	check_error("1 exec file=\"/bin/x", "unterminated quoted string");
 	check_error("1 exec file=\"/bin\\qx\"", "bad escape '\\q' in quoted string");
