@@ -1,11 +1,266 @@
 // SPDX-License-Identifier: MIT
-/* avtrace replay: not implemented yet (see the issue tracker). */
+/*
+ * avtrace replay: run a trace (binary or text) through one or more anon_vma
+ * scheme models in a single pass and print their reports
+ * (man/avtrace-replay.1).
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "avtrace/engine.h"
+#include "avtrace/trace.h"
 #include "cli.h"
+
+#define MAX_MODES 8
+
+static struct env {
+	const char *input;
+	char *modes[MAX_MODES];
+	int nr_modes;
+	bool state;
+	const char *state_path;		/* NULL or "-" = stdout */
+	bool state_at;
+	uint32_t state_cp;
+	bool check;
+	bool no_report;
+} env;
+
+static const char doc[] =
+	"Run a trace through models of the kernel's anon_vma schemes and report.\n"
+	"\n"
+	"USAGE: avtrace replay FILE [--mode=SCHEME[,SCHEME...]] [--state[=PATH]]\n"
+	"                           [--state-at=checkpoint:N] [--check-invariants]\n"
+	"\n"
+	"Schemes: eager (mainline 7.0, after the anon_vma cleanup series),\n"
+	"eager-legacy (6.16-6.19 code, this machine's 6.18). All listed schemes are\n"
+	"replayed in one pass over the trace. The report is one `SCHEME.METRIC VALUE`\n"
+	"line per metric.\n"
+	"\n"
+	"--state writes the simulated state of every live process at the end (or at\n"
+	"checkpoint N with --state-at), one VMA per line:\n"
+	"  PID START-END flags=HEX pgoff=HEX dev=MAJ:MIN ino=N av=ID root=ID\n"
+	"  parent=ID children=N active=N avcs=N\n"
+	"With --state and no PATH (or PATH -) the state goes to stdout instead of the\n"
+	"report.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  avtrace replay run.avt --mode=eager,eager-legacy\n"
+	"  avtrace replay scenario.txt --mode=eager-legacy --state\n";
+
+enum { OPT_MODE = 0x100, OPT_STATE, OPT_STATE_AT, OPT_CHECK, OPT_NO_REPORT };
+
+static const struct argp_option opts[] = {
+	{ "mode", OPT_MODE, "SCHEMES", 0, "Comma-separated schemes (default eager-legacy)", 0 },
+	{ "state", OPT_STATE, "PATH", OPTION_ARG_OPTIONAL, "Write the simulated state (default stdout)", 0 },
+	{ "state-at", OPT_STATE_AT, "checkpoint:N", 0, "Write the state at checkpoint N instead of at the end", 0 },
+	{ "check-invariants", OPT_CHECK, NULL, 0, "Assert the engine invariants after every event (slow)", 0 },
+	{ "no-report", OPT_NO_REPORT, NULL, 0, "Do not print the report", 0 },
+	{},
+};
+
+static char mode_buf[256];
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *tok, *save = NULL;
+
+	switch (key) {
+	case OPT_MODE:
+		snprintf(mode_buf, sizeof(mode_buf), "%s", arg);
+		env.nr_modes = 0;
+		for (tok = strtok_r(mode_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (env.nr_modes == MAX_MODES) {
+				argp_error(state, "at most %d schemes", MAX_MODES);
+				return EINVAL;
+			}
+			env.modes[env.nr_modes++] = tok;
+		}
+		if (!env.nr_modes) {
+			argp_error(state, "--mode needs a scheme name");
+			return EINVAL;
+		}
+		break;
+	case OPT_STATE:
+		env.state = true;
+		env.state_path = arg;
+		break;
+	case OPT_STATE_AT: {
+		char *end;
+		unsigned long n;
+
+		if (strncmp(arg, "checkpoint:", 11)) {
+			argp_error(state, "--state-at takes checkpoint:N, not '%s'", arg);
+			return EINVAL;
+		}
+		n = strtoul(arg + 11, &end, 10);
+		if (end == arg + 11 || *end) {
+			argp_error(state, "--state-at: bad checkpoint number '%s'", arg + 11);
+			return EINVAL;
+		}
+		env.state = true;
+		env.state_at = true;
+		env.state_cp = (uint32_t)n;
+		break;
+	}
+	case OPT_CHECK:
+		env.check = true;
+		break;
+	case OPT_NO_REPORT:
+		env.no_report = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.input) {
+			argp_error(state, "one trace file only (extra '%s')", arg);
+			return EINVAL;
+		}
+		env.input = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!env.input)
+			argp_error(state, "missing trace FILE");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void warn_release(const struct avt_meta *m)
+{
+	const char *rel = avt_meta__get(m, AVT_KEY_RELEASE);
+	int maj, min;
+
+	if (!rel || sscanf(rel, "%d.%d", &maj, &min) != 2)
+		return;
+	if (maj < 6 || (maj == 6 && min < 16))
+		avt_warn("trace recorded on Linux %s: no scheme models merge rules before 6.16", rel);
+}
 
 int cmd_replay(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	avt_err("not implemented yet");
-	return AVT_EXIT_FAIL;
+	const struct argp argp = { opts, parse_arg, "FILE", doc, NULL, NULL, NULL };
+	struct avt_engine *eng[MAX_MODES] = { 0 };
+	const struct avt_read_status *st;
+	struct avt_reader *r = NULL;
+	FILE *state_out = NULL;
+	bool state_stdout;
+	char why[256] = "";
+	struct avt_event ev;
+	int ret = AVT_EXIT_FAIL, err, i;
+
+	memset(&env, 0, sizeof(env));
+	argv[0] = (char *)"avtrace replay";
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return AVT_EXIT_USAGE;
+	if (!env.nr_modes) {
+		env.modes[0] = (char *)"eager-legacy";
+		env.nr_modes = 1;
+	}
+	for (i = 0; i < env.nr_modes; i++) {
+		const char *const *s;
+
+		for (s = avt_engine_schemes; *s; s++)
+			if (!strcmp(*s, env.modes[i]))
+				break;
+		if (!*s) {
+			avt_err("unknown scheme '%s' (known: eager, eager-legacy)", env.modes[i]);
+			return AVT_EXIT_USAGE;
+		}
+	}
+
+	r = avt_reader__open(env.input, why, sizeof(why));
+	if (!r) {
+		if (!why[0])
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+		if (strstr(why, env.input))
+			avt_err("%s", why);
+		else
+			avt_err("%s: %s", env.input, why);
+		return AVT_EXIT_FAIL;
+	}
+	warn_release(avt_reader__meta(r));
+
+	state_stdout = env.state && (!env.state_path || !strcmp(env.state_path, "-"));
+	if (env.state) {
+		if (state_stdout) {
+			state_out = stdout;
+		} else {
+			state_out = fopen(env.state_path, "w");
+			if (!state_out) {
+				avt_err("%s: %s", env.state_path, strerror(errno));
+				goto cleanup;
+			}
+		}
+	}
+	for (i = 0; i < env.nr_modes; i++) {
+		struct avt_engine_opts o = {
+			.sz = sizeof(o),
+			.meta = avt_reader__meta(r),
+			.check_invariants = env.check,
+		};
+
+		eng[i] = avt_engine__new(env.modes[i], &o);
+		if (!eng[i]) {
+			avt_err("cannot start scheme %s: %s", env.modes[i], strerror(errno));
+			goto cleanup;
+		}
+		if (env.state_at) {
+			/* several schemes: only the first writes (one state per file) */
+			if (i == 0)
+				avt_engine__state_at_checkpoint(eng[i], env.state_cp, state_out);
+		}
+	}
+
+	while ((err = avt_reader__next(r, &ev)) == 1) {
+		for (i = 0; i < env.nr_modes; i++) {
+			err = avt_engine__feed(eng[i], &ev);
+			if (err == -EPROTO) {
+				avt_err("%s: %s: invariant failed: %s", env.input, env.modes[i],
+					avt_engine__error(eng[i]));
+				goto cleanup;
+			} else if (err) {
+				avt_err("%s: %s: %s", env.input, env.modes[i],
+					avt_engine__error(eng[i]));
+				goto cleanup;
+			}
+		}
+	}
+	st = avt_reader__status(r);
+	if (err < 0 || st->stop != AVT_STOP_NONE) {
+		avt_err("%s: %s", env.input, st->why[0] ? st->why : strerror(err < 0 ? -err : EIO));
+		goto cleanup;
+	}
+	for (i = 0; i < env.nr_modes; i++)
+		avt_engine__finish(eng[i]);
+	if (env.state && !env.state_at) {
+		for (i = 0; i < env.nr_modes; i++) {
+			if (env.nr_modes > 1)
+				fprintf(state_out, "# scheme %s\n", env.modes[i]);
+			if (avt_engine__write_state(eng[i], state_out)) {
+				avt_err("writing the state: %s", strerror(errno));
+				goto cleanup;
+			}
+		}
+	}
+	if (!env.no_report && !state_stdout)
+		for (i = 0; i < env.nr_modes; i++)
+			avt_engine__report(eng[i], stdout);
+	if (fflush(stdout) || ferror(stdout)) {
+		avt_err("stdout: write error: %s", strerror(errno));
+		goto cleanup;
+	}
+	ret = AVT_EXIT_OK;
+cleanup:
+	if (state_out && state_out != stdout && fclose(state_out) && ret == AVT_EXIT_OK) {
+		avt_err("%s: %s", env.state_path, strerror(errno));
+		ret = AVT_EXIT_FAIL;
+	}
+	for (i = 0; i < MAX_MODES; i++)
+		avt_engine__free(eng[i]);
+	avt_reader__close(r);
+	return ret;
 }
