@@ -517,11 +517,19 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		break;
 	case AVT_SYS_PROCESS_MADVISE: {
 		/* pidfd -> target pid; iovecs from user memory. */
-		struct file *f = fd_file((int)a[0]);
-		struct pid *pid = f ? BPF_CORE_READ(f, private_data) : NULL;
 		__u32 nr = a[2] < REC_MAX_IOV ? a[2] : REC_MAX_IOV;
+		struct file *f = fd_file((int)a[0]);
+		struct pid *pid = NULL;
 
+		/* pidfs keeps the struct pid in the inode; older kernels in the file */
+		if (f) {
+			pid = BPF_CORE_READ(f, f_inode, i_private);
+			if (!pid)
+				pid = BPF_CORE_READ(f, private_data);
+		}
 		p->args[0] = pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+		if ((int)a[0] == -10000 || (int)a[0] == -20000)	/* PIDFD_SELF_* */
+			p->args[0] = tgid;
 		for (__u32 i = 0; i < REC_MAX_IOV; i++) {
 			if (i >= nr)
 				break;
