@@ -40,6 +40,8 @@ fi
 tmp=$(mktemp -d "${AVT_TMP:-/tmp}/kcompare.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 fails=0
+keep=${AVT_TMP:-/tmp}/kcompare-failures	# failing scenarios are kept here
+rm -rf "$keep"
 
 "$KSCEN" --meta > "$tmp/host.meta" || { echo "FAIL: kscen --meta"; exit 1; }
 
@@ -73,8 +75,10 @@ compare_engine() {
 			return 1
 		fi
 		if ! "$KSCEN" --compare "$f" "$tmp/engine.state" > "$tmp/diff"; then
+			mkdir -p "$keep"
+			cp "$scen" "$keep/$name.scen"
 			echo "FAIL $name: engine (eager-legacy) layout differs from the kernel at $which"
-			echo "  scenario: $scen"
+			echo "  scenario: $keep/$name.scen"
 			sed 's/^/  /' "$tmp/diff" | head -40
 			return 1
 		fi
@@ -131,12 +135,7 @@ for seed in $(seq 1 "$SEEDS"); do
 		seed_fails=$((seed_fails + 1))
 		continue
 	fi
-	if ! compare_engine "seed-$seed" "$tmp/seed-$seed.scen" "$k"; then
-		seed_fails=$((seed_fails + 1))
-		# keep the first failing scenario for the report
-		[ -e "${AVT_TMP:-/tmp}/kcompare-first-fail.scen" ] ||
-			cp "$tmp/seed-$seed.scen" "${AVT_TMP:-/tmp}/kcompare-first-fail.scen"
-	fi
+	compare_engine "seed-$seed" "$tmp/seed-$seed.scen" "$k" || seed_fails=$((seed_fails + 1))
 	rm -rf "$g" "$k"
 	[ $seed_fails -ge 5 ] && { echo "(stopping after 5 failing seeds)"; break; }
 done

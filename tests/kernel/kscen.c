@@ -88,6 +88,7 @@
 #define REGION_HI	UINT64_C(0x20000000000)
 #define REGION_PAD	UINT64_C(0x200000)	/* kept empty around it */
 #define HEAP_WINDOW	UINT64_C(0x40000000)	/* real heap VMAs looked for here */
+#define HEAP_PAD	UINT64_C(0x100000)	/* ... and this far below its start */
 #define GEN_BASE	UINT64_C(0x10000000000)	/* random scenarios map here */
 #define GEN_PAGES	256			/* 1 MiB: never a whole PMD */
 #define GEN_BRK_BASE	UINT64_C(0x18000000000)
@@ -637,7 +638,7 @@ static void proc_layout(const struct proc *p, struct vmas *out)
 		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &s, &e, perms, &off,
 			   &maj, &min, &ino, &pos) >= 7) {
 			bool in_region = s >= REGION_LO && e <= REGION_HI;
-			bool in_heap = p->brk_known && s >= real_start_brk &&
+			bool in_heap = p->brk_known && s >= real_start_brk - HEAP_PAD &&
 				       e <= real_start_brk + HEAP_WINDOW;
 			char *name = line + pos;
 
@@ -906,7 +907,7 @@ static struct proc *need_proc(uint32_t spid, const char *what)
 /* Scenario heap addresses <-> real ones (see the brk rule above). */
 static uint64_t to_real(const struct proc *p, uint64_t a)
 {
-	if (p->brk_known && a >= p->brk_scen && a < p->brk_scen + HEAP_WINDOW)
+	if (p->brk_known && a >= p->brk_scen - HEAP_PAD && a < p->brk_scen + HEAP_WINDOW)
 		return a - p->brk_scen + real_start_brk;
 	return a;
 }
@@ -915,7 +916,8 @@ static int64_t to_scen(const struct proc *p, int64_t r)
 {
 	uint64_t a = (uint64_t)r;
 
-	if (r >= 0 && p->brk_known && a >= real_start_brk && a < real_start_brk + HEAP_WINDOW)
+	if (r >= 0 && p->brk_known && a >= real_start_brk - HEAP_PAD &&
+	    a < real_start_brk + HEAP_WINDOW)
 		return (int64_t)(a - real_start_brk + p->brk_scen);
 	return r;
 }
@@ -1645,6 +1647,42 @@ static uint64_t read_start_brk(void)
 	return v;
 }
 
+/*
+ * Scenario heap addresses translate to [start_brk - HEAP_PAD, start_brk +
+ * HEAP_WINDOW), so that range must hold nothing but the heap. ASLR puts the
+ * heap a random distance above the program's bss; when the bss is too close
+ * (a few per cent of runs), run again under a new layout.
+ */
+static void ensure_heap_window(char **argv)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512], *n;
+	bool clash = false;
+	int tries;
+
+	if (!f)
+		die("/proc/self/maps: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+
+		if (sscanf(line, "%llx-%llx", &s, &e) == 2 && s < real_start_brk + HEAP_WINDOW &&
+		    e > real_start_brk - HEAP_PAD && s < real_start_brk)
+			clash = true;
+	}
+	fclose(f);
+	if (!clash)
+		return;
+	n = getenv("KSCEN_REEXEC");
+	tries = n ? atoi(n) : 0;
+	if (tries >= 32)
+		die("the heap start is always within %#" PRIx64 " of other mappings",
+		    (uint64_t)HEAP_PAD);
+	snprintf(line, sizeof(line), "%d", tries + 1);
+	setenv("KSCEN_REEXEC", line, 1);
+	execv("/proc/self/exe", argv);
+	die("re-exec: %s", strerror(errno));
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1696,6 +1734,7 @@ int main(int argc, char **argv)
 	/* orphaned workers (a parent exited first) are reparented to us */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	real_start_brk = read_start_brk();
+	ensure_heap_window(argv);
 	zero_fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
 	if (zero_fd < 0)
 		die("/dev/zero: %s", strerror(errno));
