@@ -116,6 +116,7 @@ int cmd_script(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	setvbuf(out, NULL, _IOFBF, 1 << 16);	/* script output is bulk */
 	line = malloc(cap);
 	if (!line) {
 		avt_err("out of memory");

@@ -80,5 +80,16 @@ n=$(wc -l < "$T/half.txt")
 [ "$n" -gt 1000 ] && [ "$n" -lt 30000 ] && ok || bad "truncated at half printed $n lines"
 head -n "$n" "$T/full.txt" | cmp -s - "$T/half.txt" && ok || bad "truncated output is not a prefix of the full output"
 
+# a flipped byte inside the body: the chunks before it, one line of why, exit 1
+cp "$T/full.avt" "$T/flip.avt"
+off=$((size * 3 / 5))
+orig=$(od -An -tu1 -j "$off" -N1 "$T/flip.avt" | tr -d ' ')
+printf "$(printf '\\%03o' $(( (orig ^ 0x55) & 255 )))" | dd of="$T/flip.avt" bs=1 seek="$off" conv=notrunc status=none
+"$A" script "$T/flip.avt" > "$T/flip.txt" 2>"$T/err"; rc=$?
+if [ $rc = 1 ] && [ "$(wc -l < "$T/err")" = 1 ]; then ok; else bad "flipped byte: rc $rc"; cat "$T/err"; fi
+n=$(wc -l < "$T/flip.txt")
+head -n "$n" "$T/full.txt" | cmp -s - "$T/flip.txt" && [ "$n" -lt 30000 ] && ok \
+	|| bad "flipped byte: output ($n lines) is not a proper prefix"
+
 echo "text_errors: $pass passed, $fail failed"
 [ "$fail" = 0 ]

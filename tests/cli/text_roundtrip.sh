@@ -116,6 +116,12 @@ cmp -s "$T/a.txt" "$T/c.txt" && ok || bad "script of the text form differs from 
 "$A" import - -o - < "$T/a.txt" > "$T/three.avt" && "$A" script "$T/three.avt" | cmp -s - "$T/a.txt" \
 	&& ok || bad "import - -o -"
 
+# meta lines may come after events: they still land in the header
+printf '1 exec file=/bin/x\nmeta thp=never\n1 exit\nmeta release=1.2.3\n' > "$T/late-meta.txt"
+"$A" import "$T/late-meta.txt" -o "$T/late-meta.avt" && "$A" script "$T/late-meta.avt" > "$T/late-meta.out" \
+	&& [ "$(head -2 "$T/late-meta.out")" = "$(printf 'meta thp=never\nmeta release=1.2.3')" ] \
+	&& [ "$(wc -l < "$T/late-meta.out")" = 4 ] && ok || bad "meta after events"
+
 # A trace from the real recorder, when recording works here (root, BPF).
 if [ "$(id -u)" = 0 ] && "$A" record -o "$T/rec.avt" -- /bin/sh -c 'true' >/dev/null 2>"$T/rec.err"; then
 	"$A" script "$T/rec.avt" > "$T/rec1.txt" 2>"$T/err" && ok || bad "script rec.avt: $(cat "$T/err")"
