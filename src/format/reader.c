@@ -195,10 +195,15 @@ struct avt_reader *avt_reader__open(const char *path, char *why, size_t why_len)
 {
 	uint8_t magic[AVT_FILE_MAGIC_LEN];
 	struct avt_reader *r;
+	char scratch[256];
 	struct stat st;
 	long n;
 	int err;
 
+	if (!why || !why_len) {	/* the caller does not want the reason */
+		why = scratch;
+		why_len = sizeof(scratch);
+	}
 	set_why(why, why_len, "%s", "");
 	if (!path) {
 		set_why(why, why_len, "no trace file given");

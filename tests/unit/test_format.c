@@ -910,6 +910,9 @@ static void test_wrong_magic_and_future_major(void **state)
 		assert_null(open_crafted(&f, path, sizeof(path), why, sizeof(why)));
 		assert_int_equal(errno, EPROTO);
 		assert_string_equal(why, "not an avtrace file (bad magic)");
+		errno = 0;
+		assert_null(avt_reader__open(path, NULL, 0));	/* no reason wanted */
+		assert_int_equal(errno, EPROTO);
 		unlink(path);
 	}
 
@@ -1150,6 +1153,8 @@ static void test_hostile_lengths(void **state)
 		assert_null(open_crafted(&f, path, sizeof(path), why, sizeof(why)));
 		assert_int_equal(errno, EPROTO);
 		assert_non_null(strstr(why, "corrupt metadata block"));
+		assert_null(avt_reader__open(path, NULL, 0));
+		assert_int_equal(errno, EPROTO);
 		unlink(path);
 
 		craft_header(&f, 1, 0, AVT_FH_SIZE_V1);
