@@ -8,7 +8,7 @@
 #include <string.h>
 #include "engine/internal.h"
 
-const char *const avt_engine_schemes[] = { "eager", "eager-legacy", NULL };
+const char *const avt_engine_schemes[] = { "eager", "eager-legacy", "lazy", NULL };
 
 const struct avt_scheme_ops *avt_scheme__find(const char *name)
 {
@@ -16,6 +16,8 @@ const struct avt_scheme_ops *avt_scheme__find(const char *name)
 		return &avt_scheme_eager;
 	if (!strcmp(name, "eager-legacy"))
 		return &avt_scheme_eager_legacy;
+	if (!strcmp(name, "lazy"))
+		return &avt_scheme_lazy;
 	return NULL;
 }
 
@@ -420,6 +422,8 @@ int avt_engine__feed(struct avt_engine *e, const struct avt_event *ev)
 	e->cur_ev = ev;
 	e->cur = NULL;
 	err = dispatch(e, ev);
+	if (!err && e->scheme.ops->after_event)
+		e->scheme.ops->after_event(&e->scheme, ev);
 	e->cur_ev = NULL;
 	e->cur = NULL;
 	if (err) {

@@ -111,7 +111,7 @@ struct lroot {
 	uint64_t id;			/* serial, for reports */
 	uint64_t scan_folios;		/* mapped folios pointing here (last scan) */
 	uint64_t scan_vrefs;		/* live VMAs referencing it (last scan) */
-	bool zombie, released, mm_gone, leak_state, dangling_reported;
+	bool zombie, released, mm_gone, leak_state, newly_released;
 	struct avt_list all;
 } __attribute__((aligned(16)));
 
@@ -184,9 +184,16 @@ struct lazy {
 	/* VMAs already counted over threshold */
 	const struct avt_vma **over;
 	size_t nover, capover;
-	/* multi-mapped folio aggregation during a scan */
-	struct { struct avt_folio *f; unsigned bits; } *agg;
+	/* multi-mapped folio aggregation during a scan (open addressing) */
+	struct lazy_agg { struct avt_folio *f; unsigned bits; uint32_t seen; uint64_t addr; } *agg;
 	size_t aggcap, aggn;
+	bool cross_mm;			/* a lazy folio was once mapped twice */
+	/* lazy_merge_absorb: LAZY side -> the EAGER side's AV, this event */
+	struct lazy_absorb { const struct avt_vma *lazy; struct lav *av; uint64_t ev; } *abs;
+	size_t nabs, capabs;
+	/* upgrade scope scratch */
+	struct avt_vma **scope;
+	size_t capscope;
 };
 
 #define LZ(s) ((struct lazy *)(s)->priv)
@@ -247,6 +254,7 @@ static inline void *fm_root(struct lroot *r)
 /* lazy_av.c */
 struct lav *lav__new_root(struct lazy *z);
 void lav__link(struct lazy *z, struct avt_vma *v, struct lav *a);
+int lav__prepare(struct lazy *z, struct avt_vma *v, struct lav *reuse);
 int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op, bool fork_reuse);
 int lav__fork_eager(struct lazy *z, struct avt_vma *child, struct avt_vma *parent);
 void lav__unlink(struct lazy *z, struct avt_vma *v);
@@ -266,7 +274,6 @@ void lav__meta_update(struct lazy *z);
 #define LAV_CLONE_FORK 0
 
 /* lazy.c (used by the detectors) */
-void lazy__release_pending(struct lazy *z);
 void lazy__root_put(struct lazy *z, struct lroot *r);
 
 /* lazy_hazards.c */
@@ -281,5 +288,6 @@ void lazy_hz__lazy_walk(struct lazy *z, struct avt_folio *f, struct lroot *r, bo
 void lazy_hz__finish(struct lazy *z);
 void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx);
 void lazy_hz__fini(struct lazy *z);
+int lazy_hz__metric(struct lazy *z, const char *name, double *val);
 
 #endif

@@ -169,6 +169,33 @@ void lav__link(struct lazy *z, struct avt_vma *v, struct lav *a)
 	avt_engine__chain_len(z->e, lav__chain_len(v));
 }
 
+/* __anon_vma_prepare (§3.1) for a VMA that goes EAGER at its first fault:
+ * AVC first, then the neighbour's AV (reuse) or a new root. */
+int lav__prepare(struct lazy *z, struct avt_vma *v, struct lav *reuse)
+{
+	struct lavc *c = lavc_alloc(z);
+	struct lav *x = reuse;
+
+	if (!c)
+		return -ENOMEM;
+	if (!x) {
+		x = lav__new_root(z);
+		if (!x) {
+			lavc_free(z, c, false);
+			return -ENOMEM;
+		}
+	}
+	lav__lock(z, x, AVT_LOCK_WRITE, AVT_LT_PREPARE, 1);
+	v->anon = x;
+	c->vma = v;
+	c->av = x;
+	avt_list_add(&c->same_vma, &v->chain);
+	tree_insert(z, c);
+	x->na++;
+	avt_engine__chain_len(z->e, lav__chain_len(v));
+	return 0;
+}
+
 static enum avt_lock_tag clone_tag(int op)
 {
 	switch (op) {

@@ -181,6 +181,11 @@ struct avt_scheme_ops {
 	/* Extra report lines / metrics (optional); prefix is "SCHEME." */
 	void (*report)(struct avt_scheme *s, FILE *out, const char *prefix);
 	int (*metric)(struct avt_scheme *s, const char *name, double *val);
+
+	/* (optional) called once after each replayed event, when all of its
+	 * effects are done: end-of-operation work of a scheme (the lazy
+	 * scheme releases roots and runs its hazard detectors here) */
+	void (*after_event)(struct avt_scheme *s, const struct avt_event *ev);
 };
 
 struct avt_scheme {
@@ -193,5 +198,6 @@ struct avt_scheme {
 const struct avt_scheme_ops *avt_scheme__find(const char *name);
 extern const struct avt_scheme_ops avt_scheme_eager;
 extern const struct avt_scheme_ops avt_scheme_eager_legacy;
+extern const struct avt_scheme_ops avt_scheme_lazy;	/* lazy.c */
 
 #endif

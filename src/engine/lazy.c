@@ -1,0 +1,1032 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The lazy anon_vma scheme (ANON_VMA_LAZY proposal), read next to
+ * lazy-semantics.md §4. A faulted VMA that was never shared keeps no
+ * anon_vma and no AVC: it is LAZY and its folios point (tagged) at a root
+ * VMA R, the vm_area_struct of the VMA that first faulted. Whatever could
+ * map a lazy folio somewhere other than base(R) + index * PAGE_SIZE in R's
+ * mm (fork, mremap move, UFFDIO_MOVE, KSM) first upgrades the VMA to a real
+ * anon_vma (§4.4). Fork children of EAGER VMAs are PARENT: they keep the
+ * inherited chain but get no anon_vma of their own; their own folios are
+ * lazy, rooted at the child VMA (its lazy_root).
+ *
+ * Layout of the scheme words and folio mapping: lazy.h. The anon_vma part
+ * of EAGER/PARENT VMAs: lazy_av.c. Detectors (§5) and the lazy rmap walk
+ * (§4.5): lazy_hazards.c. Options (§4.1): lazy_opts.c.
+ *
+ * Root lifetime (§4.2): refcount = live VMAs referencing R; a reference is
+ * dropped at unlink; when R's own struct is removed while refcount > 0 it
+ * becomes a zombie; a root whose refcount reached 0 is released at the end
+ * of the operation (after_event), which is also where V_DANGLING_ROOT is
+ * checked, and a zombie is freed then.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/lazy.h"
+
+/* ---- roots ---- */
+static struct lroot *root_new(struct lazy *z, struct avt_vma *v)
+{
+	struct lroot *r = avt_pool__alloc(&z->root_pool);
+
+	if (!r)
+		return NULL;
+	r->vma = v;
+	r->mm = v->mm;
+	r->refcount = 1;
+	r->id = ++z->root_serial;
+	avt_list_add_tail(&r->all, &z->roots);
+	v->sw |= SW_ROOTSTRUCT;
+	z->st.roots_created++;
+	if (++z->st.roots_live > z->st.roots_peak)
+		z->st.roots_peak = z->st.roots_live;
+	return r;
+}
+
+/* The root whose vm_area_struct v is (kept in the pointer bits of an
+ * EAGER/NONE VMA too, see lazy.h). */
+static struct lroot *struct_root(const struct avt_vma *v)
+{
+	return (v->sw & SW_ROOTSTRUCT) ? vroot(v) : NULL;
+}
+
+void lazy__root_put(struct lazy *z, struct lroot *r)
+{
+	if (!r)
+		return;
+	if (--r->refcount <= 0)
+		z->dirty = true;	/* released at the end of the operation */
+}
+
+/* Kind change keeping the ROOTSTRUCT identity: a root's struct stays its
+ * struct whatever the VMA's own kind becomes. */
+static void set_kind(struct avt_vma *v, unsigned kind, struct lroot *ref)
+{
+	struct lroot *own = struct_root(v);
+
+	if (own && ref && ref != own) {
+		/* should not happen: a root struct referencing another root */
+		ref = own;
+	}
+	vset(v, kind, ref ? ref : own);
+}
+
+/* ---- questions (§4.2: LAZY and PARENT count as faulted) ---- */
+static bool lz_is_faulted(struct avt_scheme *s, const struct avt_vma *v)
+{
+	if (LZ(s)->reindex_src == v)
+		return false;	/* mremap reindex: copy_vma resets pgoff (§4.3 item 10) */
+	return vkind(v) != LK_NONE;
+}
+
+static bool lz_is_fork_child(struct avt_scheme *s, const struct avt_vma *v)
+{
+	(void)s;
+	if (!v)
+		return false;
+	if (vkind(v) == LK_PARENT)
+		return true;	/* eager would have a chain of two or more */
+	return vkind(v) == LK_EAGER && !avt_list_singular(&v->chain);
+}
+
+/* Only an EAGER neighbour offers its anon_vma to an eager PREPARE. */
+static bool lz_reusable(struct avt_scheme *s, const struct avt_vma *old)
+{
+	(void)s;
+	return vkind(old) == LK_EAGER && avt_list_singular(&old->chain);
+}
+
+/* ---- H5 merge rules ---- */
+enum { H5_OK = 0, H5_EAGER_RULES, H5_FORK_CHILD, H5_LAZY_ROOT, H5_MIXED, H5_CHAIN, H5_ABSORB };
+
+static bool same_chain_set(const struct avt_vma *a, const struct avt_vma *b)
+{
+	const struct avt_list *p;
+
+	if (lav__chain_len(a) != lav__chain_len(b))
+		return false;
+	avt_list_for_each(p, &a->chain)
+		if (!lav__in_chain(b, avt_container_of(p, struct lavc, same_vma)->av))
+			return false;
+	return true;
+}
+
+/* Decide the pair (n, src): n a neighbour, src the VMA whose anon state the
+ * range carries (NULL: a fresh range). Kinds other than the eager ones. */
+static int h5_pair(struct lazy *z, const struct avt_vma *n, const struct avt_vma *src)
+{
+	unsigned kn = vkind(n), ks = src ? vkind(src) : LK_NONE;
+	unsigned lo = kn < ks ? kn : ks, hi = kn < ks ? ks : kn;
+
+	if ((kn == LK_NONE || kn == LK_EAGER) && (ks == LK_NONE || ks == LK_EAGER))
+		return H5_EAGER_RULES;
+	if (lo == LK_NONE && hi == LK_LAZY)
+		return H5_OK;
+	if (lo == LK_NONE && hi == LK_PARENT)
+		return H5_FORK_CHILD;
+	if (kn == LK_LAZY && ks == LK_LAZY)
+		return vroot(n) == vroot(src) ? H5_OK : H5_LAZY_ROOT;
+	if (lo == LK_LAZY && hi == LK_EAGER) {
+		const struct avt_vma *eg = kn == LK_EAGER ? n : src;
+
+		if (z->o.merge_absorb && avt_list_singular(&eg->chain))
+			return H5_ABSORB;
+		return H5_MIXED;
+	}
+	if (kn == LK_PARENT && ks == LK_PARENT) {
+		struct lroot *a = vroot(n), *b = vroot(src);
+
+		if (!same_chain_set(n, src))
+			return H5_CHAIN;
+		if (a && b && a != b)
+			return H5_LAZY_ROOT;
+		return H5_OK;
+	}
+	return H5_MIXED;	/* LAZY + PARENT, EAGER + PARENT */
+}
+
+/* merge_blocked_*: one per neighbour per VMA operation (event) and reason */
+static void count_blocked(struct lazy *z, const struct avt_vma *n, int why)
+{
+	uint64_t ev = z->e->nr_events;
+
+	if (z->blk_event != ev) {
+		z->blk_event = ev;
+		z->nblk = 0;
+	}
+	for (size_t i = 0; i < z->nblk; i++)
+		if (z->blk[i].n == n && z->blk[i].why == why)
+			return;
+	if (z->nblk == z->capblk) {
+		size_t nc = z->capblk ? z->capblk * 2 : 8;
+		void *nb = realloc(z->blk, nc * sizeof(*z->blk));
+
+		if (!nb)
+			return;
+		z->blk = nb;
+		z->capblk = nc;
+	}
+	z->blk[z->nblk].n = n;
+	z->blk[z->nblk].why = why;
+	z->nblk++;
+	if (why == H5_LAZY_ROOT)
+		z->st.merge_blocked_lazy_root++;
+	else
+		z->st.merge_blocked_mixed++;
+}
+
+/* lazy_merge_absorb: the LAZY side is upgraded into the EAGER side's AV
+ * when the merge commits (range_begin for a surviving VMA, unlink for a
+ * removed one); an entry is valid for the current event only. */
+static struct lazy_absorb *absorb_find(struct lazy *z, const struct avt_vma *v);
+
+static bool lz_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
+			     const struct avt_vma *range_src, const struct avt_vma *middle,
+			     const struct avt_vma *copied_from, int *why)
+{
+	struct lazy *z = LZ(s);
+	int d = h5_pair(z, n, range_src);
+
+	switch (d) {
+	case H5_OK:
+		return true;
+	case H5_EAGER_RULES: {
+		/* is_mergeable_anon_vma, 6.16+ form, over EAGER anon_vmas */
+		void *tgt = vkind(n) == LK_EAGER ? n->anon : NULL;
+		void *src = range_src && vkind(range_src) == LK_EAGER ? range_src->anon : NULL;
+
+		if (!tgt && src) {
+			if (lz_is_fork_child(s, middle)) {
+				*why = AVT_MR_SRC_FORK_CHILD;
+				return false;
+			}
+			if (lz_is_fork_child(s, copied_from)) {
+				*why = AVT_MR_COPIED_FORK_CHILD;
+				return false;
+			}
+			return true;
+		}
+		if (tgt && !src) {
+			if (lz_is_fork_child(s, n)) {
+				*why = AVT_MR_TGT_FORK_CHILD;
+				return false;
+			}
+			return true;
+		}
+		if (tgt != src) {
+			*why = AVT_MR_DIFFERENT;
+			return false;
+		}
+		return true;
+	}
+	case H5_FORK_CHILD:
+		*why = vkind(n) == LK_PARENT ? AVT_MR_TGT_FORK_CHILD : AVT_MR_SRC_FORK_CHILD;
+		return false;
+	case H5_CHAIN:
+		*why = AVT_MR_DIFFERENT;
+		return false;
+	case H5_ABSORB: {
+		const struct avt_vma *lz = vkind(n) == LK_LAZY ? n : range_src;
+		const struct avt_vma *eg = lz == n ? range_src : n;
+		struct lazy_absorb *a;
+
+		/* only existing VMAs can be absorbed (not an mremap copy) */
+		if (!middle && lz == range_src) {
+			count_blocked(z, n, H5_MIXED);
+			*why = AVT_MR_SCHEME;
+			return false;
+		}
+		a = absorb_find(z, lz);
+		if (a) {
+			a->av = eg->anon;
+			a->ev = z->e->nr_events;
+		}
+		return a != NULL;
+	}
+	default:
+		count_blocked(z, n, d);
+		*why = AVT_MR_SCHEME;
+		return false;
+	}
+}
+
+/* can_vma_merge_right's prev/next test: they must pass H5 against each
+ * other too (in a three-way merge). */
+static bool lz_conflict(struct avt_scheme *s, const struct avt_vma *p, const struct avt_vma *n)
+{
+	struct lazy *z = LZ(s);
+	int d;
+
+	if (vkind(p) == LK_NONE || vkind(n) == LK_NONE)
+		return false;
+	d = h5_pair(z, n, p);
+	switch (d) {
+	case H5_OK:
+		return false;
+	case H5_EAGER_RULES:
+		return p->anon != n->anon;
+	case H5_LAZY_ROOT:
+	case H5_MIXED:
+		count_blocked(z, n, d);
+		return true;
+	default:
+		return true;	/* incl. absorb in a three-way merge: not modelled */
+	}
+}
+
+static struct lazy_absorb *absorb_find(struct lazy *z, const struct avt_vma *v)
+{
+	uint64_t ev = z->e->nr_events;
+	struct lazy_absorb *free_slot = NULL;
+
+	for (size_t i = 0; i < z->nabs; i++) {
+		if (z->abs[i].ev != ev)
+			free_slot = &z->abs[i];
+		else if (z->abs[i].lazy == v)
+			return &z->abs[i];
+	}
+	if (!free_slot) {
+		if (z->nabs == z->capabs) {
+			size_t nc = z->capabs ? z->capabs * 2 : 4;
+			void *nb = realloc(z->abs, nc * sizeof(*z->abs));
+
+			if (!nb)
+				return NULL;
+			z->abs = nb;
+			z->capabs = nc;
+		}
+		free_slot = &z->abs[z->nabs++];
+	}
+	free_slot->lazy = v;
+	free_slot->ev = ev;
+	free_slot->av = NULL;
+	return free_slot;
+}
+
+/* ---- §4.4 upgrade ---- */
+static size_t scope_collect(struct lazy *z, struct avt_vma *v, struct lroot *old,
+			    struct avt_vma ***out)
+{
+	size_t n = 0;
+
+	if (!z->capscope) {
+		z->scope = malloc(16 * sizeof(*z->scope));
+		if (!z->scope)
+			return 0;
+		z->capscope = 16;
+	}
+	*out = z->scope;
+	if (z->o.scope == SCOPE_VMA || !old) {
+		z->scope[0] = v;
+		return 1;
+	}
+	for (struct avt_mm *mm = z->e->mms; mm; mm = mm->all_next) {
+		struct avt_vma *w;
+
+		avt_for_each_vma(mm, w) {
+			if (vkind(w) != vkind(v) || vref(w) != old)
+				continue;
+			if (n == z->capscope) {
+				size_t nc = z->capscope * 2;
+				void *nb = realloc(z->scope, nc * sizeof(*z->scope));
+
+				if (!nb)
+					break;
+				z->scope = nb;
+				z->capscope = nc;
+			}
+			z->scope[n++] = w;
+		}
+	}
+	*out = z->scope;
+	return n;
+}
+
+/* Rewrite the folios of [s, e) in w's mm whose mapping is the old root. */
+static uint64_t rewrite_range(struct lazy *z, struct avt_vma *w, uint64_t s, uint64_t e,
+			      struct lroot *old, struct lav *a)
+{
+	struct avt_engine *en = z->e;
+	size_t n;
+	uint64_t rw = 0;
+
+	if (s < w->start)
+		s = w->start;
+	if (e > w->end)
+		e = w->end;
+	if (s >= e)
+		return 0;
+	n = avt_ptes__collect(en, &w->mm->ptes, s >> PAGE_SHIFT, e >> PAGE_SHIFT);
+	for (size_t i = 0; i < n; i++) {
+		struct avt_folio *f = avt_ptes__get(&w->mm->ptes, en->scratch[i]);
+
+		if (f && fm_is_lazy(f->mapping) && fm_ptr(f->mapping) == old) {
+			f->mapping = a;
+			rw++;
+		}
+	}
+	z->st.rewrites_upgrade += rw;
+	z->st.upg_rw_present += rw;
+	en->st.folio_rewrites += rw;
+	return rw;
+}
+
+static void pend_add(struct lazy *z, struct lroot *old, struct lav *a)
+{
+	if (z->npend == z->cappend) {
+		size_t nc = z->cappend ? z->cappend * 2 : 4;
+		void *nb = realloc(z->pend, nc * sizeof(*z->pend));
+
+		if (!nb)
+			return;
+		z->pend = nb;
+		z->cappend = nc;
+	}
+	z->pend[z->npend].old = old;
+	z->pend[z->npend].av = a;
+	z->npend++;
+}
+
+/* PARENT V: earliest-allocated AV of its chain with num_children < 2 and
+ * no active VMA (upgrade_reuse_ancestor). */
+static struct lav *reusable_ancestor(const struct avt_vma *v)
+{
+	const struct avt_list *p;
+	struct lav *best = NULL;
+
+	avt_list_for_each(p, &v->chain) {
+		struct lav *a = avt_container_of(p, struct lavc, same_vma)->av;
+
+		if (a->nc < 2 && a->na == 0 && (!best || a->serial < best->serial))
+			best = a;
+	}
+	return best;
+}
+
+static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, struct lav *forced)
+{
+	const struct avt_event *ev = z->e->cur_ev;
+	struct lroot *old = vref(v);
+	struct avt_vma **scope;
+	size_t n = scope_collect(z, v, old, &scope);
+	struct lav *a = forced;
+	bool fresh = false;
+	bool during_copy = z->o.rewrite == REWRITE_DURING_COPY &&
+			   (trig == TRIG_FORK || trig == TRIG_MREMAP || trig == TRIG_UFFD_MOVE);
+
+	if (!n)
+		return -ENOMEM;
+	if (!a && vkind(v) == LK_LAZY) {
+		a = lav__new_root(z);
+		fresh = true;
+	} else if (!a) {
+		struct lav *pav = v->anon;
+
+		if (z->o.reuse_ancestor)
+			a = reusable_ancestor(v);
+		if (!a) {
+			a = lav__alloc_child(z, pav);
+			fresh = true;
+		}
+	}
+	if (!a)
+		return -ENOMEM;
+	z->st.upgrades[trig]++;
+	if (fresh)
+		z->st.upg_av++;
+	lav__lock(z, a, AVT_LOCK_WRITE, AVT_LT_OTHER, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		struct avt_vma *w = scope[i];
+
+		if (!(vkind(w) == LK_PARENT && lav__in_chain(w, a))) {
+			lav__link(z, w, a);
+			z->st.upg_avc++;
+		}
+		w->anon = a;
+		a->na++;
+		set_kind(w, LK_EAGER, NULL);
+		lazy__root_put(z, old);
+	}
+	lav__meta_update(z);
+	if (old) {
+		lazy_hz__mark_upgrade(z, old);
+		for (size_t i = 0; i < n; i++) {
+			struct avt_vma *w = scope[i];
+
+			if (!during_copy) {
+				rewrite_range(z, w, w->start, w->end, old, a);
+			} else if (trig == TRIG_FORK) {
+				/* fork's PTE copy visits w now if w is the VMA
+				 * being copied; the rest when (if) it is copied */
+				if (w == v)
+					rewrite_range(z, w, w->start, w->end, old, a);
+			} else if (ev && ev->type == AVT_EV_SYSCALL && trig == TRIG_MREMAP) {
+				rewrite_range(z, w, ev->u.sys.args[0],
+					      ev->u.sys.args[0] + ev->u.sys.args[1], old, a);
+			} else if (ev && ev->type == AVT_EV_SYSCALL && trig == TRIG_UFFD_MOVE) {
+				rewrite_range(z, w, ev->u.sys.args[1],
+					      ev->u.sys.args[1] + ev->u.sys.args[2], old, a);
+			}
+		}
+		if (during_copy && trig == TRIG_FORK && n > 1)
+			pend_add(z, old, a);
+	}
+	z->dirty = true;
+	return 0;
+}
+
+/* ---- operations ---- */
+static int lz_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *reuse,
+		      enum avt_prepare_site site)
+{
+	struct lazy *z = LZ(s);
+	uint64_t size = v->end - v->start;
+
+	if (z->o.enabled && size <= z->o.max_bytes && !(v->flags & VM_SHARED)) {
+		/* §4.3 item 2: the lazy entry; no AV, no AVC, no lock, no trylock */
+		struct lroot *r = NULL;
+
+		if (z->o.reuse_neighbour_root) {
+			struct avt_vma *nx = v->next, *pv = v->prev;
+
+			if (nx && nx->start == v->end && vkind(nx) == LK_LAZY &&
+			    avt_vma__compatible(v, nx))
+				r = vroot(nx);
+			else if (pv && vkind(pv) == LK_LAZY && avt_vma__compatible(pv, v))
+				r = vroot(pv);
+		}
+		if (!r)
+			r = struct_root(v);	/* a root struct faulted again */
+		if (r && !r->released) {
+			r->refcount++;
+		} else {
+			if (r) {		/* its old, released root keeps the frozen base */
+				r->start = v->start;
+				r->pgoff = v->pgoff;
+				r->vma = NULL;
+				v->sw &= ~(uintptr_t)SW_ROOTSTRUCT;
+			}
+			r = root_new(z, v);
+			if (!r)
+				return -ENOMEM;
+		}
+		vset(v, LK_LAZY, r);
+		z->st.lazy_entries++;
+		return 0;
+	}
+	/* eager PREPARE (§3.2 first anon fault) */
+	if (site == AVT_PREP_FAULT)
+		z->st.mmap_trylock++;
+	z->st.eager_entries++;
+	if (lav__prepare(z, v, reuse ? reuse->anon : NULL))
+		return -ENOMEM;
+	set_kind(v, LK_EAGER, NULL);
+	return 0;
+}
+
+/* Split pieces, DUP and mremap copies take over the source's state. */
+static int lz_clone(struct avt_scheme *s, struct avt_vma *dst, struct avt_vma *src,
+		    enum avt_clone_op op)
+{
+	struct lazy *z = LZ(s);
+	struct lroot *r = vref(src);
+	int err;
+
+	switch (vkind(src)) {
+	case LK_LAZY:
+		r->refcount++;
+		set_kind(dst, LK_LAZY, r);
+		return 0;
+	case LK_PARENT:
+		dst->anon = src->anon;
+		err = lav__clone(z, dst, src, op, false);
+		if (r)
+			r->refcount++;
+		set_kind(dst, LK_PARENT, r);
+		return err;
+	case LK_EAGER:
+		dst->anon = src->anon;
+		err = lav__clone(z, dst, src, op, false);
+		((struct lav *)dst->anon)->na++;
+		set_kind(dst, LK_EAGER, NULL);
+		return err;
+	default:
+		return 0;
+	}
+}
+
+/* Per copied parent VMA (§4.3 item 8). */
+static int lz_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_vma *parent)
+{
+	struct lazy *z = LZ(s);
+	unsigned k = vkind(parent);
+	struct lroot *r = vref(parent);
+	int err;
+
+	if (k == LK_NONE)
+		return 0;
+	if (z->o.skip & SKIP_FORK) {
+		/* test-only: no upgrade; the child copies kind, root and chain */
+		if (r)
+			r->refcount++;
+		if (k != LK_LAZY) {
+			child->anon = parent->anon;
+			err = lav__clone(z, child, parent, LAV_CLONE_FORK, false);
+			if (err)
+				return err;
+			if (k == LK_EAGER)
+				((struct lav *)child->anon)->na++;
+		}
+		set_kind(child, k, r);
+		return 0;
+	}
+	if (k == LK_LAZY || (k == LK_PARENT && (r || z->o.parent_upgrade_always))) {
+		err = upgrade(z, parent, TRIG_FORK, NULL);
+		if (err)
+			return err;
+		k = LK_EAGER;
+	} else if (k == LK_PARENT) {
+		child->anon = parent->anon;	/* P's parent_av */
+		err = lav__clone(z, child, parent, LAV_CLONE_FORK, false);
+		set_kind(child, LK_PARENT, NULL);
+		return err;
+	}
+	/* parent EAGER: a family upgrade earlier in this fork may have left
+	 * this VMA's folios for its PTE copy (upgrade_rewrite = during_copy) */
+	for (size_t i = 0; i < z->npend; i++)
+		rewrite_range(z, parent, parent->start, parent->end, z->pend[i].old,
+			      z->pend[i].av);
+	if (z->o.child_mode == CHILD_PARENT) {
+		child->anon = parent->anon;	/* parent_av = P.av */
+		err = lav__clone(z, child, parent, LAV_CLONE_FORK, false);
+		set_kind(child, LK_PARENT, NULL);
+		return err;
+	}
+	err = lav__fork_eager(z, child, parent);
+	set_kind(child, LK_EAGER, NULL);
+	return err;
+}
+
+static void lz_unlink(struct avt_scheme *s, struct avt_vma *v, enum avt_unlink_why why)
+{
+	struct lazy *z = LZ(s);
+	unsigned k = vkind(v);
+	struct lroot *r;
+
+	if (why == AVT_UNLINK_EXIT)
+		lazy_hz__mark_exit(z, v->mm);
+	else
+		lazy_hz__mark_vma_change(z, v->mm);
+	if (why == AVT_UNLINK_MERGE && k == LK_LAZY && z->o.merge_absorb) {
+		struct lazy_absorb *a = absorb_find(z, v);
+
+		if (a && a->av) {
+			upgrade(z, v, TRIG_MERGE, a->av);
+			k = LK_EAGER;
+		}
+	}
+	r = vref(v);
+	if (why == AVT_UNLINK_MERGE && r && k == LK_PARENT) {
+		/* the surviving PARENT keeps whichever lazy_root was set (H5) */
+		struct avt_vma *sv = avt_mm__find(v->mm, v->start);
+
+		if (sv && sv != v && vkind(sv) == LK_PARENT && !vroot(sv)) {
+			r->refcount++;
+			set_kind(sv, LK_PARENT, r);
+		}
+	}
+	if (k == LK_EAGER || k == LK_PARENT)
+		lav__unlink(z, v);
+	lazy__root_put(z, r);
+	v->anon = NULL;
+	set_kind(v, LK_NONE, NULL);
+}
+
+static void lz_range_begin(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *adj,
+			   enum avt_range_tag tag)
+{
+	struct lazy *z = LZ(s);
+
+	lazy_hz__mark_vma_change(z, v->mm);
+	if (tag == AVT_RANGE_MERGE && z->o.merge_absorb) {
+		struct avt_vma *c[2] = { v, adj };
+
+		for (int i = 0; i < 2; i++) {
+			struct lazy_absorb *a;
+
+			if (!c[i] || vkind(c[i]) != LK_LAZY)
+				continue;
+			a = absorb_find(z, c[i]);
+			if (a && a->av)
+				upgrade(z, c[i], TRIG_MERGE, a->av);
+		}
+	}
+	lav__range_begin(z, v, adj, tag);
+}
+
+static void lz_range_end(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *adj,
+			 enum avt_range_tag tag)
+{
+	(void)tag;
+	lav__range_end(LZ(s), v, adj);
+}
+
+/* The struct is being freed: a root whose struct this is becomes a zombie
+ * if VMAs still reference it (§4.2, H2). */
+static void lz_on_remove(struct avt_scheme *s, struct avt_vma *v)
+{
+	struct lazy *z = LZ(s);
+	struct lroot *r = struct_root(v);
+
+	for (size_t i = 0; i < z->nover; i++)
+		if (z->over[i] == v)
+			z->over[i] = z->over[--z->nover];
+	if (!r)
+		return;
+	r->start = v->start;
+	r->pgoff = v->pgoff;
+	r->vma = NULL;
+	v->sw = 0;
+	if (!r->released && r->refcount > 0) {
+		r->zombie = true;
+		z->st.zombie_created++;
+		if (++z->st.zombie_live > z->st.zombie_peak)
+			z->st.zombie_peak = z->st.zombie_live;
+		lav__meta_update(z);
+	}
+}
+
+/* ---- folios ---- */
+static void *lz_folio_handle(struct avt_scheme *s, struct avt_vma *v)
+{
+	struct lazy *z = LZ(s);
+	struct lroot *r;
+
+	switch (vkind(v)) {
+	case LK_LAZY:
+		return fm_root(vroot(v));
+	case LK_PARENT:
+		r = vroot(v);
+		if (!r) {		/* the first own folio: lazy_root = V */
+			r = root_new(z, v);
+			if (!r)
+				return NULL;
+			set_kind(v, LK_PARENT, r);
+		}
+		return fm_root(r);
+	case LK_EAGER:
+		return v->anon;
+	default:
+		return NULL;
+	}
+}
+
+/* folio_move_anon_rmap on write-reuse (§4.3 item 9) */
+static void *lz_folio_move(struct avt_scheme *s, struct avt_vma *v, struct avt_folio *f)
+{
+	void *h = lz_folio_handle(s, v);
+
+	if (fm_ptr(h) == fm_ptr(f->mapping) && fm_is_lazy(h) == fm_is_lazy(f->mapping))
+		return f->mapping;	/* unchanged (keep detector state) */
+	return h;
+}
+
+static void lz_rmap_walk(struct avt_scheme *s, struct avt_folio *f, bool lock,
+			 struct avt_rmap_result *res)
+{
+	struct lazy *z = LZ(s);
+
+	if (fm_is_lazy(f->mapping))
+		lazy_hz__lazy_walk(z, f, fm_ptr(f->mapping), lock, res);
+	else
+		lav__walk(z, f, fm_ptr(f->mapping), lock, res);
+}
+
+/* ---- moves ---- */
+static void lz_before_mremap_move(struct avt_scheme *s, struct avt_vma *src)
+{
+	struct lazy *z = LZ(s);
+	unsigned k = vkind(src);
+
+	if (!(k == LK_LAZY || (k == LK_PARENT && vroot(src))))
+		return;
+	if (z->o.skip & SKIP_MREMAP)
+		return;		/* test-only: M keeps vm_pgoff, copies the root */
+	if (z->o.mremap_policy == POLICY_REINDEX && k == LK_LAZY && !src->file) {
+		z->reindex_src = src;	/* finished in after_event */
+		return;
+	}
+	upgrade(z, src, TRIG_MREMAP, NULL);
+}
+
+static void lz_before_uffd_move(struct avt_scheme *s, struct avt_vma *src, struct avt_vma *dst)
+{
+	struct lazy *z = LZ(s);
+	unsigned k = vkind(src);
+
+	(void)dst;
+	if (!(k == LK_LAZY || (k == LK_PARENT && vroot(src))))
+		return;
+	if ((z->o.skip & SKIP_UFFD_MOVE) || z->o.uffd_policy == POLICY_REINDEX)
+		return;
+	upgrade(z, src, TRIG_UFFD_MOVE, NULL);
+}
+
+/* mremap's page-table move locks: as eager for EAGER and PARENT VMAs (the
+ * family root), never for LAZY ones (§3.3). */
+static void lz_pt_move_lock(struct avt_scheme *s, struct avt_vma *v, enum avt_lock_tag tag)
+{
+	if ((vkind(v) == LK_EAGER || vkind(v) == LK_PARENT) && v->anon)
+		lav__lock(LZ(s), v->anon, AVT_LOCK_WRITE, tag, 0);
+}
+
+/* UFFDIO_MOVE of a present folio: W on its AV's root; a lazy source folio
+ * takes no anon_vma lock (§4.3 item 11). */
+static void lz_uffd_move_lock(struct avt_scheme *s, struct avt_folio *f)
+{
+	if (f->mapping && !fm_is_lazy(f->mapping))
+		lav__lock(LZ(s), fm_ptr(f->mapping), AVT_LOCK_WRITE, AVT_LT_UFFD_MOVE, 0);
+}
+
+/* ---- end of an event: releases, grow policy, reindex, detectors ---- */
+static void grow_check(struct lazy *z, struct avt_mm *mm)
+{
+	struct avt_vma *v;
+
+	if (z->o.max_bytes == UINT64_MAX || !mm)
+		return;
+	avt_for_each_vma(mm, v) {
+		bool counted = false;
+
+		if (vkind(v) != LK_LAZY || v->end - v->start <= z->o.max_bytes)
+			continue;
+		if (z->o.grow_policy == GROW_UPGRADE) {
+			upgrade(z, v, TRIG_GROW, NULL);
+			continue;
+		}
+		for (size_t i = 0; i < z->nover; i++)
+			counted |= z->over[i] == v;
+		if (counted)
+			continue;
+		if (z->nover == z->capover) {
+			size_t nc = z->capover ? z->capover * 2 : 16;
+			void *nb = realloc(z->over, nc * sizeof(*z->over));
+
+			if (!nb)
+				return;
+			z->over = nb;
+			z->capover = nc;
+		}
+		z->over[z->nover++] = v;
+		z->st.over_threshold++;
+	}
+}
+
+/* mremap reindex (§4.3 item 10): the copy got vm_pgoff = new_start >> 12
+ * (copy_vma saw an unfaulted source); make it its own root and rewrite
+ * mapping and index of every moved folio. */
+static void reindex_finish(struct lazy *z, const struct avt_event *ev)
+{
+	struct avt_proc *p = avt_proc__find(z->e, ev->pid);
+	uint64_t to = (uint64_t)ev->u.sys.ret, len = ev->u.sys.args[2];
+	struct avt_vma *m;
+	size_t n;
+
+	z->reindex_src = NULL;
+	if (!p || !p->mm || ev->u.sys.ret < 0)
+		return;
+	m = avt_mm__find(p->mm, to);
+	if (!m)
+		return;
+	if (vkind(m) == LK_NONE) {
+		struct lroot *r = root_new(z, m);
+
+		if (!r)
+			return;
+		vset(m, LK_LAZY, r);
+	}
+	n = avt_ptes__collect(z->e, &p->mm->ptes, to >> PAGE_SHIFT, (to + len) >> PAGE_SHIFT);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pfn = z->e->scratch[i];
+		struct avt_folio *f = avt_ptes__get(&p->mm->ptes, pfn);
+		struct avt_vma *w = avt_mm__find(p->mm, pfn << PAGE_SHIFT);
+		void *h;
+
+		if (!f || !w || !fm_is_lazy(f->mapping))
+			continue;
+		h = lz_folio_handle(&z->e->scheme, w);
+		if (!h)
+			continue;
+		f->mapping = h;
+		f->index = w->pgoff + (((pfn << PAGE_SHIFT) - w->start) >> PAGE_SHIFT);
+		z->st.rewrites_reindex++;
+		z->e->st.folio_rewrites++;
+	}
+	z->dirty = true;
+}
+
+static void lz_after_event(struct avt_scheme *s, const struct avt_event *ev)
+{
+	struct lazy *z = LZ(s);
+	struct avt_proc *p = avt_proc__find(z->e, ev->pid);
+
+	if (z->reindex_src && ev->type == AVT_EV_SYSCALL && ev->u.sys.sys == AVT_SYS_MREMAP)
+		reindex_finish(z, ev);
+	z->reindex_src = NULL;
+	if (p && p->mm && (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT))
+		grow_check(z, p->mm);
+	z->npend = 0;
+	lazy_hz__after_event(z, ev);
+}
+
+/* ---- introspection ---- */
+static void lz_vma_state(struct avt_scheme *s, const struct avt_vma *v, struct avt_vma_state *st)
+{
+	struct lav *x = v->anon;
+
+	(void)s;
+	memset(st, 0, sizeof(*st));
+	if (!x || vkind(v) == LK_LAZY || vkind(v) == LK_NONE)
+		return;
+	if (vkind(v) == LK_EAGER) {
+		st->av = x;
+		st->children = x->nc;
+		st->active = x->na;
+	}
+	st->root = x->root;
+	st->parent = vkind(v) == LK_EAGER ? x->parent : x;
+	st->avcs = lav__chain_len(v);
+}
+
+static int lz_check(struct avt_scheme *s, char *why, size_t len)
+{
+	struct lazy *z = LZ(s);
+	struct avt_list *p;
+	int err = lav__check(z, why, len);
+
+	if (err)
+		return err;
+	avt_list_for_each(p, &z->roots)
+		avt_container_of(p, struct lroot, all)->scan_vrefs = 0;
+	for (struct avt_mm *mm = z->e->mms; mm; mm = mm->all_next) {
+		struct avt_vma *v;
+
+		avt_for_each_vma(mm, v) {
+			struct lroot *r = vref(v);
+
+			if (vkind(v) == LK_LAZY && !r) {
+				snprintf(why, len, "lazy: LAZY VMA %#llx without a root",
+					 (unsigned long long)v->start);
+				return -EPROTO;
+			}
+			if (r && r->released) {
+				snprintf(why, len, "lazy: VMA %#llx references released root #%llu",
+					 (unsigned long long)v->start, (unsigned long long)r->id);
+				return -EPROTO;
+			}
+			if (r)
+				r->scan_vrefs++;
+		}
+	}
+	avt_list_for_each(p, &z->roots) {
+		struct lroot *r = avt_container_of(p, struct lroot, all);
+
+		if (!r->released && (int64_t)r->scan_vrefs != r->refcount) {
+			snprintf(why, len, "lazy: root #%llu refcount %lld, %llu VMAs reference it",
+				 (unsigned long long)r->id, (long long)r->refcount,
+				 (unsigned long long)r->scan_vrefs);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
+/* ---- lifetime ---- */
+static int lz_init(struct avt_scheme *s, const char *params)
+{
+	struct lazy *z = calloc(1, sizeof(*z));
+	char why[160] = "";
+	int err;
+
+	if (!z)
+		return -ENOMEM;
+	z->e = s->eng;
+	lazy_opts__defaults(&z->o);
+	err = lazy_opts__parse(&z->o, params, why, sizeof(why));
+	if (err) {
+		if (z->e)
+			snprintf(z->e->err, sizeof(z->e->err), "%s", why);
+		free(z);
+		return err;
+	}
+	avt_pool__init(&z->av_pool, sizeof(struct lav));
+	avt_pool__init(&z->avc_pool, sizeof(struct lavc));
+	avt_pool__init(&z->root_pool, sizeof(struct lroot));
+	avt_list_init(&z->avs);
+	avt_list_init(&z->roots);
+	z->blk_event = UINT64_MAX;
+	s->priv = z;
+	return 0;
+}
+
+static void lz_fini(struct avt_scheme *s)
+{
+	struct lazy *z = LZ(s);
+
+	if (!z)
+		return;
+	lazy_hz__fini(z);
+	avt_pool__fini(&z->av_pool);
+	avt_pool__fini(&z->avc_pool);
+	avt_pool__fini(&z->root_pool);
+	free(z->pend);
+	free(z->walks);
+	free(z->blk);
+	free(z->over);
+	free(z->agg);
+	free(z->abs);
+	free(z->scope);
+	free(z);
+	s->priv = NULL;
+}
+
+static void lz_report(struct avt_scheme *s, FILE *out, const char *pfx)
+{
+	lazy_hz__report(LZ(s), out, pfx);
+}
+
+static int lz_metric(struct avt_scheme *s, const char *name, double *val)
+{
+	return lazy_hz__metric(LZ(s), name, val);
+}
+
+const struct avt_scheme_ops avt_scheme_lazy = {
+	.name = "lazy",
+	.init = lz_init,
+	.fini = lz_fini,
+	.is_faulted = lz_is_faulted,
+	.is_fork_child = lz_is_fork_child,
+	.reusable_neighbour = lz_reusable,
+	.anon_merge_allowed = lz_merge_allowed,
+	.anon_conflict = lz_conflict,
+	.prepare = lz_prepare,
+	.clone = lz_clone,
+	.fork_link = lz_fork_link,
+	.unlink = lz_unlink,
+	.range_begin = lz_range_begin,
+	.range_end = lz_range_end,
+	.on_remove = lz_on_remove,
+	.folio_handle = lz_folio_handle,
+	.folio_move = lz_folio_move,
+	.rmap_walk = lz_rmap_walk,
+	.before_mremap_move = lz_before_mremap_move,
+	.before_uffd_move = lz_before_uffd_move,
+	.pt_move_lock = lz_pt_move_lock,
+	.uffd_move_lock = lz_uffd_move_lock,
+	.vma_state = lz_vma_state,
+	.check = lz_check,
+	.report = lz_report,
+	.metric = lz_metric,
+	.after_event = lz_after_event,
+};

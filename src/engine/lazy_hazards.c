@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hazard detectors of the lazy scheme (lazy-semantics.md §5), the lazy
+ * rmap walk and its cost model (§4.5), the end-of-operation work (root
+ * releases, zombie frees, §4.2) and the lazy report lines (§6).
+ *
+ * Counting rule (§5): a record is made when a condition becomes true for
+ * its object (folio, VMA, root, walk) and not again while it stays true.
+ * The state "currently true" lives in the object: folio mapping bits
+ * FM_MISS/FM_MULTI/FM_KIND, VMA bit SW_BASEBAD, root leak_state. Folios are
+ * found through the page tables: a scan after each event visits every PTE
+ * of the mms the event touched (all mms once a lazy folio was ever mapped
+ * in more than one place, or when roots are released), so the records
+ * equal those of a full check after every operation.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine/lazy.h"
+
+const char *const lazy_code_names[LC__MAX] = {
+	"V_BASE_MISMATCH", "V_RMAP_MISS", "V_MULTI_MAP", "V_DANGLING_ROOT",
+	"V_KIND_MISMATCH", "V_ZOMBIE_LEAK", "RACE_VMA_CHANGE", "RACE_UPGRADE",
+	"RACE_MM_EXIT",
+};
+
+void lazy_hz__record(struct lazy *z, enum lazy_code c, uint64_t addr, const char *what)
+{
+	struct lazy_first *f = &z->first[c];
+	const struct avt_event *ev = z->e->cur_ev;
+
+	if (!f->count++) {
+		f->ev_index = z->ev_seen;
+		f->ts = ev ? ev->ts : 0;
+		f->pid = ev ? ev->pid : 0;
+		f->addr = addr;
+		snprintf(f->what, sizeof(f->what), "%s", what);
+	}
+}
+
+/* ---- §4.5 lazy walk ---- */
+static bool mm_alive(struct lazy *z, const struct lroot *r)
+{
+	if (r->mm_gone)
+		return false;
+	for (struct avt_mm *mm = z->e->mms; mm; mm = mm->all_next)
+		if (mm == r->mm)
+			return true;
+	return false;
+}
+
+/* Steps 2-4: the PTE the computed address leads to. Returns the number of
+ * mappings found (0/1) and the VMAs visited in *k. */
+static uint32_t lazy_find(struct lazy *z, struct avt_folio *f, struct lroot *r, uint32_t *k,
+			  bool *root_mismatch)
+{
+	uint64_t addr = root_base(r) + (f->index << PAGE_SHIFT);
+	struct avt_vma *w;
+
+	*k = 0;
+	*root_mismatch = false;
+	if (r->released || !mm_alive(z, r))
+		return 0;
+	w = avt_mm__find(r->mm, addr);
+	if (!w)
+		return 0;
+	*k = 1;
+	if (vref(w) != r) {
+		*root_mismatch = true;
+		return 0;
+	}
+	return avt_ptes__get(&r->mm->ptes, addr >> PAGE_SHIFT) == f;
+}
+
+void lazy_hz__lazy_walk(struct lazy *z, struct avt_folio *f, struct lroot *r, bool lock,
+			struct avt_rmap_result *res)
+{
+	uint32_t k;
+	bool mism;
+
+	memset(res, 0, sizeof(*res));
+	if (r->released) {
+		/* step 1: stale handle; dangling if still mapped (counted at
+		 * the release, §5 V_DANGLING_ROOT) */
+		if (lock)
+			z->st.stale_walks++;
+		return;
+	}
+	res->mapping = lazy_find(z, f, r, &k, &mism);
+	res->visited = k;
+	res->tree_size = mm_alive(z, r) ? r->mm->map_count : 0;
+	if (!lock)
+		return;
+	z->st.rmap_lazy_walks++;
+	if (mm_alive(z, r)) {
+		uint32_t nr = r->mm->map_count, nodes = 1;
+
+		while (nr > 16) {	/* max(1, ceil(log16(nr_vmas))) */
+			nr = (nr + 15) / 16;
+			nodes++;
+		}
+		z->st.rmap_maple_lookups++;
+		z->st.rmap_maple_nodes += nodes;
+	}
+	z->st.rmap_vma_locks += k;
+	z->st.rmap_root_mismatch += mism;
+	z->st.rmap_false_alias += k - res->mapping;
+	z->st.rmap_domain_vmas_sum += k;
+	z->st.rmap_domain_mms_sum += k ? 1 : 0;
+	if (k > z->st.rmap_domain_vmas_max)
+		z->st.rmap_domain_vmas_max = k;
+	if ((k ? 1u : 0u) > z->st.rmap_domain_mms_max)
+		z->st.rmap_domain_mms_max = 1;
+	if (f->mapcount > res->mapping)
+		z->st.rmap_misses += f->mapcount - res->mapping;
+}
+
+/* ---- interval walks (RACE_*) ---- */
+static struct avt_folio *event_folio(struct lazy *z, const struct avt_event *ev,
+				     struct avt_mm **mmp)
+{
+	uint32_t pid = ev->u.rmap.target_pid ? ev->u.rmap.target_pid : ev->pid;
+	struct avt_proc *p = avt_proc__find(z->e, pid);
+
+	if (!p || !p->mm)
+		return NULL;
+	*mmp = p->mm;
+	return avt_ptes__get(&p->mm->ptes, ev->u.rmap.addr >> PAGE_SHIFT);
+}
+
+void lazy_hz__walk_event(struct lazy *z, const struct avt_event *ev)
+{
+	const struct avt_ev_rmap *rm = &ev->u.rmap;
+
+	if (rm->kind == AVT_RMAP_BEGIN) {
+		struct avt_mm *mm = NULL;
+		struct avt_folio *f = event_folio(z, ev, &mm);
+		struct lazy_walk *w;
+
+		z->st.interval_walks++;
+		if (z->nwalks == z->capwalks) {
+			size_t nc = z->capwalks ? z->capwalks * 2 : 8;
+			void *nb = realloc(z->walks, nc * sizeof(*z->walks));
+
+			if (!nb)
+				return;
+			z->walks = nb;
+			z->capwalks = nc;
+		}
+		w = &z->walks[z->nwalks++];
+		memset(w, 0, sizeof(*w));
+		w->id = rm->walk_id;
+		w->addr = rm->addr;
+		w->pid = ev->pid;
+		if (f && fm_is_lazy(f->mapping)) {
+			w->root = fm_ptr(f->mapping);
+			w->mm = w->root->mm;
+		}
+		return;
+	}
+	if (rm->kind != AVT_RMAP_END)
+		return;
+	for (size_t i = 0; i < z->nwalks; i++) {
+		struct lazy_walk *w = &z->walks[i];
+
+		if (w->id != rm->walk_id)
+			continue;
+		if (w->vma_change) {
+			lazy_hz__record(z, LC_RACE_VMA_CHANGE, w->addr, "VMA change during a lazy walk");
+			z->st.rmap_lock_fallbacks++;
+		}
+		if (w->upgrade)
+			lazy_hz__record(z, LC_RACE_UPGRADE, w->addr, "upgrade of the walk's root");
+		if (w->mm_exit)
+			lazy_hz__record(z, LC_RACE_MM_EXIT, w->addr, "exit of the root's mm");
+		z->walks[i] = z->walks[--z->nwalks];
+		return;
+	}
+}
+
+void lazy_hz__mark_vma_change(struct lazy *z, struct avt_mm *mm)
+{
+	for (size_t i = 0; i < z->nwalks; i++)
+		if (z->walks[i].root && z->walks[i].mm == mm)
+			z->walks[i].vma_change = true;
+}
+
+void lazy_hz__mark_upgrade(struct lazy *z, struct lroot *old)
+{
+	for (size_t i = 0; i < z->nwalks; i++)
+		if (z->walks[i].root == old)
+			z->walks[i].upgrade = true;
+}
+
+void lazy_hz__mark_exit(struct lazy *z, struct avt_mm *mm)
+{
+	struct avt_list *p;
+
+	for (size_t i = 0; i < z->nwalks; i++)
+		if (z->walks[i].root && z->walks[i].mm == mm)
+			z->walks[i].mm_exit = true;
+	avt_list_for_each(p, &z->roots) {
+		struct lroot *r = avt_container_of(p, struct lroot, all);
+
+		if (r->mm == mm)
+			r->mm_gone = true;
+	}
+}
+
+/* ---- per-folio conditions ---- */
+/* Conditions one PTE (of folio f, in VMA w) contributes. */
+static unsigned pte_conds(struct avt_folio *f, const struct avt_vma *w)
+{
+	unsigned bits = 0;
+
+	if (fm_is_lazy(f->mapping)) {
+		struct lroot *r = fm_ptr(f->mapping);
+		unsigned k = w ? vkind(w) : LK_NONE;
+
+		if (k == LK_EAGER || k == LK_NONE || vref(w) != r)
+			bits |= FM_KIND;	/* (a), (c) */
+		if (f->mapcount > 1)
+			bits |= FM_MULTI;
+	} else if (w && vkind(w) == LK_LAZY) {
+		bits |= FM_KIND;		/* (b) */
+	}
+	return bits;
+}
+
+static void folio_settle(struct lazy *z, struct avt_folio *f, unsigned now, bool complete,
+			 uint64_t addr)
+{
+	unsigned old = (uintptr_t)f->mapping & (FM_MISS | FM_MULTI | FM_KIND);
+	unsigned set = now & ~old;
+	uintptr_t m = (uintptr_t)f->mapping;
+
+	if (fm_is_lazy(f->mapping)) {
+		struct lroot *r = fm_ptr(f->mapping);
+		uint32_t k;
+		bool mism;
+
+		if (!r->released && lazy_find(z, f, r, &k, &mism) < f->mapcount)
+			set |= FM_MISS & ~old, now |= FM_MISS;
+	}
+	if (set & FM_MISS)
+		lazy_hz__record(z, LC_RMAP_MISS, addr, "lazy folio's computed address misses a PTE");
+	if (set & FM_MULTI)
+		lazy_hz__record(z, LC_MULTI_MAP, addr, "lazy folio mapped more than once");
+	if (set & FM_KIND)
+		lazy_hz__record(z, LC_KIND_MISMATCH, addr, "folio type disagrees with its VMA");
+	m |= now;
+	if (complete)
+		m &= ~(uintptr_t)(old & ~now);
+	f->mapping = (void *)m;
+}
+
+/* aggregation of folios with mapcount > 1 within one scan */
+static struct lazy_agg *agg_slot(struct lazy *z, struct avt_folio *f)
+{
+	size_t mask, i;
+
+	if ((z->aggn + 1) * 2 > z->aggcap) {
+		size_t nc = z->aggcap ? z->aggcap * 2 : 256;
+		struct lazy_agg *na = calloc(nc, sizeof(*na));
+
+		if (!na)
+			return NULL;
+		for (size_t j = 0; j < z->aggcap; j++) {
+			size_t h;
+
+			if (!z->agg[j].f)
+				continue;
+			for (h = (((uintptr_t)z->agg[j].f >> 4) * 0x9e3779b97f4a7c15ULL >> 40) & (nc - 1);
+			     na[h].f; h = (h + 1) & (nc - 1))
+				;
+			na[h] = z->agg[j];
+		}
+		free(z->agg);
+		z->agg = na;
+		z->aggcap = nc;
+	}
+	mask = z->aggcap - 1;
+	for (i = (((uintptr_t)f >> 4) * 0x9e3779b97f4a7c15ULL >> 40) & mask; z->agg[i].f;
+	     i = (i + 1) & mask)
+		if (z->agg[i].f == f)
+			return &z->agg[i];
+	z->agg[i].f = f;
+	z->agg[i].bits = 0;
+	z->agg[i].seen = 0;
+	z->aggn++;
+	return &z->agg[i];
+}
+
+static void scan_mm(struct lazy *z, struct avt_mm *mm)
+{
+	for (size_t i = 0; i < mm->ptes.cap; i++) {
+		uint64_t pfn = mm->ptes.keys[i];
+		struct avt_folio *f;
+		struct avt_vma *w;
+		unsigned bits;
+
+		if (pfn == PTE_EMPTY)
+			continue;
+		f = mm->ptes.vals[i];
+		z->st.scan_ptes++;
+		w = avt_mm__find(mm, pfn << PAGE_SHIFT);
+		bits = pte_conds(f, w);
+		if (fm_is_lazy(f->mapping))
+			((struct lroot *)fm_ptr(f->mapping))->scan_folios++;
+		if (f->mapcount > 1) {
+			struct lazy_agg *a = agg_slot(z, f);
+
+			if (fm_is_lazy(f->mapping))
+				z->cross_mm = true;
+			if (a) {
+				if (!a->seen)
+					a->addr = pfn << PAGE_SHIFT;
+				a->bits |= bits;
+				a->seen++;
+			}
+			continue;
+		}
+		folio_settle(z, f, bits, true, pfn << PAGE_SHIFT);
+	}
+}
+
+static void scan_vmas(struct lazy *z, struct avt_mm *mm)
+{
+	struct avt_vma *v;
+
+	avt_for_each_vma(mm, v) {
+		struct lroot *r = vref(v);
+		bool bad;
+
+		if (!r)
+			continue;
+		r->scan_vrefs++;
+		bad = vma_base(v) != root_base(r);
+		if (bad && !(v->sw & SW_BASEBAD))
+			lazy_hz__record(z, LC_BASE_MISMATCH, v->start,
+					"VMA base differs from its root's base");
+		if (bad)
+			v->sw |= SW_BASEBAD;
+		else
+			v->sw &= ~(uintptr_t)SW_BASEBAD;
+	}
+}
+
+/* The test-only hook: one phantom reference on every zombie root (or, with
+ * none, on the newest live root) after event N. */
+static void test_leak(struct lazy *z)
+{
+	struct avt_list *p;
+	struct lroot *newest = NULL;
+	bool any = false;
+
+	avt_list_for_each(p, &z->roots) {
+		struct lroot *r = avt_container_of(p, struct lroot, all);
+
+		if (r->released)
+			continue;
+		if (r->zombie) {
+			r->refcount++;
+			any = true;
+		}
+		newest = r;
+	}
+	if (!any && newest)
+		newest->refcount++;
+}
+
+void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
+{
+	struct avt_engine *e = z->e;
+	struct avt_list *p, *t;
+	bool full, any_zombie = false;
+	struct avt_proc *pr = avt_proc__find(e, ev->pid);
+
+	z->ev_seen++;
+	if (z->o.test_leak_ref && z->o.test_leak_ref == z->ev_seen)
+		test_leak(z);
+	if (ev->type == AVT_EV_RMAP)
+		lazy_hz__walk_event(z, ev);
+
+	/* releases (§4.2): every root whose last reference went this event */
+	avt_list_for_each(p, &z->roots) {
+		struct lroot *r = avt_container_of(p, struct lroot, all);
+
+		r->scan_folios = 0;
+		r->scan_vrefs = 0;
+		any_zombie |= r->zombie;
+		if (!r->released && r->refcount <= 0) {
+			r->released = true;
+			r->newly_released = true;
+			z->st.roots_released++;
+			z->st.roots_live--;
+			z->dirty = true;
+		}
+	}
+
+	/* which page tables to scan: the mms this event touched, or all */
+	full = z->dirty || z->cross_mm || any_zombie || ev->type == AVT_EV_EXIT ||
+	       ev->type == AVT_EV_EXEC || ev->type == AVT_EV_SNAP_END;
+	if (ev->type == AVT_EV_CHECKPOINT || ev->type == AVT_EV_STATS ||
+	    ev->type == AVT_EV_SET || ev->type == AVT_EV_ALLOC || ev->type == AVT_EV_RMAP ||
+	    ev->type == AVT_EV_UNMODELLED || ev->type == AVT_EV_SNAP_BEGIN ||
+	    ev->type == AVT_EV_SNAP_VMA) {
+		if (!full)
+			goto done;
+	}
+	z->st.scans++;
+	z->aggn = 0;
+	if (z->agg)
+		memset(z->agg, 0, z->aggcap * sizeof(*z->agg));
+	if (full || !pr || !pr->mm || ev->type == AVT_EV_FORK) {
+		for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
+			scan_vmas(z, mm);
+			scan_mm(z, mm);
+		}
+	} else {
+		scan_vmas(z, pr->mm);
+		scan_mm(z, pr->mm);
+		if (ev->type == AVT_EV_SYSCALL && ev->u.sys.sys == AVT_SYS_PROCESS_MADVISE) {
+			struct avt_proc *tp = avt_proc__find(e, (uint32_t)ev->u.sys.args[0]);
+
+			if (tp && tp->mm && tp->mm != pr->mm) {
+				scan_vmas(z, tp->mm);
+				scan_mm(z, tp->mm);
+			}
+		}
+	}
+	/* multi-mapped folios: settle once, clearing only with every PTE seen */
+	for (size_t i = 0; i < z->aggcap && z->aggn; i++) {
+		struct lazy_agg *a = &z->agg[i];
+
+		if (a->f)
+			folio_settle(z, a->f, a->bits, a->seen >= a->f->mapcount, a->addr);
+	}
+
+	/* newly released roots: V_DANGLING_ROOT; zombies freed; stale roots
+	 * nobody points to any more are dropped */
+	avt_list_for_each_safe(p, t, &z->roots) {
+		struct lroot *r = avt_container_of(p, struct lroot, all);
+
+		if (r->newly_released) {
+			r->newly_released = false;
+			if (r->scan_folios && full) {
+				char what[96];
+
+				snprintf(what, sizeof(what),
+					 "root #%" PRIu64 " released with %" PRIu64 " mapped folios",
+					 r->id, r->scan_folios);
+				lazy_hz__record(z, LC_DANGLING_ROOT, root_start(r), what);
+				z->st.dangling_hard++;
+			}
+			if (r->zombie) {
+				r->zombie = false;
+				z->st.zombie_live--;
+				z->st.zombie_freed++;
+				lav__meta_update(z);
+			}
+		}
+		if (!r->released && r->zombie && full) {
+			bool leak = r->scan_vrefs == 0 || (int64_t)r->scan_vrefs != r->refcount;
+
+			if (leak && !r->leak_state)
+				lazy_hz__record(z, LC_ZOMBIE_LEAK, r->start,
+						"zombie root's refcount disagrees with its users");
+			r->leak_state = leak;
+		}
+		if (r->released && !r->vma && !r->scan_folios && full) {
+			avt_list_del(&r->all);
+			avt_pool__free(&z->root_pool, r);
+		}
+	}
+	z->dirty = false;
+done:
+	;
+}
+
+void lazy_hz__finish(struct lazy *z)
+{
+	(void)z;
+}
+
+void lazy_hz__fini(struct lazy *z)
+{
+	(void)z;
+}
+
+/* ---- report (§6 lazy-specific lines; the common ones come from the
+ * engine under the same names as eager's) ---- */
+struct live_counts {
+	uint64_t lazy, parent, eager, none, families, over;
+};
+
+static void count_live(struct lazy *z, struct live_counts *c)
+{
+	struct avt_list *p;
+
+	memset(c, 0, sizeof(*c));
+	for (struct avt_mm *mm = z->e->mms; mm; mm = mm->all_next) {
+		struct avt_vma *v;
+
+		avt_for_each_vma(mm, v) {
+			switch (vkind(v)) {
+			case LK_LAZY:
+				c->lazy++;
+				if (z->o.max_bytes != UINT64_MAX &&
+				    v->end - v->start > z->o.max_bytes)
+					c->over++;
+				break;
+			case LK_PARENT: c->parent++; break;
+			case LK_EAGER: c->eager++; break;
+			default: c->none++; break;
+			}
+		}
+	}
+	avt_list_for_each(p, &z->roots)
+		if (!avt_container_of(p, struct lroot, all)->released)
+			c->families++;
+}
+
+#define P(name, val) fprintf(out, "%s%s %" PRIu64 "\n", pfx, name, (uint64_t)(val))
+
+void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx)
+{
+	struct avt_engine *e = z->e;
+	struct lazy_stats *s = &z->st;
+	struct live_counts lc;
+	uint64_t up = 0, meta_end;
+	char n[96];
+
+	count_live(z, &lc);
+	for (int i = 0; i < TRIG__MAX; i++)
+		up += s->upgrades[i];
+	P("upgrades", up);
+	for (int i = 0; i < TRIG__MAX; i++) {
+		snprintf(n, sizeof(n), "upgrades.%s", lazy_trigger_names[i]);
+		P(n, s->upgrades[i]);
+	}
+	P("upgrade.anon_vma", s->upg_av);
+	P("upgrade.anon_vma_chain", s->upg_avc);
+	P("folio.rewrites.upgrade", s->rewrites_upgrade);
+	P("folio.rewrites.reindex", s->rewrites_reindex);
+	P("zombie.created", s->zombie_created);
+	P("zombie.freed", s->zombie_freed);
+	P("zombie.live", s->zombie_live);
+	P("zombie.peak", s->zombie_peak);
+	P("roots.created", s->roots_created);
+	P("roots.released", s->roots_released);
+	P("families.live", lc.families);
+	P("vmas.lazy", lc.lazy);
+	P("vmas.parent", lc.parent);
+	P("vmas.eager", lc.eager);
+	P("entries.lazy", s->lazy_entries);
+	P("entries.eager", s->eager_entries);
+	P("mmap_read_trylock", s->mmap_trylock);
+	P("merge_blocked.lazy_root", s->merge_blocked_lazy_root);
+	P("merge_blocked.mixed", s->merge_blocked_mixed);
+	P("over_threshold", s->over_threshold);
+	P("over_threshold.live", lc.over);
+	meta_end = AV_BYTES * e->st.av.live + AVC_BYTES * e->st.avc.live +
+		   VMA_BYTES * s->zombie_live +
+		   z->o.vma_extra_bytes * (e->st.vma.live + s->zombie_live);
+	P("meta_bytes.end", meta_end);
+	P("meta_bytes.peak", s->meta_peak);
+	P("bookkeeping_bytes.end", VMA_BYTES * s->zombie_live +
+	  z->o.vma_extra_bytes * (e->st.vma.live + s->zombie_live));
+	P("rmap.lazy_walks", s->rmap_lazy_walks);
+	P("rmap.eager_walks", s->rmap_eager_walks);
+	P("rmap.vma_locks", s->rmap_vma_locks);
+	P("rmap.maple_lookups", s->rmap_maple_lookups);
+	P("rmap.maple_nodes", s->rmap_maple_nodes);
+	P("rmap.root_mismatch", s->rmap_root_mismatch);
+	P("rmap.false_alias", s->rmap_false_alias);
+	P("rmap.misses", s->rmap_misses);
+	P("rmap.stale", s->stale_walks);
+	P("rmap.lock_fallbacks", s->rmap_lock_fallbacks);
+	P("rmap.domain_vmas.sum", s->rmap_domain_vmas_sum);
+	P("rmap.domain_vmas.max", s->rmap_domain_vmas_max);
+	P("rmap.domain_mms.sum", s->rmap_domain_mms_sum);
+	P("rmap.domain_mms.max", s->rmap_domain_mms_max);
+	P("rmap.interval_walks", s->interval_walks);
+	for (int c = 0; c < LC__MAX; c++) {
+		struct lazy_first *f = &z->first[c];
+		bool race = c >= LC_RACE_VMA_CHANGE;
+
+		if (race && !s->interval_walks) {
+			fprintf(out, "%sviolations.%s not-evaluated\n", pfx, lazy_code_names[c]);
+			continue;
+		}
+		snprintf(n, sizeof(n), "violations.%s", lazy_code_names[c]);
+		P(n, f->count);
+		if (f->count)
+			fprintf(out, "%sviolations.%s.first event=%" PRIu64 " ts=%" PRIu64
+				" pid=%u addr=%#" PRIx64 " %s\n", pfx, lazy_code_names[c],
+				f->ev_index, f->ts, f->pid, f->addr, f->what);
+	}
+	P("detector.scans", s->scans);
+	P("detector.ptes", s->scan_ptes);
+	lazy_opts__print(&z->o, out, pfx);
+}
+
+/* avt_engine__metric for the lazy lines ("not-evaluated" -> -ENODATA) */
+int lazy_hz__metric(struct lazy *z, const char *name, double *val)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char *line, *save = NULL;
+	int err = -ENOENT;
+
+	if (!m)
+		return -ENOMEM;
+	lazy_hz__report(z, m, "");
+	fclose(m);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+
+		if (!sp)
+			continue;
+		*sp = 0;
+		if (strcmp(line, name))
+			continue;
+		if (!strcmp(sp + 1, "not-evaluated")) {
+			err = -ENODATA;
+		} else {
+			char *end;
+
+			*val = strtod(sp + 1, &end);
+			err = (end != sp + 1) ? 0 : -ENOENT;
+		}
+		break;
+	}
+	free(buf);
+	return err;
+}
