@@ -61,6 +61,12 @@ struct avt_engine_opts {
 	avt_lock_cb on_lock;		/* optional streaming consumer of lock events */
 	void *lock_ctx;
 	uint64_t contention_window_ns;	/* 0 = default 10000 (10 us) */
+	/* scheme options, "key=value,key=value" (the lazy scheme's §4.1
+	 * options; NULL = defaults), and where to put why the scheme refused
+	 * them when avt_engine__new fails with EINVAL */
+	const char *scheme_params;
+	char *errbuf;
+	size_t errbuf_len;
 };
 
 /* Names of the built-in schemes, NULL-terminated (for usage messages). */

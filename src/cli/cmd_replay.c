@@ -26,6 +26,7 @@ static struct env {
 	uint32_t state_cp;
 	bool check;
 	bool no_report;
+	char lazy_params[1024];		/* --lazy-* / -O options, "k=v,k=v" */
 } env;
 
 static const char doc[] =
@@ -35,7 +36,8 @@ static const char doc[] =
 	"                           [--state-at=checkpoint:N] [--check-invariants]\n"
 	"\n"
 	"Schemes: eager (mainline 7.0, after the anon_vma cleanup series),\n"
-	"eager-legacy (6.16-6.19 code, this machine's 6.18). All listed schemes are\n"
+	"eager-legacy (6.16-6.19 code, this machine's 6.18), lazy (the ANON_VMA_LAZY\n"
+	"proposal, lazy-semantics.md; options below, man avtrace-lazy(7)). All listed schemes are\n"
 	"replayed in one pass over the trace. The report is one `SCHEME.METRIC VALUE`\n"
 	"line per metric.\n"
 	"\n"
@@ -50,7 +52,7 @@ static const char doc[] =
 	"  avtrace replay run.avt --mode=eager,eager-legacy\n"
 	"  avtrace replay scenario.txt --mode=eager-legacy --state\n";
 
-enum { OPT_MODE = 0x100, OPT_STATE, OPT_STATE_AT, OPT_CHECK, OPT_NO_REPORT };
+enum { OPT_MODE = 0x100, OPT_STATE, OPT_STATE_AT, OPT_CHECK, OPT_NO_REPORT, OPT_LAZY };
 
 static const struct argp_option opts[] = {
 	{ "mode", OPT_MODE, "SCHEMES", 0, "Comma-separated schemes (default eager-legacy)", 0 },
@@ -58,8 +60,40 @@ static const struct argp_option opts[] = {
 	{ "state-at", OPT_STATE_AT, "checkpoint:N", 0, "Write the state at checkpoint N instead of at the end", 0 },
 	{ "check-invariants", OPT_CHECK, NULL, 0, "Assert the engine invariants after every event (slow)", 0 },
 	{ "no-report", OPT_NO_REPORT, NULL, 0, "Do not print the report", 0 },
+	/* ---- lazy scheme options (owner: the lazy scheme, lazy_opts.c) ---- */
+	{ NULL, 0, NULL, 0, "Lazy scheme options (lazy-semantics.md 4.1; defaults = the proposal):", 1 },
+	{ "lazy-max-size", OPT_LAZY, "BYTES", 0, "T: largest VMA entering LAZY (K/M/G suffix; default inf)", 1 },
+	{ "lazy-grow", OPT_LAZY, "keep|upgrade", 0, "LAZY VMA grown past T: keep (default) or upgrade", 1 },
+	{ "lazy-child-mode", OPT_LAZY, "parent|eager", 0, "fork child of an EAGER VMA: PARENT (default) or own anon_vma", 1 },
+	{ "lazy-upgrade-scope", OPT_LAZY, "vma|family", 0, "upgrade one VMA (default) or every VMA of its root", 1 },
+	{ "lazy-rewrite", OPT_LAZY, "scan|during_copy", 0, "folios rewritten by an upgrade: all (scan, default) or those the operation visits", 1 },
+	{ "lazy-reuse-neighbour-root", OPT_LAZY, "0|1", 0, "lazy entry adopts a compatible LAZY neighbour's root (default 0)", 1 },
+	{ "lazy-merge-absorb", OPT_LAZY, "0|1", 0, "LAZY+EAGER merge upgrades the lazy side instead of refusing (default 0)", 1 },
+	{ "lazy-mremap", OPT_LAZY, "upgrade|reindex", 0, "mremap move of a LAZY VMA (default upgrade)", 1 },
+	{ "lazy-uffd-move", OPT_LAZY, "upgrade|reindex", 0, "UFFDIO_MOVE from a LAZY VMA (default upgrade)", 1 },
+	{ "lazy-parent-upgrade-always", OPT_LAZY, "0|1", 0, "a PARENT VMA that forks is upgraded even without lazy folios (default 1)", 1 },
+	{ "lazy-reuse-ancestor", OPT_LAZY, "0|1", 0, "PARENT upgrade reuses an idle ancestor anon_vma (default 1)", 1 },
+	{ "lazy-vma-extra-bytes", OPT_LAZY, "N", 0, "extra bookkeeping bytes per VMA (default 0)", 1 },
+	{ "lazy-enabled", OPT_LAZY, "0|1", 0, "0 makes the lazy scheme pure eager (default 1)", 1 },
+	{ "lazy-skip-upgrade", OPT_LAZY, "fork+mremap+uffd_move", 0, "TEST ONLY: skip these upgrades to provoke the hazards", 1 },
+	{ "lazy-test-leak-ref", OPT_LAZY, "N", 0, "TEST ONLY: after event N add a phantom root reference", 1 },
+	{ "scheme-opt", 'O', "KEY=VALUE", 0, "any lazy option by its spec name, e.g. -O upgrade_scope=family", 1 },
 	{},
 };
+
+/* --lazy-NAME=V and -O NAME=V append "NAME=V" to the lazy scheme's params */
+static int lazy_param_add(struct argp_state *state, const char *name, const char *val)
+{
+	size_t n = strlen(env.lazy_params);
+	int w = snprintf(env.lazy_params + n, sizeof(env.lazy_params) - n, "%s%s=%s",
+			 n ? "," : "", name, val);
+
+	if (w < 0 || (size_t)w >= sizeof(env.lazy_params) - n) {
+		argp_error(state, "too many lazy options");
+		return EINVAL;
+	}
+	return 0;
+}
 
 static char mode_buf[256];
 
@@ -111,6 +145,34 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_REPORT:
 		env.no_report = true;
 		break;
+	case OPT_LAZY:
+		/* argv element is --lazy-NAME=VALUE or --lazy-NAME VALUE */
+		{
+			const char *opt = state->argv[state->next - 1];
+			const char *name;
+			size_t len;
+
+			if (strncmp(opt, "--lazy-", 7))
+				opt = state->argv[state->next - 2];
+			name = opt + 7;
+			len = strcspn(name, "=");
+			char nb[64];
+
+			snprintf(nb, sizeof(nb), "%.*s", (int)len, name);
+			return lazy_param_add(state, nb, arg);
+		}
+	case 'O':
+		if (!strchr(arg, '=')) {
+			argp_error(state, "-O takes KEY=VALUE, not '%s'", arg);
+			return EINVAL;
+		}
+		{
+			char nb[64];
+			size_t len = strcspn(arg, "=");
+
+			snprintf(nb, sizeof(nb), "%.*s", (int)len, arg);
+			return lazy_param_add(state, nb, arg + len + 1);
+		}
 	case ARGP_KEY_ARG:
 		if (env.input) {
 			argp_error(state, "one trace file only (extra '%s')", arg);
@@ -167,7 +229,7 @@ int cmd_replay(int argc, char **argv)
 			if (!strcmp(*s, env.modes[i]))
 				break;
 		if (!*s) {
-			avt_err("unknown scheme '%s' (known: eager, eager-legacy)", env.modes[i]);
+			avt_err("unknown scheme '%s' (known: eager, eager-legacy, lazy)", env.modes[i]);
 			return AVT_EXIT_USAGE;
 		}
 	}
@@ -197,14 +259,23 @@ int cmd_replay(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < env.nr_modes; i++) {
+		char serr[256] = "";
 		struct avt_engine_opts o = {
 			.sz = sizeof(o),
 			.meta = avt_reader__meta(r),
 			.check_invariants = env.check,
+			.scheme_params = strcmp(env.modes[i], "lazy") ? NULL : env.lazy_params,
+			.errbuf = serr,
+			.errbuf_len = sizeof(serr),
 		};
 
 		eng[i] = avt_engine__new(env.modes[i], &o);
 		if (!eng[i]) {
+			if (serr[0]) {
+				avt_err("%s", serr);
+				ret = AVT_EXIT_USAGE;
+				goto cleanup;
+			}
 			avt_err("cannot start scheme %s: %s", env.modes[i], strerror(errno));
 			goto cleanup;
 		}

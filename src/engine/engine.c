@@ -88,10 +88,21 @@ static void setting_apply(struct avt_engine *e, unsigned key, const char *val)
 struct avt_engine *avt_engine__new(const char *scheme, const struct avt_engine_opts *opts)
 {
 	const struct avt_scheme_ops *ops = avt_scheme__find(scheme ? scheme : "");
+
+	if (!ops) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return avt_engine__new_ops(ops, opts);
+}
+
+struct avt_engine *avt_engine__new_ops(const struct avt_scheme_ops *ops,
+				       const struct avt_engine_opts *opts)
+{
 	struct avt_engine *e;
 	int err;
 
-	if (!ops) {
+	if (!ops || !ops->init || !ops->is_faulted) {
 		errno = ENOENT;
 		return NULL;
 	}
@@ -119,8 +130,10 @@ struct avt_engine *avt_engine__new(const char *scheme, const struct avt_engine_o
 		if (opts->contention_window_ns)
 			e->window_ns = opts->contention_window_ns;
 	}
-	err = ops->init(&e->scheme, NULL);
+	err = ops->init(&e->scheme, opts && opts->sz >= sizeof(*opts) ? opts->scheme_params : NULL);
 	if (err) {
+		if (opts && opts->sz >= sizeof(*opts) && opts->errbuf && opts->errbuf_len)
+			snprintf(opts->errbuf, opts->errbuf_len, "%s", e->err);
 		free(e);
 		errno = -err;
 		return NULL;
