@@ -352,8 +352,15 @@ int cmd_info(int argc, char **argv)
 		printf("status     complete\n");
 		rc = AVT_EXIT_OK;
 	} else {
+		struct avt_reader_beyond bey;
+
 		printf("status     %s: %s; %" PRIu64 " events before it are intact\n",
 		       stop_name(st->stop), st->why, st->events);
+		/* reading never resumes past damage; say what it leaves out */
+		if (!avt_reader__scan_beyond(r, &bey))
+			printf("beyond     %" PRIu64 " later chunks (%" PRIu64 " events) from offset %"
+			       PRIu64 " look intact; they are not read\n",
+			       bey.chunks, bey.records, bey.first_offset);
 		avt_err("%s: %s", env.input, st->why);
 	}
 out:

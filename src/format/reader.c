@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include "avtrace/trace.h"
 #include "format/header.h"
@@ -647,4 +648,68 @@ int avt_reader__next(struct avt_reader *r, struct avt_event *ev)
 	if (ev->type == AVT_EV_UNKNOWN)
 		r->st.unknown_records++;
 	return 1;
+}
+
+/* ---- what lies beyond a damaged chunk (avtrace info) ----------------------- */
+
+/* A chunk at off whose header and payload CRCs hold; returns its length. */
+static uint64_t intact_chunk_at(struct avt_reader *r, int fd, uint64_t off, uint32_t *nrec)
+{
+	uint8_t h[AVT_CK_MAX_HLEN];
+	uint32_t hlen, stored;
+
+	if (pread(fd, h, 8, (off_t)off) != 8 || memcmp(h, AVT_CK_MAGIC, 4))
+		return 0;
+	hlen = get_le16(h + AVT_CK_HLEN);
+	if (hlen < AVT_CK_SIZE_V1 || hlen > AVT_CK_MAX_HLEN ||
+	    pread(fd, h, hlen, (off_t)off) != (ssize_t)hlen ||
+	    crc32(0, h, hlen - 4) != get_le32(h + hlen - 4))
+		return 0;
+	stored = get_le32(h + AVT_CK_STORED);
+	if (off + hlen + stored > r->fsize || grow(&r->stored, &r->stored_cap, stored ? stored : 1) ||
+	    pread(fd, r->stored, stored, (off_t)(off + hlen)) != (ssize_t)stored ||
+	    crc32(0, r->stored, stored) != get_le32(h + AVT_CK_PCRC))
+		return 0;
+	*nrec = get_le32(h + AVT_CK_NREC);
+	return hlen + (uint64_t)stored;
+}
+
+int avt_reader__scan_beyond(struct avt_reader *r, struct avt_reader_beyond *b)
+{
+	uint8_t win[64 << 10];
+	uint64_t pos;
+	int fd;
+
+	memset(b, 0, sizeof(*b));
+	if (!r || r->text || !r->fsize ||
+	    (r->st.stop != AVT_STOP_CRC && r->st.stop != AVT_STOP_CORRUPT))
+		return -EINVAL;
+	fd = fileno(r->f);
+	r->rec_left = 0;	/* the chunk buffers are reused below */
+	for (pos = r->chunk_off + 1; pos + AVT_CK_SIZE_V1 <= r->fsize;) {
+		ssize_t n = pread(fd, win, sizeof(win), (off_t)pos);
+		const uint8_t *hit;
+		uint64_t len;
+		uint32_t nrec;
+
+		if (n < 4)
+			break;
+		hit = memmem(win, (size_t)n, AVT_CK_MAGIC, 4);
+		if (!hit) {
+			pos += (uint64_t)n - 3;
+			continue;
+		}
+		pos += (uint64_t)(hit - win);
+		len = intact_chunk_at(r, fd, pos, &nrec);
+		if (!len) {
+			pos++;
+			continue;
+		}
+		if (!b->chunks)
+			b->first_offset = pos;
+		b->chunks++;
+		b->records += nrec;
+		pos += len;
+	}
+	return 0;
 }

@@ -21,6 +21,18 @@ struct avt_reader_format {
 };
 void avt_reader__format(const struct avt_reader *r, struct avt_reader_format *fmt);
 
+/*
+ * After reading stopped at a damaged chunk (CRC or corrupt) of a regular
+ * binary file: scan the rest of the file for chunk magics and count the
+ * chunks whose header and payload CRCs hold. Informational only (reading
+ * never resumes past damage); afterwards avt_reader__next() returns 0.
+ */
+struct avt_reader_beyond {
+	uint64_t chunks, records;	/* intact chunks found after the damage */
+	uint64_t first_offset;		/* file offset of the first of them */
+};
+int avt_reader__scan_beyond(struct avt_reader *r, struct avt_reader_beyond *b);
+
 /* ---- text backend (reader_text.c) --------------------------------------- */
 struct avt_text_src;
 /*

@@ -26,6 +26,7 @@
 #include "avtrace/event.h"
 #include "avtrace/trace.h"
 #include "format/layout.h"
+#include "format/reader_int.h"
 #include "util/le.h"
 
 #define MAXEV 256
@@ -720,6 +721,32 @@ static void test_flipped_byte(void **state)
 			if (off >= c1->offset + AVT_CK_SIZE_V1)
 				assert_non_null(strstr(rb.st.why, "payload CRC mismatch"));
 		}
+	}
+
+	/* the chunks beyond the damage are found and counted, not read */
+	for (int where = 0; where < 2; where++) {
+		uint64_t off = where ? c1->offset : c1->offset + AVT_CK_SIZE_V1 + 3;
+		struct avt_reader_beyond bey;
+		uint64_t later = 0;
+		struct avt_reader *r;
+		struct avt_event ev;
+
+		buf[off] ^= 0x20;
+		spit(bad, buf, len);
+		buf[off] ^= 0x20;
+		r = avt_reader__open(bad, why, sizeof(why));
+		assert_non_null(r);
+		assert_int_equal(avt_reader__scan_beyond(r, &bey), -EINVAL);	/* not yet stopped */
+		while (avt_reader__next(r, &ev) > 0)
+			;
+		assert_int_equal(avt_reader__scan_beyond(r, &bey), 0);
+		for (size_t k = 2; k < cs.n; k++)
+			later += cs.c[k].nr_records;
+		assert_int_equal(bey.chunks, cs.n - 2);
+		assert_int_equal(bey.records, later);
+		assert_int_equal(bey.first_offset, cs.c[2].offset);
+		assert_int_equal(avt_reader__next(r, &ev), 0);
+		avt_reader__close(r);
 	}
 
 	/* any flip in the file header or metadata makes open fail cleanly */
