@@ -46,6 +46,7 @@ struct eager {
 	size_t idcap, idn;
 	struct av **snap_new;
 	size_t nnew, capnew;
+	uint64_t fork_multi;	/* forks where >= 2 ancestors were reusable */
 };
 
 #define EG(s) ((struct eager *)(s)->priv)
@@ -343,6 +344,19 @@ static int eg_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_
 	if (!parent->anon)
 		return 0;
 	child->anon = NULL;
+	{
+		/* K6 and K7 may pick different ancestors when several qualify */
+		struct avt_list *p;
+		int cand = 0;
+
+		avt_list_for_each(p, &parent->chain) {
+			struct av *x = avt_container_of(p, struct avc, same_vma)->av;
+
+			cand += x->na == 0 && x->nc <= 1;
+		}
+		if (cand >= 2)
+			g->fork_multi++;
+	}
 	if (g->k7) {
 		y = av_alloc(g);
 		a = avc_alloc(g);
@@ -874,6 +888,7 @@ static void eg_report(struct avt_scheme *s, FILE *out, const char *pfx)
 	fprintf(out, "%sanon_vma.num_children.max %llu\n", pfx, (unsigned long long)nc_max);
 	fprintf(out, "%sanon_vma.avcs.max %llu\n", pfx, (unsigned long long)avcs_max);
 	fprintf(out, "%sanon_vma.avcs.mean %.3f\n", pfx, n ? (double)avcs_sum / n : 0.0);
+	fprintf(out, "%sfork.multi_candidates %llu\n", pfx, (unsigned long long)g->fork_multi);
 }
 
 static int eg_metric(struct avt_scheme *s, const char *name, double *val)
@@ -898,6 +913,8 @@ static int eg_metric(struct avt_scheme *s, const char *name, double *val)
 		*val = (double)nc_max;
 	else if (!strcmp(name, "anon_vma.avcs.max"))
 		*val = (double)avcs_max;
+	else if (!strcmp(name, "fork.multi_candidates"))
+		*val = (double)g->fork_multi;
 	else
 		return -ENOENT;
 	return 0;

@@ -194,6 +194,11 @@ struct avt_scheme {
 	void *priv;
 };
 
+/* An engine running a scheme given by its table (tests, out-of-tree schemes). */
+struct avt_engine_opts;
+struct avt_engine *avt_engine__new_ops(const struct avt_scheme_ops *ops,
+				       const struct avt_engine_opts *opts);
+
 /* Registry */
 const struct avt_scheme_ops *avt_scheme__find(const char *name);
 extern const struct avt_scheme_ops avt_scheme_eager;
