@@ -533,6 +533,8 @@ static int lz_clone(struct avt_scheme *s, struct avt_vma *dst, struct avt_vma *s
 	struct lroot *r = vref(src);
 	int err;
 
+	if (src == z->reindex_src)
+		return 0;	/* reindex: the copy starts NONE, own root later */
 	switch (vkind(src)) {
 	case LK_LAZY:
 		r->refcount++;
