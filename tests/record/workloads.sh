@@ -6,7 +6,7 @@
 set -u
 . "$(dirname "$0")/lib.bash"
 require_bpf
-workloads="forkchain mprotect mremap madvise threads vforkexec fileio"
+workloads="forkchain mprotect mremap madvise threads vforkexec fileio misc"
 require_workloads $workloads
 
 for w in $workloads; do
@@ -37,6 +37,22 @@ for w in $workloads; do
 		[ "$ex" -ge 1 ] || fail "$w: no exit snapshot"
 		grep -q "status=partial\|status=failed" "$f.txt" && fail "$w: incomplete snapshot"
 		echo "$w: $(grep -vc '^meta' "$f.txt") events, $ck checkpoints, $snaps checkpoint snapshots"
+	fi
+	if [ "$w" = misc ] && [ -s "$f.txt" ]; then
+		# argument decoding of the less common calls
+		pid=$(grep -m1 " exec .*misc" "$f.txt" | awk '{print $3}' | cut -d/ -f1)
+		for pat in " shmat .*size=0x4000 = 0x" " shmdt " " mlock2 .*MLOCK_ONFAULT" \
+			   " mseal " " remap_file_pages " " mlockall " " munlockall " \
+			   " process_madvise target=$pid " " unmodelled nr=206 delta=1 " \
+			   " unmodelled nr=207 delta=-1 "; do
+			grep -q -- "$pat" "$f.txt" || fail "misc: no event matching '$pat'"
+		done
+		if ! grep -q "userfaultfd unavailable" "$T/$w.log"; then
+			for pat in " uffd_register start=0x.* len=0x4000 mode=0x1 = 0" \
+				   " uffd_copy dst=0x.* len=0x1000 " " uffd_zeropage " " uffd_unregister "; do
+				grep -q -- "$pat" "$f.txt" || fail "misc: no event matching '$pat'"
+			done
+		fi
 	fi
 	verify "$f"
 	pass "$w recorded"
