@@ -90,7 +90,8 @@ int avt_state__write(struct avt_engine *e, FILE *out)
 	for (size_t i = 0; i < e->nr_procs; i++)
 		if (e->procs[i]->live && e->procs[i]->mm)
 			live[n++] = e->procs[i];
-	qsort(live, n, sizeof(*live), cmp_proc);
+	if (n)
+		qsort(live, n, sizeof(*live), cmp_proc);
 	for (size_t i = 0; i < n; i++) {
 		struct avt_vma *v;
 
