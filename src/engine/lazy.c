@@ -449,6 +449,8 @@ static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, str
 		lazy__root_put(z, old);
 	}
 	lav__meta_update(z);
+	if (old && old->refcount > 0)
+		z->st.upg_partial++;	/* the family now spans LAZY and EAGER states */
 	if (old) {
 		lazy_hz__mark_upgrade(z, old);
 		for (size_t i = 0; i < n; i++) {

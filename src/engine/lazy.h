@@ -140,7 +140,7 @@ struct lazy_walk {			/* an open interval rmap walk (§5 RACE_*) */
 
 struct lazy_stats {
 	uint64_t upgrades[TRIG__MAX];
-	uint64_t upg_av, upg_avc, upg_rw_present, upg_rw_missed;
+	uint64_t upg_av, upg_avc, upg_rw_present, upg_rw_missed, upg_partial;
 	uint64_t rewrites_upgrade, rewrites_reindex;
 	uint64_t zombie_created, zombie_freed, zombie_live, zombie_peak;
 	uint64_t roots_created, roots_released, roots_live, roots_peak;

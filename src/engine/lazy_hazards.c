@@ -540,6 +540,7 @@ void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx)
 		snprintf(n, sizeof(n), "upgrades.%s", lazy_trigger_names[i]);
 		P(n, s->upgrades[i]);
 	}
+	P("upgrades.partial", s->upg_partial);
 	P("upgrade.anon_vma", s->upg_av);
 	P("upgrade.anon_vma_chain", s->upg_avc);
 	P("folio.rewrites.upgrade", s->rewrites_upgrade);
