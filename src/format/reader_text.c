@@ -165,8 +165,11 @@ int avt_text_src__next(struct avt_text_src *t, struct avt_event *ev,
 	} else if (t->done) {
 		return 0;
 	} else {
+		size_t nmeta = meta->n;
+
 		ret = src_line(t, ev, meta, st);
-		count_unknown_meta(meta, st);
+		if (meta->n != nmeta)	/* only a new key can change the count */
+			count_unknown_meta(meta, st);
 	}
 	if (ret == 1) {
 		st->events++;
