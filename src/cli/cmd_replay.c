@@ -52,7 +52,7 @@ static const char doc[] =
 	"  avtrace replay run.avt --mode=eager,eager-legacy\n"
 	"  avtrace replay scenario.txt --mode=eager-legacy --state\n";
 
-enum { OPT_MODE = 0x100, OPT_STATE, OPT_STATE_AT, OPT_CHECK, OPT_NO_REPORT, OPT_LAZY };
+enum { OPT_MODE = 0x100, OPT_STATE, OPT_STATE_AT, OPT_CHECK, OPT_NO_REPORT, OPT_LAZY, OPT_LIST_MODES };
 
 static const struct argp_option opts[] = {
 	{ "mode", OPT_MODE, "SCHEMES", 0, "Comma-separated schemes (default eager-legacy)", 0 },
@@ -60,6 +60,7 @@ static const struct argp_option opts[] = {
 	{ "state-at", OPT_STATE_AT, "checkpoint:N", 0, "Write the state at checkpoint N instead of at the end", 0 },
 	{ "check-invariants", OPT_CHECK, NULL, 0, "Assert the engine invariants after every event (slow)", 0 },
 	{ "no-report", OPT_NO_REPORT, NULL, 0, "Do not print the report", 0 },
+	{ "list-modes", OPT_LIST_MODES, NULL, 0, "Print the schemes this build has, one per line, and exit", 0 },
 	/* ---- lazy scheme options (owner: the lazy scheme, lazy_opts.c) ---- */
 	{ NULL, 0, NULL, 0, "Lazy scheme options (lazy-semantics.md 4.1; defaults = the proposal):", 1 },
 	{ "lazy-max-size", OPT_LAZY, "BYTES", 0, "T: largest VMA entering LAZY (K/M/G suffix; default inf)", 1 },
@@ -142,6 +143,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_CHECK:
 		env.check = true;
 		break;
+	case OPT_LIST_MODES:
+		for (const char *const *s = avt_engine_schemes; *s; s++)
+			printf("%s\n", *s);
+		exit(AVT_EXIT_OK);
 	case OPT_NO_REPORT:
 		env.no_report = true;
 		break;
