@@ -870,10 +870,31 @@ static void reindex_finish(struct lazy *z, const struct avt_event *ev)
 	z->dirty = true;
 }
 
+/* KSM merged a page (§4.3 item 12, H10): KSM needs an anon_vma and the
+ * lazy tag reuses KSM's mapping bit, so a lazy folio's VMA is upgraded
+ * first. The engine does not model KSM pages; the upgrade is the cost. */
+static void ksm_event(struct lazy *z, const struct avt_event *ev)
+{
+	uint32_t pid = ev->u.ksm.target_pid ? ev->u.ksm.target_pid : ev->pid;
+	struct avt_proc *p = avt_proc__find(z->e, pid);
+	struct avt_folio *f;
+	struct avt_vma *v;
+
+	if (!p || !p->mm)
+		return;
+	v = avt_mm__find(p->mm, ev->u.ksm.addr);
+	f = avt_ptes__get(&p->mm->ptes, ev->u.ksm.addr >> PAGE_SHIFT);
+	if (v && f && fm_is_lazy(f->mapping) && vref(v))
+		upgrade(z, v, TRIG_KSM, NULL);
+}
+
 static void lz_after_event(struct avt_scheme *s, const struct avt_event *ev)
 {
 	struct lazy *z = LZ(s);
 	struct avt_proc *p = avt_proc__find(z->e, ev->pid);
+
+	if (ev->type == AVT_EV_KSM)
+		ksm_event(z, ev);
 
 	if (z->reindex_src && ev->type == AVT_EV_SYSCALL && ev->u.sys.sys == AVT_SYS_MREMAP)
 		reindex_finish(z, ev);
