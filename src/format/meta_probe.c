@@ -98,14 +98,19 @@ static int probe_mthp(struct avt_meta *m)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
+		int rerr;
+
 		snprintf(path, sizeof(path), THP_DIR "/%s/enabled", names[i]);
-		if (read_line(path, word, sizeof(word)))
+		rerr = read_line(path, word, sizeof(word));
+		if (rerr == -ENOENT)
+			continue;	/* a shmem-only size (e.g. 8kB): no anon mTHP */
+		if (rerr)
 			snprintf(word, sizeof(word), "unknown");
 		selected_word(word);
-		len += (size_t)sprintf(out + len, "%s%s:%.100s", i ? "," : "",
+		len += (size_t)sprintf(out + len, "%s%s:%.100s", len ? "," : "",
 				       names[i] + 10, word);
 	}
-	err = avt_meta__set(m, AVT_KEY_MTHP, n ? out : "none");
+	err = avt_meta__set(m, AVT_KEY_MTHP, len ? out : "none");
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
