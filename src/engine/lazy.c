@@ -928,8 +928,11 @@ static int lz_check(struct avt_scheme *s, char *why, size_t len)
 {
 	struct lazy *z = LZ(s);
 	struct avt_list *p;
-	int err = lav__check(z, why, len);
+	int err;
 
+	if (z->e->snap_active)
+		return 0;	/* counts are completed at snap_end */
+	err = lav__check(z, why, len);
 	if (err)
 		return err;
 	avt_list_for_each(p, &z->roots)
@@ -1011,9 +1014,20 @@ static void lz_fini(struct avt_scheme *s)
 	free(z->over);
 	free(z->agg);
 	free(z->abs);
+	free(z->smap);
 	free(z->scope);
 	free(z);
 	s->priv = NULL;
+}
+
+static int lz_snap_vma(struct avt_scheme *s, struct avt_vma *v, const struct avt_ev_snap_vma *sv)
+{
+	return lazy_snap__vma(LZ(s), v, sv);
+}
+
+static void lz_snap_end(struct avt_scheme *s)
+{
+	lazy_snap__end(LZ(s));
 }
 
 static void lz_report(struct avt_scheme *s, FILE *out, const char *pfx)
@@ -1049,6 +1063,8 @@ const struct avt_scheme_ops avt_scheme_lazy = {
 	.before_uffd_move = lz_before_uffd_move,
 	.pt_move_lock = lz_pt_move_lock,
 	.uffd_move_lock = lz_uffd_move_lock,
+	.snap_vma = lz_snap_vma,
+	.snap_end = lz_snap_end,
 	.vma_state = lz_vma_state,
 	.check = lz_check,
 	.report = lz_report,

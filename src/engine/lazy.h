@@ -157,6 +157,7 @@ struct lazy_stats {
 	uint64_t meta_peak;
 	uint64_t lazy_vmas_peak, parent_vmas_peak;
 	uint64_t scans, scan_ptes;
+	uint64_t snap_lazy, snap_eager;
 };
 
 struct lazy {
@@ -191,6 +192,9 @@ struct lazy {
 	/* lazy_merge_absorb: LAZY side -> the EAGER side's AV, this event */
 	struct lazy_absorb { const struct avt_vma *lazy; struct lav *av; uint64_t ev; } *abs;
 	size_t nabs, capabs;
+	/* snapshot rebuild: opaque ids -> AVs of the snapshot being read */
+	struct lazy_snapmap { uint64_t id, serial; struct lav *av; } *smap;
+	size_t nsmap, capsmap, snap_mark;	/* [snap_mark, nsmap): this snapshot's */
 	/* upgrade scope scratch */
 	struct avt_vma **scope;
 	size_t capscope;
@@ -275,6 +279,10 @@ void lav__meta_update(struct lazy *z);
 
 /* lazy.c (used by the detectors) */
 void lazy__root_put(struct lazy *z, struct lroot *r);
+
+/* lazy_snap.c */
+int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_vma *sv);
+void lazy_snap__end(struct lazy *z);
 
 /* lazy_hazards.c */
 void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev);

@@ -555,6 +555,8 @@ void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx)
 	P("vmas.lazy", lc.lazy);
 	P("vmas.parent", lc.parent);
 	P("vmas.eager", lc.eager);
+	P("snapshot.lazy", s->snap_lazy);
+	P("snapshot.eager", s->snap_eager);
 	P("entries.lazy", s->lazy_entries);
 	P("entries.eager", s->eager_entries);
 	P("mmap_read_trylock", s->mmap_trylock);

@@ -48,7 +48,9 @@ static void parse_args(struct run *r, char *args)
 
 	snprintf(r->scheme, sizeof(r->scheme), "eager-legacy");
 	for (tok = strtok_r(args, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		if (!strncmp(tok, "--mode=", 7)) {
+		if (!strcmp(tok, "--no-check")) {
+			r->no_check = true;	/* engine invariants are not checked */
+		} else if (!strncmp(tok, "--mode=", 7)) {
 			snprintf(r->scheme, sizeof(r->scheme), "%s", tok + 7);
 		} else if (!strncmp(tok, "--lazy-", 7) || !strcmp(tok, "-O")) {
 			const char *kv = tok[1] == 'O' ? strtok_r(NULL, " \t", &save) : tok + 7;
@@ -96,6 +98,8 @@ static struct avt_engine *replay_file(const char *path, struct run *r)
 			fail_msg("%s [%s]: %s", path, r->name, avt_engine__error(e));
 	}
 	assert_int_equal(rc, 0);
+	if (avt_reader__status(rd)->stop != AVT_STOP_NONE)
+		fail_msg("%s: %s", path, avt_reader__status(rd)->why);
 	avt_engine__finish(e);
 	avt_reader__close(rd);
 	return e;
