@@ -75,7 +75,9 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 
 		NEED(*f);
 		ev.u.fault.addr = f->addr;
-		ev.u.fault.ip = f->ip;
+		/* A kernel-mode fault's ip is a kernel text address: kernel
+		 * pointers never reach a trace file, so keep only user ips. */
+		ev.u.fault.ip = (f->flags & AVT_FAULT_KERNEL) || f->ip >= 0xffff800000000000ull ? 0 : f->ip;
 		ev.u.fault.flags = f->flags;
 		ev.u.fault.error_code = f->error_code;
 		break;
