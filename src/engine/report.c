@@ -18,10 +18,14 @@
  *        (end of trace); runs = checkpoints + end.
  *  lock.*  anon_vma root rwsem acquisitions (W/R), per tag; families =
  *        roots ever locked; family.max_* = most acquisitions on one root;
+ *  process.*  count (every process seen), active (any anon work), then the
+ *        16 most active processes as `process.COMM[PID].METRIC`, pid order.
  *        contended = acquisitions following one on the same root by another
  *        pid or CPU within the window (10 us), an upper-bound estimate.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "engine/internal.h"
 
@@ -49,8 +53,34 @@ static const char *const refusal_names[AVT_MR__MAX] = {
 	[AVT_MR_SCHEME] = "scheme",
 };
 
-static void collect(struct avt_engine *e, emit_fn emit, void *ctx, bool per_process)
+#define REPORT_PROCS 16
+
+static uint64_t proc_score(const struct avt_proc *p)
 {
+	return p->st.av_alloc + p->st.avc_alloc + p->st.lock_w + p->st.lock_r;
+}
+
+static int cmp_score(const void *a, const void *b)
+{
+	uint64_t x = proc_score(*(const struct avt_proc *const *)a);
+	uint64_t y = proc_score(*(const struct avt_proc *const *)b);
+
+	return x > y ? -1 : x < y;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	uint32_t x = (*(const struct avt_proc *const *)a)->pid;
+	uint32_t y = (*(const struct avt_proc *const *)b)->pid;
+
+	return x < y ? -1 : x > y;
+}
+
+/* per_process: 0 = global metrics; REPORT_PROCS = the most active processes;
+ * SIZE_MAX = every process (metric lookups) */
+static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_procs)
+{
+	bool per_process = all_procs > 0;
 	const struct avt_stats *st = &e->st;
 	struct avt_hist chains = { 0 };
 	char n[128];
@@ -150,23 +180,44 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, bool per_proc
 	emit(ctx, "snapshot.ignored", (double)st->snap_ignored, true);
 	return;
 processes:
-	for (size_t i = 0; i < e->nr_procs; i++) {
-		const struct avt_proc *p = e->procs[i];
-		char base[64];
+	{
+		/* the REPORT_PROCS most active processes (by anon objects
+		 * allocated + lock acquisitions), printed in pid order */
+		const struct avt_proc **top = NULL;
+		size_t nt = 0, active = 0;
 
-		if (!p->st.events && !p->st.av_alloc && !p->st.lock_w)
-			continue;
-		snprintf(base, sizeof(base), "process.%s[%u]", p->comm[0] ? p->comm : "?", p->pid);
-		snprintf(n, sizeof(n), "%s.anon_vma.allocated", base);
-		emit(ctx, n, (double)p->st.av_alloc, true);
-		snprintf(n, sizeof(n), "%s.anon_vma_chain.allocated", base);
-		emit(ctx, n, (double)p->st.avc_alloc, true);
-		snprintf(n, sizeof(n), "%s.lock.write", base);
-		emit(ctx, n, (double)p->st.lock_w, true);
-		snprintf(n, sizeof(n), "%s.lock.read", base);
-		emit(ctx, n, (double)p->st.lock_r, true);
-		snprintf(n, sizeof(n), "%s.faults", base);
-		emit(ctx, n, (double)p->st.faults, true);
+		for (size_t i = 0; i < e->nr_procs; i++)
+			active += proc_score(e->procs[i]) > 0;
+		emit(ctx, "process.count", (double)e->nr_procs, true);
+		emit(ctx, "process.active", (double)active, true);
+		if (active)
+			top = malloc(active * sizeof(*top));
+		if (!top)
+			return;
+		for (size_t i = 0; i < e->nr_procs; i++)
+			if (proc_score(e->procs[i]) > 0)
+				top[nt++] = e->procs[i];
+		qsort(top, nt, sizeof(*top), cmp_score);
+		if (nt > all_procs)
+			nt = all_procs;
+		qsort(top, nt, sizeof(*top), cmp_pid);
+		for (size_t i = 0; i < nt; i++) {
+			const struct avt_proc *p = top[i];
+			char base[64];
+
+			snprintf(base, sizeof(base), "process.%s[%u]", p->comm[0] ? p->comm : "?", p->pid);
+			snprintf(n, sizeof(n), "%s.anon_vma.allocated", base);
+			emit(ctx, n, (double)p->st.av_alloc, true);
+			snprintf(n, sizeof(n), "%s.anon_vma_chain.allocated", base);
+			emit(ctx, n, (double)p->st.avc_alloc, true);
+			snprintf(n, sizeof(n), "%s.lock.write", base);
+			emit(ctx, n, (double)p->st.lock_w, true);
+			snprintf(n, sizeof(n), "%s.lock.read", base);
+			emit(ctx, n, (double)p->st.lock_r, true);
+			snprintf(n, sizeof(n), "%s.faults", base);
+			emit(ctx, n, (double)p->st.faults, true);
+		}
+		free(top);
 	}
 }
 
@@ -190,12 +241,12 @@ int avt_report__write(struct avt_engine *e, FILE *out)
 	struct print_ctx c = { .out = out, .scheme = e->scheme.ops->name };
 	char pfx[64];
 
-	collect(e, emit_print, &c, false);
+	collect(e, emit_print, &c, 0);
 	snprintf(pfx, sizeof(pfx), "%s.", e->scheme.ops->name);
 	if (e->scheme.ops->report)
 		e->scheme.ops->report(&e->scheme, out, pfx);
 	/* per-process lines last: their number depends on the trace */
-	collect(e, emit_print, &c, true);
+	collect(e, emit_print, &c, REPORT_PROCS);
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -243,9 +294,9 @@ int avt_report__metric(struct avt_engine *e, const char *name, double *val)
 	char buf[96];
 	struct find_ctx c = { .name = alias(name, buf, sizeof(buf)) };
 
-	collect(e, emit_find, &c, false);
+	collect(e, emit_find, &c, 0);
 	if (!c.found)
-		collect(e, emit_find, &c, true);
+		collect(e, emit_find, &c, SIZE_MAX);
 	if (c.found) {
 		*val = c.v;
 		return 0;
