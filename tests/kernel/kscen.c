@@ -1451,7 +1451,10 @@ static int run_gen(uint64_t seed, unsigned steps)
 			bool w = rn(4) != 0;
 
 			for (size_t i = 0; i < vs.n && nc < 512; i++)
-				if (vs.v[i].perms[w ? 1 : 0] == (w ? 'w' : 'r'))
+				/* private only: a shared anon VMA grown by mremap
+				 * lies past its shmem file's end (SIGBUS) */
+				if (vs.v[i].perms[w ? 1 : 0] == (w ? 'w' : 'r') &&
+				    vs.v[i].perms[3] == 'p')
 					cand[nc++] = &vs.v[i];
 			if (!nc)
 				continue;
