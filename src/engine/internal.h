@@ -62,6 +62,7 @@ struct avt_ptes {
 struct avt_mm {
 	struct avt_vma *root;		/* treap */
 	struct avt_vma *first, *last;
+	struct avt_vma *vcache;		/* last VMA found (cleared on erase) */
 	uint32_t map_count;
 	uint32_t users;			/* processes sharing it (vfork/CLONE_VM) */
 	uint64_t start_brk, brk;	/* brk == 0: unknown */
@@ -151,6 +152,7 @@ struct avt_engine {
 	uint64_t nr_events;
 	const struct avt_event *cur_ev;
 	struct avt_proc *cur;		/* process the current event is charged to */
+	struct avt_proc *last_proc;	/* lookup cache (cleared when unhashed) */
 	uint32_t census_epoch;
 	uint64_t shm_serial;
 	uint32_t rng;
@@ -220,6 +222,7 @@ struct avt_vma *avt_mm__prev_of(struct avt_mm *mm, uint64_t addr);	/* last with 
 struct avt_folio *avt_ptes__get(struct avt_ptes *t, uint64_t pfn);
 int avt_ptes__set(struct avt_engine *e, struct avt_ptes *t, uint64_t pfn, struct avt_folio *f);
 struct avt_folio *avt_ptes__del(struct avt_ptes *t, uint64_t pfn);
+int avt_ptes__reserve(struct avt_ptes *t, size_t n);
 /* Page numbers of present PTEs in [lo, hi) pages, into e->scratch; returns count. */
 size_t avt_ptes__collect(struct avt_engine *e, struct avt_ptes *t, uint64_t lo, uint64_t hi);
 void avt_ptes__fini(struct avt_ptes *t);

@@ -165,6 +165,8 @@ void avt_mm__insert(struct avt_engine *e, struct avt_mm *mm, struct avt_vma *v)
 
 void avt_mm__erase(struct avt_mm *mm, struct avt_vma *v)
 {
+	if (mm->vcache == v)
+		mm->vcache = NULL;
 	mm->root = terase(mm->root, v);
 	if (v->prev)
 		v->prev->next = v->next;
@@ -191,9 +193,16 @@ void avt_mm__rekey(struct avt_mm *mm, struct avt_vma *v, uint64_t new_start)
 
 struct avt_vma *avt_mm__find(struct avt_mm *mm, uint64_t addr)
 {
-	struct avt_vma *v = tfloor(mm->root, addr);
+	struct avt_vma *v = mm->vcache;
 
-	return (v && addr < v->end) ? v : NULL;
+	if (v && addr >= v->start && addr < v->end)
+		return v;
+	v = tfloor(mm->root, addr);
+	if (v && addr < v->end) {
+		mm->vcache = v;
+		return v;
+	}
+	return NULL;
 }
 
 struct avt_vma *avt_mm__find_ge(struct avt_mm *mm, uint64_t addr)
@@ -237,9 +246,9 @@ struct avt_folio *avt_ptes__get(struct avt_ptes *t, uint64_t pfn)
 	}
 }
 
-static int ptes_grow(struct avt_ptes *t)
+static int ptes_resize(struct avt_ptes *t, size_t nc)
 {
-	size_t nc = t->cap ? t->cap * 2 : 64, i;
+	size_t i;
 	uint64_t *nk = malloc(nc * sizeof(*nk));
 	struct avt_folio **nv = malloc(nc * sizeof(*nv));
 
@@ -266,6 +275,20 @@ static int ptes_grow(struct avt_ptes *t)
 	t->vals = nv;
 	t->cap = nc;
 	return 0;
+}
+
+static int ptes_grow(struct avt_ptes *t)
+{
+	return ptes_resize(t, t->cap ? t->cap * 2 : 64);
+}
+
+int avt_ptes__reserve(struct avt_ptes *t, size_t n)
+{
+	size_t nc = t->cap ? t->cap : 64;
+
+	while (n * 4 > nc * 3)
+		nc *= 2;
+	return nc > t->cap ? ptes_resize(t, nc) : 0;
 }
 
 int avt_ptes__set(struct avt_engine *e, struct avt_ptes *t, uint64_t pfn, struct avt_folio *f)

@@ -19,13 +19,15 @@ static size_t pid_bucket(struct avt_engine *e, uint32_t pid)
 
 struct avt_proc *avt_proc__find(struct avt_engine *e, uint32_t pid)
 {
-	struct avt_proc *p;
+	struct avt_proc *p = e->last_proc;
 
+	if (p && p->pid == pid)
+		return p;
 	if (!e->pid_hash_cap)
 		return NULL;
 	for (p = e->pid_hash[pid_bucket(e, pid)]; p; p = p->hnext)
 		if (p->pid == pid)
-			return p;
+			return e->last_proc = p;
 	return NULL;
 }
 
@@ -33,6 +35,8 @@ static void pid_unhash(struct avt_engine *e, struct avt_proc *p)
 {
 	struct avt_proc **pp = &e->pid_hash[pid_bucket(e, p->pid)];
 
+	if (e->last_proc == p)
+		e->last_proc = NULL;
 	for (; *pp; pp = &(*pp)->hnext)
 		if (*pp == p) {
 			*pp = p->hnext;
@@ -116,6 +120,8 @@ static int dup_mmap(struct avt_engine *e, struct avt_mm *old, struct avt_mm *mm)
 	mm->brk = old->brk;
 	mm->start_brk = old->start_brk;
 	mm->def_flags = old->def_flags & VM_NOHUGEPAGE;	/* VM_INIT_DEF_MASK */
+	if (avt_ptes__reserve(&mm->ptes, old->ptes.n))
+		return -ENOMEM;
 	avt_for_each_vma(old, v) {
 		struct avt_vma *t;
 
