@@ -471,8 +471,8 @@ static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, str
 					      ev->u.sys.args[1] + ev->u.sys.args[2], old, a);
 			}
 		}
-		if (during_copy && trig == TRIG_FORK && n > 1)
-			pend_add(z, old, a);
+		if (during_copy)
+			pend_add(z, old, a);	/* the rest are copied later or missed */
 	}
 	z->dirty = true;
 	return 0;
@@ -901,8 +901,8 @@ static void lz_after_event(struct avt_scheme *s, const struct avt_event *ev)
 	z->reindex_src = NULL;
 	if (p && p->mm && (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT))
 		grow_check(z, p->mm);
+	lazy_hz__after_event(z, ev);	/* counts the folios during_copy missed */
 	z->npend = 0;
-	lazy_hz__after_event(z, ev);
 }
 
 /* ---- introspection ---- */

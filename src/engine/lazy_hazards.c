@@ -306,8 +306,18 @@ static void scan_mm(struct lazy *z, struct avt_mm *mm)
 		z->st.scan_ptes++;
 		w = avt_mm__find(mm, pfn << PAGE_SHIFT);
 		bits = pte_conds(f, w);
-		if (fm_is_lazy(f->mapping))
-			((struct lroot *)fm_ptr(f->mapping))->scan_folios++;
+		if (fm_is_lazy(f->mapping)) {
+			struct lroot *r = fm_ptr(f->mapping);
+
+			r->scan_folios++;
+			/* upgrade_rewrite=during_copy: left on the old root of an
+			 * upgrade of this event inside a VMA that went EAGER */
+			for (size_t j = 0; j < z->npend && w && vkind(w) == LK_EAGER; j++)
+				if (z->pend[j].old == r) {
+					z->st.upg_rw_missed++;
+					break;
+				}
+		}
 		if (f->mapcount > 1) {
 			struct lazy_agg *a = agg_slot(z, f);
 
@@ -545,6 +555,7 @@ void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx)
 	P("upgrade.anon_vma_chain", s->upg_avc);
 	P("folio.rewrites.upgrade", s->rewrites_upgrade);
 	P("folio.rewrites.reindex", s->rewrites_reindex);
+	P("folio.rewrites.missed", s->upg_rw_missed);
 	P("zombie.created", s->zombie_created);
 	P("zombie.freed", s->zombie_freed);
 	P("zombie.live", s->zombie_live);
