@@ -97,6 +97,9 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08
+#endif
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
 #endif
@@ -1171,7 +1174,8 @@ static void mmap_flags_str(char *buf, size_t len, uint64_t fl)
 		{ MAP_SHARED, "MAP_SHARED" }, { MAP_PRIVATE, "MAP_PRIVATE" },
 		{ MAP_FIXED, "MAP_FIXED" }, { MAP_ANONYMOUS, "MAP_ANONYMOUS" },
 		{ MAP_NORESERVE, "MAP_NORESERVE" }, { MAP_POPULATE, "MAP_POPULATE" },
-		{ MAP_LOCKED, "MAP_LOCKED" },
+		{ MAP_LOCKED, "MAP_LOCKED" }, { MAP_GROWSDOWN, "MAP_GROWSDOWN" },
+		{ MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" }, { MAP_DROPPABLE, "MAP_DROPPABLE" },
 	};
 	size_t n = 0;
 
@@ -1189,6 +1193,7 @@ static const struct { int adv; const char *name; } gen_advice[] = {
 	{ MADV_NORMAL, "MADV_NORMAL" }, { MADV_DONTNEED, "MADV_DONTNEED" },
 	{ MADV_HUGEPAGE, "MADV_HUGEPAGE" }, { MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE" },
 	{ MADV_POPULATE_WRITE, "MADV_POPULATE_WRITE" }, { MADV_FREE, "MADV_FREE" },
+	{ MADV_MERGEABLE, "MADV_MERGEABLE" }, { MADV_UNMERGEABLE, "MADV_UNMERGEABLE" },
 };
 
 /* Region VMAs of one process as the kernel has them right now. */
@@ -1382,8 +1387,14 @@ static int run_gen(uint64_t seed, unsigned steps)
 				flags |= MAP_POPULATE;
 			else if (x < 17)
 				flags |= MAP_LOCKED;
+			else if (x < 19)
+				flags |= MAP_GROWSDOWN;
+			else if (x < 21)
+				flags = MAP_DROPPABLE | MAP_ANONYMOUS;
 			if (!gen_range_free(&vs, addr, addr + len) || rn(4) == 0)
 				flags |= MAP_FIXED;
+			else if (rn(2))	/* else a hint, which kscen pins the same way */
+				flags |= MAP_FIXED_NOREPLACE;
 			mmap_flags_str(fl, sizeof(fl), flags);
 			gen_emit(tp, &meta, "%u mmap addr=%#" PRIx64 " len=%#" PRIx64
 				 " prot=%s flags=%s fd=-1 off=0x0", pid, addr, len,
@@ -1405,7 +1416,7 @@ static int run_gen(uint64_t seed, unsigned steps)
 			const struct vma *v = &vs.v[rn((unsigned)vs.n)];
 			unsigned vp = (unsigned)((v->end - v->start) / PAGE);
 			unsigned off = rn(vp), np = 1 + rn(vp - off);
-			unsigned kind = rn(5);
+			unsigned kind = rn(6);
 
 			addr = v->start + off * PAGE;
 			len = np * PAGE;
@@ -1418,11 +1429,13 @@ static int run_gen(uint64_t seed, unsigned steps)
 				gen_emit(tp, &meta, "%u mremap addr=%#" PRIx64 " old_len=%#" PRIx64
 					 " new_len=%#" PRIx64 " flags=0x0 new_addr=0x0",
 					 pid, addr, len, len + PAGE * (1 + rn(4)));
-			} else {		/* move, maybe DONTUNMAP */
+			} else {		/* move, maybe DONTUNMAP or many VMAs */
 				uint64_t dl;
 				bool dontunmap = kind == 4;
 
-				l2 = dontunmap ? len : (rn(3) ? len : PAGE * (1 + rn(8)));
+				if (kind == 5)	/* equal sizes may span VMAs (and holes) */
+					len = v->end - addr + PAGE * (1 + rn(6));
+				l2 = dontunmap || kind == 5 ? len : (rn(3) ? len : PAGE * (1 + rn(8)));
 				gen_range(&a2, &dl, 1);
 				if (rn(2) && vs.n) {	/* land next to something */
 					const struct vma *w = &vs.v[rn((unsigned)vs.n)];
@@ -1484,6 +1497,15 @@ static int run_gen(uint64_t seed, unsigned steps)
 				gen_emit(tp, &meta, "%u brk addr=%#" PRIx64, pid, cur - PAGE);
 			else
 				gen_emit(tp, &meta, "%u brk addr=%#" PRIx64, pid, cur + PAGE * (1 + rn(3)));
+		} else if (k == 95) {		/* rarer: a new program, or mseal */
+			if (rn(2)) {
+				gen_emit(tp, &meta, "%u exec file=/bin/kscen comm=kscen", pid);
+				gen_emit(tp, &meta, "%u brk addr=0x0", pid);
+			} else {
+				gen_range_near(&vs, &addr, &len);
+				gen_emit(tp, &meta, "%u mseal addr=%#" PRIx64 " len=%#" PRIx64
+					 " flags=0x0", pid, addr, len);
+			}
 		} else {			/* checkpoint */
 			gen_emit(tp, &meta, "0 checkpoint n=%u", ++ckpt);
 		}
