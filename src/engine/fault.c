@@ -45,9 +45,9 @@ static bool thp_read_path(struct avt_engine *e, struct avt_vma *v, uint64_t addr
 		return false;
 	if (e->set.thp == 1 && !(v->flags & VM_HUGEPAGE))
 		return false;
-	if (h < v->start || h + PMD_SIZE > v->end)
-		return false;
-	return !avt_folio__any_in(e, v->mm, h, h + PMD_SIZE);
+	/* an unfaulted VMA has no anon folios, so the PMD holds no anon page
+	 * table of ours; a faulted one needs no PREPARE anyway */
+	return h >= v->start && h + PMD_SIZE <= v->end;
 }
 
 /* expand_downwards: PREPARE the stack VMA, then grow it under the lock */
@@ -78,7 +78,6 @@ int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bo
 	struct avt_folio *f, *nf;
 	int err;
 
-	(void)kernel;
 	if (!v)
 		v = stack_expand(e, mm, addr);
 	if (!v) {
@@ -87,9 +86,15 @@ int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bo
 	}
 	if (v->flags & (VM_SHARED | VM_IO | VM_PFNMAP))
 		return 0;		/* shared/special: never anon */
+	/* access_error(): a user fault the VMA does not allow is a SIGSEGV;
+	 * kernel-side population (GUP with FOLL_FORCE) may write anyway */
+	if (!kernel && !(v->flags & (write ? VM_WRITE : VM_ACCESS_FLAGS))) {
+		e->st.faults_segv++;
+		return 0;
+	}
 	f = avt_ptes__get(&mm->ptes, pfn);
 	if (!write) {
-		if (!f && thp_read_path(e, v, addr)) {
+		if (!f && !avt_vma__faulted(e, v) && thp_read_path(e, v, addr)) {
 			e->st.faults_thp_read++;
 			return avt_vma__prepare(e, v, AVT_PREP_FAULT);
 		}
@@ -143,12 +148,12 @@ void avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, ui
 		uint64_t b = v->end < end ? v->end : end;
 		bool write;
 
-		if (v->flags & (VM_IO | VM_PFNMAP))
-			continue;
+		if ((v->flags & (VM_IO | VM_PFNMAP)) || !(v->flags & VM_ACCESS_FLAGS))
+			continue;	/* PROT_NONE: GUP fails, nothing populated */
 		if (!write_always && (v->flags & VM_LOCKONFAULT))
 			continue;
 		write = write_always || (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
-		if (!write && (v->file || e->set.thp == 0))
+		if (!write && (v->file || e->set.thp == 0 || avt_vma__faulted(e, v)))
 			continue;	/* read faults: zero page / page cache only */
 		if (v->flags & VM_SHARED)
 			continue;

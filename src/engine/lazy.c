@@ -36,6 +36,7 @@ static struct lroot *root_new(struct lazy *z, struct avt_vma *v)
 	r->mm = v->mm;
 	r->refcount = 1;
 	r->id = ++z->root_serial;
+	r->owner_pid = v->mm->owner_pid;
 	avt_list_add_tail(&r->all, &z->roots);
 	v->sw |= SW_ROOTSTRUCT;
 	z->st.roots_created++;
@@ -56,7 +57,7 @@ void lazy__root_put(struct lazy *z, struct lroot *r)
 	if (!r)
 		return;
 	if (--r->refcount <= 0)
-		z->dirty = true;	/* released at the end of the operation */
+		lazy_hz__queue(z, r, false);	/* released at the end of the operation */
 }
 
 /* Kind change keeping the ROOTSTRUCT identity: a root's struct stays its
@@ -474,7 +475,6 @@ static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, str
 		if (during_copy)
 			pend_add(z, old, a);	/* the rest are copied later or missed */
 	}
-	z->dirty = true;
 	return 0;
 }
 
@@ -698,6 +698,9 @@ static void lz_on_remove(struct avt_scheme *s, struct avt_vma *v)
 		if (++z->st.zombie_live > z->st.zombie_peak)
 			z->st.zombie_peak = z->st.zombie_live;
 		lav__meta_update(z);
+		lazy_hz__queue(z, r, true);
+	} else if (r->released) {
+		lazy_hz__queue(z, r, true);	/* may be dropped now */
 	}
 }
 
@@ -867,7 +870,6 @@ static void reindex_finish(struct lazy *z, const struct avt_event *ev)
 		z->st.rewrites_reindex++;
 		z->e->st.folio_rewrites++;
 	}
-	z->dirty = true;
 }
 
 /* KSM merged a page (§4.3 item 12, H10): KSM needs an anon_vma and the
@@ -1015,6 +1017,8 @@ static void lz_fini(struct avt_scheme *s)
 	free(z->agg);
 	free(z->abs);
 	free(z->smap);
+	free(z->relq);
+	free(z->watch);
 	free(z->scope);
 	free(z);
 	s->priv = NULL;

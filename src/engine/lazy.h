@@ -111,7 +111,8 @@ struct lroot {
 	uint64_t id;			/* serial, for reports */
 	uint64_t scan_folios;		/* mapped folios pointing here (last scan) */
 	uint64_t scan_vrefs;		/* live VMAs referencing it (last scan) */
-	bool zombie, released, mm_gone, leak_state, newly_released;
+	uint32_t owner_pid;		/* mm is alive iff this process still has it */
+	bool zombie, released, leak_state, queued, watched, scanned;
 	struct avt_list all;
 } __attribute__((aligned(16)));
 
@@ -170,7 +171,6 @@ struct lazy {
 	struct lazy_first first[LC__MAX];
 	/* per-event bookkeeping */
 	uint64_t ev_seen;		/* events finished (after_event calls) */
-	bool dirty;			/* a root may need releasing / a detector rerun */
 	struct avt_vma *reindex_src;	/* mremap reindex in progress */
 	/* pending during_copy rewrites of the current fork: old root -> AV */
 	struct { struct lroot *old; struct lav *av; } *pend;
@@ -195,6 +195,15 @@ struct lazy {
 	/* snapshot rebuild: opaque ids -> AVs of the snapshot being read */
 	struct lazy_snapmap { uint64_t id, serial; struct lav *av; } *smap;
 	size_t nsmap, capsmap, snap_mark;	/* [snap_mark, nsmap): this snapshot's */
+	/* roots whose refcount reached 0 this event (released at its end) and
+	 * roots to re-check after events (zombies; released roots that a
+	 * struct or a folio still points to) */
+	struct lroot **relq, **watch;
+	size_t nrelq, caprelq, nwatch, capwatch;
+	/* mms scanned after the current event */
+	struct avt_mm *scanned[4];
+	int nscanned;
+	bool scanned_all;
 	/* upgrade scope scratch */
 	struct avt_vma **scope;
 	size_t capscope;
@@ -286,6 +295,8 @@ void lazy_snap__end(struct lazy *z);
 
 /* lazy_hazards.c */
 void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev);
+void lazy_hz__queue(struct lazy *z, struct lroot *r, bool watch);
+bool lazy_hz__mm_alive(struct lazy *z, const struct lroot *r);
 void lazy_hz__record(struct lazy *z, enum lazy_code c, uint64_t addr, const char *what);
 void lazy_hz__walk_event(struct lazy *z, const struct avt_event *ev);
 void lazy_hz__mark_vma_change(struct lazy *z, struct avt_mm *mm);

@@ -40,15 +40,15 @@ void lazy_hz__record(struct lazy *z, enum lazy_code c, uint64_t addr, const char
 }
 
 /* ---- §4.5 lazy walk ---- */
-static bool mm_alive(struct lazy *z, const struct lroot *r)
+/* R's mm still exists: the process that created it still has it (O(1),
+ * and an mm freed and reused at the same address is not mistaken). */
+bool lazy_hz__mm_alive(struct lazy *z, const struct lroot *r)
 {
-	if (r->mm_gone)
-		return false;
-	for (struct avt_mm *mm = z->e->mms; mm; mm = mm->all_next)
-		if (mm == r->mm)
-			return true;
-	return false;
+	struct avt_proc *p = avt_proc__find(z->e, r->owner_pid);
+
+	return p && p->mm == r->mm;
 }
+#define mm_alive lazy_hz__mm_alive
 
 /* Steps 2-4: the PTE the computed address leads to. Returns the number of
  * mappings found (0/1) and the VMAs visited in *k. */
@@ -195,16 +195,34 @@ void lazy_hz__mark_upgrade(struct lazy *z, struct lroot *old)
 
 void lazy_hz__mark_exit(struct lazy *z, struct avt_mm *mm)
 {
-	struct avt_list *p;
-
 	for (size_t i = 0; i < z->nwalks; i++)
 		if (z->walks[i].root && z->walks[i].mm == mm)
 			z->walks[i].mm_exit = true;
-	avt_list_for_each(p, &z->roots) {
-		struct lroot *r = avt_container_of(p, struct lroot, all);
+}
 
-		if (r->mm == mm)
-			r->mm_gone = true;
+static bool push(struct lroot ***arr, size_t *n, size_t *cap, struct lroot *r)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *nb = realloc(*arr, nc * sizeof(**arr));
+
+		if (!nb)
+			return false;
+		*arr = nb;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = r;
+	return true;
+}
+
+/* relq: refcount reached 0; watch: zombies and released roots to drop */
+void lazy_hz__queue(struct lazy *z, struct lroot *r, bool watch)
+{
+	if (watch) {
+		if (!r->watched && push(&z->watch, &z->nwatch, &z->capwatch, r))
+			r->watched = true;
+	} else if (!r->queued && push(&z->relq, &z->nrelq, &z->caprelq, r)) {
+		r->queued = true;
 	}
 }
 
@@ -380,12 +398,50 @@ static void test_leak(struct lazy *z)
 		newest->refcount++;
 }
 
+static void scan_one(struct lazy *z, struct avt_mm *mm)
+{
+	for (int i = 0; i < z->nscanned; i++)
+		if (z->scanned[i] == mm)
+			return;
+	if (z->nscanned < 4)
+		z->scanned[z->nscanned++] = mm;
+	scan_vmas(z, mm);
+	scan_mm(z, mm);
+}
+
+static bool root_scanned(struct lazy *z, const struct lroot *r)
+{
+	if (z->scanned_all)
+		return true;
+	for (int i = 0; i < z->nscanned; i++)
+		if (z->scanned[i] == r->mm)
+			return true;
+	return false;
+}
+
+static void drop_root(struct lazy *z, struct lroot *r)
+{
+	avt_list_del(&r->all);
+	avt_pool__free(&z->root_pool, r);
+}
+
+/*
+ * End of one event: release the roots whose last reference went (§4.2),
+ * re-evaluate the §5 conditions, check V_DANGLING_ROOT at each release,
+ * free released zombies, check the remaining zombies (V_ZOMBIE_LEAK).
+ *
+ * Which page tables are scanned: a lazy folio is, unless a hazard already
+ * happened, mapped once, in its root's mm; every change of its state
+ * happens in an mm the event touches (its process, a fork child, a
+ * process_madvise/KSM target). So the touched mms are scanned, and all
+ * mms once a lazy folio was seen mapped twice (cross_mm), under the
+ * test-only options, and after snapshots.
+ */
 void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 {
 	struct avt_engine *e = z->e;
-	struct avt_list *p, *t;
-	bool full, any_zombie = false;
 	struct avt_proc *pr = avt_proc__find(e, ev->pid);
+	size_t nrel, i, j;
 
 	z->ev_seen++;
 	if (z->o.test_leak_ref && z->o.test_leak_ref == z->ev_seen)
@@ -394,99 +450,129 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 		lazy_hz__walk_event(z, ev);
 
 	/* releases (§4.2): every root whose last reference went this event */
-	avt_list_for_each(p, &z->roots) {
-		struct lroot *r = avt_container_of(p, struct lroot, all);
+	nrel = 0;
+	for (i = 0; i < z->nrelq; i++) {
+		struct lroot *r = z->relq[i];
 
+		r->queued = false;
+		if (r->released || r->refcount > 0)
+			continue;
+		r->released = true;
+		z->st.roots_released++;
+		z->st.roots_live--;
 		r->scan_folios = 0;
-		r->scan_vrefs = 0;
-		any_zombie |= r->zombie;
-		if (!r->released && r->refcount <= 0) {
-			r->released = true;
-			r->newly_released = true;
-			z->st.roots_released++;
-			z->st.roots_live--;
-			z->dirty = true;
-		}
+		z->relq[nrel++] = r;
 	}
+	z->nrelq = 0;
+	for (i = 0; i < z->nwatch; i++)
+		z->watch[i]->scan_folios = z->watch[i]->scan_vrefs = 0;
 
-	/* which page tables to scan: the mms this event touched, or all */
-	full = z->dirty || z->cross_mm || any_zombie || ev->type == AVT_EV_EXIT ||
-	       ev->type == AVT_EV_EXEC || ev->type == AVT_EV_SNAP_END;
-	if (ev->type == AVT_EV_CHECKPOINT || ev->type == AVT_EV_STATS ||
-	    ev->type == AVT_EV_SET || ev->type == AVT_EV_ALLOC || ev->type == AVT_EV_RMAP ||
-	    ev->type == AVT_EV_UNMODELLED || ev->type == AVT_EV_SNAP_BEGIN ||
-	    ev->type == AVT_EV_SNAP_VMA) {
-		if (!full)
-			goto done;
-	}
-	z->st.scans++;
+	/* scan */
+	z->nscanned = 0;
+	z->scanned_all = z->cross_mm || z->o.skip || z->o.test_leak_ref ||
+			 ev->type == AVT_EV_SNAP_END;
 	z->aggn = 0;
 	if (z->agg)
 		memset(z->agg, 0, z->aggcap * sizeof(*z->agg));
-	if (full || !pr || !pr->mm || ev->type == AVT_EV_FORK) {
+	if (z->scanned_all) {
 		for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
 			scan_vmas(z, mm);
 			scan_mm(z, mm);
 		}
-	} else {
-		scan_vmas(z, pr->mm);
-		scan_mm(z, pr->mm);
-		if (ev->type == AVT_EV_SYSCALL && ev->u.sys.sys == AVT_SYS_PROCESS_MADVISE) {
-			struct avt_proc *tp = avt_proc__find(e, (uint32_t)ev->u.sys.args[0]);
+		z->st.scans++;
+	} else if (ev->type == AVT_EV_FAULT) {
+		/* a fault changes one PTE and no root: check that folio only */
+		struct avt_folio *f = pr && pr->mm ?
+			avt_ptes__get(&pr->mm->ptes, ev->u.fault.addr >> PAGE_SHIFT) : NULL;
 
-			if (tp && tp->mm && tp->mm != pr->mm) {
-				scan_vmas(z, tp->mm);
-				scan_mm(z, tp->mm);
-			}
+		if (f) {
+			struct avt_vma *w = avt_mm__find(pr->mm, ev->u.fault.addr);
+
+			folio_settle(z, f, pte_conds(f, w), f->mapcount == 1,
+				     ev->u.fault.addr & ~(PAGE_SIZE - 1));
+			z->st.scan_ptes++;
 		}
+	} else if (ev->type == AVT_EV_SYSCALL ||
+		   ev->type == AVT_EV_FORK || ev->type == AVT_EV_EXEC || ev->type == AVT_EV_KSM) {
+		uint32_t other = 0;
+
+		if (pr && pr->mm)
+			scan_one(z, pr->mm);
+		if (ev->type == AVT_EV_FORK)
+			other = ev->u.fork.child_pid;
+		else if (ev->type == AVT_EV_KSM)
+			other = ev->u.ksm.target_pid;
+		else if (ev->type == AVT_EV_SYSCALL && ev->u.sys.sys == AVT_SYS_PROCESS_MADVISE)
+			other = (uint32_t)ev->u.sys.args[0];
+		if (other) {
+			struct avt_proc *op = avt_proc__find(e, other);
+
+			if (op && op->mm)
+				scan_one(z, op->mm);
+		}
+		z->st.scans++;
 	}
 	/* multi-mapped folios: settle once, clearing only with every PTE seen */
-	for (size_t i = 0; i < z->aggcap && z->aggn; i++) {
+	for (i = 0; i < z->aggcap && z->aggn; i++) {
 		struct lazy_agg *a = &z->agg[i];
 
 		if (a->f)
 			folio_settle(z, a->f, a->bits, a->seen >= a->f->mapcount, a->addr);
 	}
 
-	/* newly released roots: V_DANGLING_ROOT; zombies freed; stale roots
-	 * nobody points to any more are dropped */
-	avt_list_for_each_safe(p, t, &z->roots) {
-		struct lroot *r = avt_container_of(p, struct lroot, all);
+	/* newly released roots: V_DANGLING_ROOT, free a zombie */
+	for (i = 0; i < nrel; i++) {
+		struct lroot *r = z->relq[i];
 
-		if (r->newly_released) {
-			r->newly_released = false;
-			if (r->scan_folios && full) {
-				char what[96];
+		if (r->scan_folios && root_scanned(z, r)) {
+			char what[96];
 
-				snprintf(what, sizeof(what),
-					 "root #%" PRIu64 " released with %" PRIu64 " mapped folios",
-					 r->id, r->scan_folios);
-				lazy_hz__record(z, LC_DANGLING_ROOT, root_start(r), what);
-				z->st.dangling_hard++;
-			}
-			if (r->zombie) {
-				r->zombie = false;
-				z->st.zombie_live--;
-				z->st.zombie_freed++;
-				lav__meta_update(z);
-			}
+			snprintf(what, sizeof(what),
+				 "root #%" PRIu64 " released with %" PRIu64 " mapped folios",
+				 r->id, r->scan_folios);
+			lazy_hz__record(z, LC_DANGLING_ROOT, root_start(r), what);
+			z->st.dangling_hard++;
 		}
-		if (!r->released && r->zombie && full) {
-			bool leak = r->scan_vrefs == 0 || (int64_t)r->scan_vrefs != r->refcount;
-
-			if (leak && !r->leak_state)
-				lazy_hz__record(z, LC_ZOMBIE_LEAK, r->start,
-						"zombie root's refcount disagrees with its users");
-			r->leak_state = leak;
+		if (r->zombie) {
+			r->zombie = false;
+			z->st.zombie_live--;
+			z->st.zombie_freed++;
+			lav__meta_update(z);
 		}
-		if (r->released && !r->vma && !r->scan_folios && full) {
-			avt_list_del(&r->all);
-			avt_pool__free(&z->root_pool, r);
-		}
+		if (!r->vma && !r->scan_folios && !r->watched)
+			drop_root(z, r);
+		else
+			lazy_hz__queue(z, r, true);
 	}
-	z->dirty = false;
-done:
-	;
+	/* zombies (V_ZOMBIE_LEAK) and released roots waiting to be dropped */
+	for (i = j = 0; i < z->nwatch; i++) {
+		struct lroot *r = z->watch[i];
+		bool seen = root_scanned(z, r) || !mm_alive(z, r);
+
+		if (r->zombie && !r->released) {
+			if (seen) {
+				bool leak = r->scan_vrefs == 0 ||
+					    (int64_t)r->scan_vrefs != r->refcount;
+
+				if (leak && !r->leak_state)
+					lazy_hz__record(z, LC_ZOMBIE_LEAK, r->start,
+							"zombie root's refcount disagrees with its users");
+				r->leak_state = leak;
+			}
+			z->watch[j++] = r;
+			continue;
+		}
+		if (r->released && !r->vma && seen && !r->scan_folios) {
+			drop_root(z, r);
+			continue;
+		}
+		if (!r->released && !r->zombie) {
+			r->watched = false;	/* live again (refcount restored) */
+			continue;
+		}
+		z->watch[j++] = r;
+	}
+	z->nwatch = j;
 }
 
 void lazy_hz__finish(struct lazy *z)

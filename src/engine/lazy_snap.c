@@ -97,6 +97,7 @@ int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_v
 		r->mm = v->mm;
 		r->refcount = 1;
 		r->id = ++z->root_serial;
+		r->owner_pid = v->mm->owner_pid;
 		avt_list_add_tail(&r->all, &z->roots);
 		z->st.roots_created++;
 		if (++z->st.roots_live > z->st.roots_peak)
