@@ -22,6 +22,7 @@ struct av {
 	struct avt_lock_family fam;	/* roots only */
 	struct avt_list all;		/* every live AV (checks, reports) */
 	uint64_t snap_id;		/* opaque id when rebuilt from a snapshot */
+	uint64_t serial;		/* never reused (--verify pairs by it) */
 	uint32_t chk_na, chk_tree, chk_nc, chk_rc;
 	uint32_t magic;
 };
@@ -47,6 +48,7 @@ struct eager {
 	struct av **snap_new;
 	size_t nnew, capnew;
 	uint64_t fork_multi;	/* forks where >= 2 ancestors were reusable */
+	uint64_t serial;	/* last struct av serial handed out */
 };
 
 #define EG(s) ((struct eager *)(s)->priv)
@@ -62,6 +64,7 @@ static struct av *av_alloc(struct eager *g)
 	a->root = a->parent = a;
 	a->rc = 1;
 	a->magic = AV_MAGIC;
+	a->serial = ++g->serial;
 	avt_list_add_tail(&a->all, &g->all);
 	avt_lock_family__init(g->e, &a->fam);
 	avt_engine__av_alloc(g->e, false);
@@ -596,6 +599,7 @@ static struct av *snap_av(struct eager *g, uint64_t id)
 	a->parent = NULL;
 	a->rc = 1;
 	a->magic = AV_MAGIC;
+	a->serial = ++g->serial;
 	a->snap_id = id;
 	avt_list_add_tail(&a->all, &g->all);
 	avt_lock_family__init(g->e, &a->fam);
@@ -713,6 +717,9 @@ static void eg_vma_state(struct avt_scheme *s, const struct avt_vma *v, struct a
 	st->root = x->root;
 	st->parent = x->parent;
 	st->children = x->nc;
+	st->av_serial = x->serial;
+	st->root_serial = x->root ? x->root->serial : 0;
+	st->parent_serial = x->parent ? x->parent->serial : 0;
 	st->active = x->na;
 	st->avcs = chain_len(v);
 }
@@ -863,6 +870,51 @@ static int eg_check(struct avt_scheme *s, char *why, size_t len)
 	return 0;
 }
 
+/* Per fork family (root) at the end: how many live, the largest by
+ * anon_vmas and by AVCs (sum of its trees). */
+static void family_sizes(struct eager *g, FILE *out, const char *pfx, const char *want,
+			 double *val)
+{
+	struct avt_list *p;
+	uint64_t fams = 0, max_av = 0, max_avc = 0;
+
+	avt_list_for_each(p, &g->all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		a->root->chk_na = a->root->chk_tree = 0;
+	}
+	avt_list_for_each(p, &g->all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		a->root->chk_na++;
+		a->root->chk_tree += (uint32_t)a->tree.n;
+	}
+	avt_list_for_each(p, &g->all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		if (a->root != a)
+			continue;
+		fams++;
+		if (a->chk_na > max_av)
+			max_av = a->chk_na;
+		if (a->chk_tree > max_avc)
+			max_avc = a->chk_tree;
+	}
+	if (out) {
+		fprintf(out, "%sfamily.live %llu\n", pfx, (unsigned long long)fams);
+		fprintf(out, "%sfamily.anon_vmas.max %llu\n", pfx, (unsigned long long)max_av);
+		fprintf(out, "%sfamily.avcs.max %llu\n", pfx, (unsigned long long)max_avc);
+	}
+	if (want && val) {
+		if (!strcmp(want, "family.live"))
+			*val = (double)fams;
+		else if (!strcmp(want, "family.anon_vmas.max"))
+			*val = (double)max_av;
+		else if (!strcmp(want, "family.avcs.max"))
+			*val = (double)max_avc;
+	}
+}
+
 static void eg_report(struct avt_scheme *s, FILE *out, const char *pfx)
 {
 	struct eager *g = EG(s);
@@ -889,6 +941,7 @@ static void eg_report(struct avt_scheme *s, FILE *out, const char *pfx)
 	fprintf(out, "%sanon_vma.avcs.max %llu\n", pfx, (unsigned long long)avcs_max);
 	fprintf(out, "%sanon_vma.avcs.mean %.3f\n", pfx, n ? (double)avcs_sum / n : 0.0);
 	fprintf(out, "%sfork.multi_candidates %llu\n", pfx, (unsigned long long)g->fork_multi);
+	family_sizes(g, out, pfx, NULL, NULL);
 }
 
 static int eg_metric(struct avt_scheme *s, const char *name, double *val)
@@ -915,7 +968,12 @@ static int eg_metric(struct avt_scheme *s, const char *name, double *val)
 		*val = (double)avcs_max;
 	else if (!strcmp(name, "fork.multi_candidates"))
 		*val = (double)g->fork_multi;
-	else
+	else if (!strncmp(name, "family.", 7)) {
+		*val = -1;
+		family_sizes(g, NULL, NULL, name, val);
+		if (*val < 0)
+			return -ENOENT;
+	} else
 		return -ENOENT;
 	return 0;
 }

@@ -98,6 +98,10 @@ struct avt_rmap_result {
 struct avt_vma_state {
 	const void *av, *root, *parent;	/* NULL = none */
 	uint32_t children, active, avcs;
+	/* per-object serials of av, root, parent (0 = the scheme has none):
+	 * unlike the pointers they are never reused, so --verify can pair
+	 * kernel ids with engine objects across a whole trace */
+	uint64_t av_serial, root_serial, parent_serial;
 };
 
 struct avt_scheme_ops {
