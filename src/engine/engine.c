@@ -422,6 +422,24 @@ static int dispatch(struct avt_engine *e, const struct avt_event *ev)
 	case AVT_EV_UNMODELLED:
 		e->st.unmodelled++;
 		return 0;
+	case AVT_EV_ALLOC: {
+		const struct avt_ev_alloc *a = &ev->u.alloc;
+		bool av = a->cache == AVT_CACHE_ANON_VMA;
+
+		if (a->op == AVT_ALLOC)
+			(*(av ? &e->st.truth_av_alloc : &e->st.truth_avc_alloc))++;
+		else if (a->op == AVT_FREE)
+			(*(av ? &e->st.truth_av_free : &e->st.truth_avc_free))++;
+		return 0;
+	}
+	case AVT_EV_STATS:
+		if (ev->u.stats.kind == AVT_STATS_DROPS_CPU ||
+		    ev->u.stats.kind == AVT_STATS_DROPS_TGID)
+			e->st.trace_dropped += ev->u.stats.value;
+		return 0;
+	case AVT_EV_KSM:
+		e->st.ksm_events++;	/* eager: the merged page's rmap item pin is not modelled */
+		return 0;
 	default:
 		return 0;	/* alloc (kernel truth), ksm, stats, unknown */
 	}

@@ -129,6 +129,9 @@ struct avt_stats {
 	uint64_t unknown_pid, unmodelled, failed_syscalls, ret_mismatch;
 	uint64_t faults_unmapped, faults_segv, faults_prepare, faults_thp_read;
 	uint64_t snap_vmas, snap_truncated, snap_ignored;
+	/* kernel truth carried by the trace (alloc events), for comparison */
+	uint64_t truth_av_alloc, truth_av_free, truth_avc_alloc, truth_avc_free;
+	uint64_t trace_dropped, ksm_events;
 };
 
 struct avt_settings {

@@ -1015,6 +1015,7 @@ static void lz_fini(struct avt_scheme *s)
 	free(z->blk);
 	free(z->over);
 	free(z->agg);
+	free(z->aggused);
 	free(z->abs);
 	free(z->smap);
 	free(z->relq);

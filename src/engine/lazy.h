@@ -188,6 +188,7 @@ struct lazy {
 	/* multi-mapped folio aggregation during a scan (open addressing) */
 	struct lazy_agg { struct avt_folio *f; unsigned bits; uint32_t seen; uint64_t addr; } *agg;
 	size_t aggcap, aggn;
+	uint32_t *aggused;		/* slots in use, to settle and clear them */
 	bool cross_mm;			/* a lazy folio was once mapped twice */
 	/* lazy_merge_absorb: LAZY side -> the EAGER side's AV, this event */
 	struct lazy_absorb { const struct avt_vma *lazy; struct lav *av; uint64_t ev; } *abs;

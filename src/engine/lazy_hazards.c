@@ -281,9 +281,16 @@ static struct lazy_agg *agg_slot(struct lazy *z, struct avt_folio *f)
 	if ((z->aggn + 1) * 2 > z->aggcap) {
 		size_t nc = z->aggcap ? z->aggcap * 2 : 256;
 		struct lazy_agg *na = calloc(nc, sizeof(*na));
+		uint32_t *nu = realloc(z->aggused, nc / 2 * sizeof(*nu));
+		size_t k = 0;
 
-		if (!na)
+		if (!na || !nu) {
+			free(na);
+			if (nu)
+				z->aggused = nu;
 			return NULL;
+		}
+		z->aggused = nu;
 		for (size_t j = 0; j < z->aggcap; j++) {
 			size_t h;
 
@@ -293,6 +300,7 @@ static struct lazy_agg *agg_slot(struct lazy *z, struct avt_folio *f)
 			     na[h].f; h = (h + 1) & (nc - 1))
 				;
 			na[h] = z->agg[j];
+			nu[k++] = (uint32_t)h;
 		}
 		free(z->agg);
 		z->agg = na;
@@ -306,50 +314,74 @@ static struct lazy_agg *agg_slot(struct lazy *z, struct avt_folio *f)
 	z->agg[i].f = f;
 	z->agg[i].bits = 0;
 	z->agg[i].seen = 0;
-	z->aggn++;
+	z->aggused[z->aggn++] = (uint32_t)i;
 	return &z->agg[i];
 }
 
+static void scan_pte(struct lazy *z, struct avt_folio *f, struct avt_vma *w, uint64_t pfn)
+{
+	unsigned bits = pte_conds(f, w);
+
+	z->st.scan_ptes++;
+	if (fm_is_lazy(f->mapping)) {
+		struct lroot *r = fm_ptr(f->mapping);
+
+		r->scan_folios++;
+		/* upgrade_rewrite=during_copy: left on the old root of an
+		 * upgrade of this event inside a VMA that went EAGER */
+		for (size_t j = 0; j < z->npend && w && vkind(w) == LK_EAGER; j++)
+			if (z->pend[j].old == r) {
+				z->st.upg_rw_missed++;
+				break;
+			}
+	}
+	if (f->mapcount > 1) {
+		struct lazy_agg *a = agg_slot(z, f);
+
+		if (fm_is_lazy(f->mapping))
+			z->cross_mm = true;
+		if (a) {
+			if (!a->seen)
+				a->addr = pfn << PAGE_SHIFT;
+			a->bits |= bits;
+			a->seen++;
+		}
+		return;
+	}
+	folio_settle(z, f, bits, true, pfn << PAGE_SHIFT);
+}
+
+/* Every PTE of mm once: in VMA order page by page when the VMAs are
+ * dense enough, else through the page-table hash with a VMA lookup. */
 static void scan_mm(struct lazy *z, struct avt_mm *mm)
 {
+	struct avt_vma *w;
+	uint64_t pages = 0;
+
+	if (!mm->ptes.n)
+		return;
+	avt_for_each_vma(mm, w)
+		pages += (w->end - w->start) >> PAGE_SHIFT;
+	if (pages <= 4 * mm->ptes.n) {
+		avt_for_each_vma(mm, w) {
+			for (uint64_t pfn = w->start >> PAGE_SHIFT; pfn < w->end >> PAGE_SHIFT; pfn++) {
+				struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
+
+				if (f)
+					scan_pte(z, f, w, pfn);
+			}
+		}
+		return;
+	}
+	w = NULL;
 	for (size_t i = 0; i < mm->ptes.cap; i++) {
 		uint64_t pfn = mm->ptes.keys[i];
-		struct avt_folio *f;
-		struct avt_vma *w;
-		unsigned bits;
 
 		if (pfn == PTE_EMPTY)
 			continue;
-		f = mm->ptes.vals[i];
-		z->st.scan_ptes++;
-		w = avt_mm__find(mm, pfn << PAGE_SHIFT);
-		bits = pte_conds(f, w);
-		if (fm_is_lazy(f->mapping)) {
-			struct lroot *r = fm_ptr(f->mapping);
-
-			r->scan_folios++;
-			/* upgrade_rewrite=during_copy: left on the old root of an
-			 * upgrade of this event inside a VMA that went EAGER */
-			for (size_t j = 0; j < z->npend && w && vkind(w) == LK_EAGER; j++)
-				if (z->pend[j].old == r) {
-					z->st.upg_rw_missed++;
-					break;
-				}
-		}
-		if (f->mapcount > 1) {
-			struct lazy_agg *a = agg_slot(z, f);
-
-			if (fm_is_lazy(f->mapping))
-				z->cross_mm = true;
-			if (a) {
-				if (!a->seen)
-					a->addr = pfn << PAGE_SHIFT;
-				a->bits |= bits;
-				a->seen++;
-			}
-			continue;
-		}
-		folio_settle(z, f, bits, true, pfn << PAGE_SHIFT);
+		if (!w || (pfn << PAGE_SHIFT) < w->start || (pfn << PAGE_SHIFT) >= w->end)
+			w = avt_mm__find(mm, pfn << PAGE_SHIFT);
+		scan_pte(z, mm->ptes.vals[i], w, pfn);
 	}
 }
 
@@ -471,9 +503,9 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	z->nscanned = 0;
 	z->scanned_all = z->cross_mm || z->o.skip || z->o.test_leak_ref ||
 			 ev->type == AVT_EV_SNAP_END;
+	for (i = 0; i < z->aggn; i++)
+		z->agg[z->aggused[i]].f = NULL;
 	z->aggn = 0;
-	if (z->agg)
-		memset(z->agg, 0, z->aggcap * sizeof(*z->agg));
 	if (z->scanned_all) {
 		for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
 			scan_vmas(z, mm);
@@ -513,11 +545,10 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 		z->st.scans++;
 	}
 	/* multi-mapped folios: settle once, clearing only with every PTE seen */
-	for (i = 0; i < z->aggcap && z->aggn; i++) {
-		struct lazy_agg *a = &z->agg[i];
+	for (i = 0; i < z->aggn; i++) {
+		struct lazy_agg *a = &z->agg[z->aggused[i]];
 
-		if (a->f)
-			folio_settle(z, a->f, a->bits, a->seen >= a->f->mapcount, a->addr);
+		folio_settle(z, a->f, a->bits, a->seen >= a->f->mapcount, a->addr);
 	}
 
 	/* newly released roots: V_DANGLING_ROOT, free a zombie */

@@ -18,6 +18,8 @@
  *        (end of trace); runs = checkpoints + end.
  *  lock.*  anon_vma root rwsem acquisitions (W/R), per tag; families =
  *        roots ever locked; family.max_* = most acquisitions on one root;
+ *  truth.*  the kernel's own anon_vma/AVC alloc/free events carried by the
+ *        trace (recorded with the alloc probes), to compare with the model.
  *  process.*  count (every process seen), active (any anon work), then the
  *        16 most active processes as `process.COMM[PID].METRIC`, pid order.
  *        contended = acquisitions following one on the same root by another
@@ -179,6 +181,12 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 	emit(ctx, "snapshot.vmas", (double)st->snap_vmas, true);
 	emit(ctx, "snapshot.truncated_chains", (double)st->snap_truncated, true);
 	emit(ctx, "snapshot.ignored", (double)st->snap_ignored, true);
+	emit(ctx, "truth.anon_vma.allocated", (double)st->truth_av_alloc, true);
+	emit(ctx, "truth.anon_vma.freed", (double)st->truth_av_free, true);
+	emit(ctx, "truth.anon_vma_chain.allocated", (double)st->truth_avc_alloc, true);
+	emit(ctx, "truth.anon_vma_chain.freed", (double)st->truth_avc_free, true);
+	emit(ctx, "trace.dropped_events", (double)st->trace_dropped, true);
+	emit(ctx, "ksm.events", (double)st->ksm_events, true);
 	return;
 processes:
 	{
