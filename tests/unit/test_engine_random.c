@@ -336,7 +336,7 @@ static void run_seed(uint64_t seed, int steps)
 static void test_random(void **state)
 {
 	const char *env = getenv("AVT_RANDOM_SEEDS");
-	int seeds = env ? atoi(env) : 24;
+	int seeds = env ? atoi(env) : (getenv("AVT_SAN") ? 6 : 16);
 
 	(void)state;
 	memset(hits, 0, sizeof(hits));
