@@ -26,6 +26,9 @@ static struct env {
 	uint32_t state_cp;
 	bool check;
 	bool no_report;
+	bool verify;			/* --verify: replay_verify.c */
+	const char *verify_mode;
+	unsigned verify_show;
 	char lazy_params[1024];		/* --lazy-* / -O options, "k=v,k=v" */
 } env;
 
@@ -48,11 +51,21 @@ static const char doc[] =
 	"With --state and no PATH (or PATH -) the state goes to stdout instead of the\n"
 	"report.\n"
 	"\n"
+	"--verify replays with the scheme modelling the trace's kernel (6.16-6.19:\n"
+	"eager-legacy, >= 7.0: eager) and compares every kernel snapshot in the trace\n"
+	"with the simulated state: match percentage per fact, the classes not judged\n"
+	"(tainted, ambiguous, passive, seeded, ...) and the first mismatches, kernel\n"
+	"line vs engine line in --state format. Exit 0 = full agreement, 3 = mismatch.\n"
+	"\n"
 	"EXAMPLES:\n"
 	"  avtrace replay run.avt --mode=eager,eager-legacy\n"
 	"  avtrace replay scenario.txt --mode=eager-legacy --state\n";
 
-enum { OPT_MODE = 0x100, OPT_STATE, OPT_STATE_AT, OPT_CHECK, OPT_NO_REPORT, OPT_LAZY, OPT_LIST_MODES };
+enum { OPT_MODE = 0x100, OPT_STATE, OPT_STATE_AT, OPT_CHECK, OPT_NO_REPORT, OPT_LAZY, OPT_LIST_MODES,
+       OPT_VERIFY, OPT_VERIFY_MODE, OPT_VERIFY_SHOW };
+
+/* replay_verify.c */
+int replay_verify(const char *input, const char *mode, unsigned max_shown);
 
 static const struct argp_option opts[] = {
 	{ "mode", OPT_MODE, "SCHEMES", 0, "Comma-separated schemes (default eager-legacy)", 0 },
@@ -61,6 +74,9 @@ static const struct argp_option opts[] = {
 	{ "check-invariants", OPT_CHECK, NULL, 0, "Assert the engine invariants after every event (slow)", 0 },
 	{ "no-report", OPT_NO_REPORT, NULL, 0, "Do not print the report", 0 },
 	{ "list-modes", OPT_LIST_MODES, NULL, 0, "Print the schemes this build has, one per line, and exit", 0 },
+	{ "verify", OPT_VERIFY, NULL, 0, "Compare the replay with every kernel snapshot in the trace (exit 3 on a mismatch)", 0 },
+	{ "verify-mode", OPT_VERIFY_MODE, "SCHEME", 0, "Scheme for --verify (default: the one modelling the trace's kernel)", 0 },
+	{ "verify-show", OPT_VERIFY_SHOW, "N", 0, "Mismatches --verify prints in detail (default 20)", 0 },
 	/* ---- lazy scheme options (owner: the lazy scheme, lazy_opts.c) ---- */
 	{ NULL, 0, NULL, 0, "Lazy scheme options (lazy-semantics.md 4.1; defaults = the proposal):", 1 },
 	{ "lazy-max-size", OPT_LAZY, "BYTES", 0, "T: largest VMA entering LAZY (K/M/G suffix; default inf)", 1 },
@@ -150,6 +166,24 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_REPORT:
 		env.no_report = true;
 		break;
+	case OPT_VERIFY:
+		env.verify = true;
+		break;
+	case OPT_VERIFY_MODE:
+		env.verify = true;
+		env.verify_mode = arg;
+		break;
+	case OPT_VERIFY_SHOW: {
+		char *end;
+		unsigned long n = strtoul(arg, &end, 10);
+
+		if (end == arg || *end || !n || n > 100000) {
+			argp_error(state, "--verify-show takes a count 1..100000, not '%s'", arg);
+			return EINVAL;
+		}
+		env.verify_show = (unsigned)n;
+		break;
+	}
 	case OPT_LAZY:
 		/* argv element is --lazy-NAME=VALUE or --lazy-NAME VALUE */
 		{
@@ -223,6 +257,8 @@ int cmd_replay(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return AVT_EXIT_USAGE;
+	if (env.verify)
+		return replay_verify(env.input, env.verify_mode, env.verify_show);
 	if (!env.nr_modes) {
 		env.modes[0] = (char *)"eager-legacy";
 		env.nr_modes = 1;

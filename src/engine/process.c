@@ -236,6 +236,12 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 
 		e->snap_active = false;
 		e->snap_proc = NULL;
+		if ((!p || !p->mm) && sb->kind == AVT_SNAP_EXIT) {
+			/* taken at sched_process_exit, written after the exit
+			 * event: the process is gone, never rebuild it */
+			e->st.snap_ignored++;
+			return 0;
+		}
 		if (!p || !p->mm) {
 			if (!p)
 				p = proc_new(e, ev->pid, sb->comm, sb->start);

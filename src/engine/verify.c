@@ -1,0 +1,1064 @@
+// SPDX-License-Identifier: MIT
+/*
+ * replay --verify: the engine against the kernel's own snapshots.
+ *
+ * Each snapshot in a trace (snap_begin / snap_vma... / snap_end) either
+ * seeds the engine (start, exec and unknown processes: the engine rebuilds
+ * them) or checks it (the engine already simulates that process: checkpoint
+ * snapshots, exit snapshots, a start snapshot of a process the engine
+ * already has). A check compares, VMA by VMA:
+ *   vma       boundaries [start, end)   (a VMA on one side only is 1 mismatch)
+ *   flags     vm_flags & VERIFY_FLAGS (the flags the engine models, below)
+ *   pgoff     vm_pgoff
+ *   file      dev and ino
+ *   av        which VMAs share an anon_vma: a bijection kernel id <-> engine
+ *             object (by its never-reused serial) kept across the whole
+ *             trace; a pairing that conflicts with an earlier one is a
+ *             mismatch (then re-paired, so one error is reported once).
+ *             Kernel ids are unpaired when the trace shows the kernel
+ *             allocating or freeing that object (slab reuse of addresses).
+ *   root, parent  through the same bijection
+ *   children, active, avcs   num_children, num_active_vmas, chain length
+ * and, per process and per checkpoint window (a window closes after the
+ * snapshots that follow a checkpoint marker, and at the end), the scheme's
+ * anon_vma and AVC allocation and free counts against the trace's
+ * allocation-truth events.
+ *
+ * The engine side of an exit snapshot is captured just before the exit
+ * event is replayed (the kernel takes the snapshot at sched_process_exit,
+ * before exit_mm; the recorder writes it after the exit event).
+ *
+ * Not judged, counted as classes of their own:
+ *   tainted     a process that lost events (stats drops_tgid, for the whole
+ *               trace), had an `unmodelled` event (until it execs), or was
+ *               forked from a tainted one; plus the anon_vma facts of any
+ *               VMA whose kernel root a tainted process also uses
+ *   ambiguous   the snapshotted process itself has events inside the
+ *               snapshot (its state moved while the iterator ran)
+ *   passive     snapshots flagged passive
+ *   seeded      snapshots the engine rebuilds a process from
+ *   incomplete  snapshots whose status is partial or failed
+ *   unexplained-prepare  the kernel VMA has an anon_vma that the process
+ *               itself allocated in __anon_vma_prepare and no recorded
+ *               fault explains (get_user_pages: execve's argument copy,
+ *               process_vm_writev, O_DIRECT); its alloc events likewise
+ *   free-at-exit-unrecorded  frees the engine does at a process's exit
+ *               when the trace holds no frees after that exit event
+ *   snapshot-less  processes the engine simulated that no snapshot checked
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "avtrace/verify.h"
+#include "engine/internal.h"
+#include "engine/verify_map.h"
+
+/*
+ * Tracked flags: every VM_* bit the engine models and a merge, reuse or
+ * fork rule reads (issue 3's list). Other bits (VM_PFNMAP, VM_IO,
+ * VM_DONTEXPAND, VM_DONTDUMP, VM_SOFTDIRTY, VM_ARCH_1, VM_MIXEDMAP, pkeys,
+ * VM_SEALED, uffd bits, ...) are masked out of the comparison.
+ */
+#define VERIFY_FLAGS (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED | VM_MAYREAD | VM_MAYWRITE | \
+		      VM_MAYEXEC | VM_MAYSHARE | VM_GROWSDOWN | VM_LOCKED | VM_LOCKONFAULT | \
+		      VM_DONTCOPY | VM_WIPEONFORK | VM_ACCOUNT | VM_NORESERVE | VM_HUGEPAGE | \
+		      VM_NOHUGEPAGE | VM_MERGEABLE)
+
+enum fact {
+	F_VMA, F_FLAGS, F_PGOFF, F_FILE, F_AV, F_ROOT, F_PARENT, F_CHILDREN, F_ACTIVE,
+	F_AVCS, F_ALLOC, F__N,
+};
+static const char *const fact_name[F__N] = {
+	"vma", "flags", "pgoff", "file", "av", "root", "parent", "children", "active",
+	"avcs", "alloc",
+};
+
+enum cls {
+	C_TAINTED, C_AMBIGUOUS, C_PASSIVE, C_SEEDED, C_INCOMPLETE, C_UNEXPLAINED,
+	C_EXITFREE, C_NOMODEL, C_PARTIAL, C__N,
+};
+static const char *const cls_name[C__N] = {
+	"tainted", "ambiguous", "passive", "seeded", "incomplete", "unexplained_prepare",
+	"free_at_exit_unrecorded", "unmodelled_process", "partial_family",
+};
+
+enum taint { T_NONE, T_DROPS, T_UNMODELLED, T_INHERITED };
+static const char *const taint_name[] = { "", "drops", "unmodelled", "inherited" };
+
+enum { K_AV_ALLOC, K_AV_FREE, K_AVC_ALLOC, K_AVC_FREE, K__N };
+static const char *const cnt_name[K__N] = {
+	"anon_vma allocs", "anon_vma frees", "avc allocs", "avc frees",
+};
+
+/* One VMA as either side sees it; ids: kernel ids, or engine serials. */
+struct cvma {
+	uint64_t start, end, flags, pgoff, dev, ino;
+	uint64_t av, root, parent;
+	uint32_t nc, na, avcs;
+};
+
+struct pinfo {
+	uint32_t pid;
+	char comm[AVT_COMM_LEN];
+	uint8_t taint;
+	bool compared, listed_tainted;
+	bool exited, exit_frees_seen;
+	bool partial, partial_window;		/* seeded with a family reaching outside */
+	uint64_t k[K__N], e[K__N], ex[2];	/* window counters */
+	uint64_t unexplained;
+	struct cvma *cap;			/* engine state captured at exit */
+	size_t ncap, capcap;
+	bool has_cap;
+};
+
+enum role { R_NONE, R_CHECK, R_SEED, R_PASSIVE, R_NOMODEL };
+
+struct avt_verify {
+	struct avt_engine *e;
+	const char *scheme;
+	unsigned max_shown;
+	char err[256];
+	/* pass 1 */
+	struct vmap drop_tgids;
+	bool global_taint, has_alloc;
+	/* processes */
+	struct pinfo *pi;
+	size_t npi, cappi;
+	struct vmap pidx;		/* pid -> index + 1 */
+	/* bijection and kernel-side sets */
+	struct vmap k2e, e2k;
+	struct vmap prep;		/* kernel av id allocated at prepare -> pid */
+	struct vmap troots;		/* kernel roots used by tainted processes */
+	struct vmap ext;		/* kernel ids of families reaching outside the trace */
+	/* snapshot being read */
+	struct {
+		bool active, ambiguous;
+		uint32_t pid, kind, n, flags;
+		uint64_t ev_idx, ts;
+		enum role role;
+		struct cvma *k, *e;
+		size_t nk, ne, capk, cape;
+	} sn;
+	/* windows */
+	bool close_pending;
+	uint32_t window_cp;
+	/* results */
+	uint64_t match[F__N], mism[F__N], cls[C__N];
+	uint64_t snaps[R_NOMODEL + 1], snaps_ambiguous, snaps_incomplete, snaps_tainted;
+	uint64_t nr_ev;
+	char **shown;
+	size_t nshown;
+	uint64_t snapless;
+	char snapless_list[256];
+};
+
+const char *avt_verify__scheme_for(const char *release)
+{
+	int maj = 0, min = 0;
+
+	if (!release || sscanf(release, "%d.%d", &maj, &min) != 2)
+		return NULL;
+	if (maj == 6 && min >= 16)
+		return "eager-legacy";
+	if (maj >= 7)
+		return "eager";
+	return NULL;
+}
+
+struct avt_verify *avt_verify__new(const struct avt_verify_opts *o)
+{
+	struct avt_verify *v;
+	const char *scheme = o->mode;
+	char serr[256] = "";
+
+	if (!scheme) {
+		const char *rel = o->meta ? avt_meta__get(o->meta, AVT_KEY_RELEASE) : NULL;
+
+		scheme = avt_verify__scheme_for(rel);
+		if (!scheme) {
+			if (o->errbuf && o->errbuf_len)
+				snprintf(o->errbuf, o->errbuf_len,
+					 "cannot verify a trace of Linux %s: no scheme models it "
+					 "(6.16-6.19: eager-legacy, >= 7.0: eager; --verify-mode= overrides)",
+					 rel ? rel : "(release unknown)");
+			errno = ENOTSUP;
+			return NULL;
+		}
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	{
+		struct avt_engine_opts eo = {
+			.sz = sizeof(eo), .meta = o->meta, .errbuf = serr, .errbuf_len = sizeof(serr),
+		};
+
+		v->e = avt_engine__new(scheme, &eo);
+	}
+	if (!v->e) {
+		int err = errno;
+
+		if (o->errbuf && o->errbuf_len)
+			snprintf(o->errbuf, o->errbuf_len, "cannot start scheme %s: %s", scheme,
+				 serr[0] ? serr : strerror(err));
+		free(v);
+		errno = err;
+		return NULL;
+	}
+	v->scheme = avt_engine__scheme(v->e);
+	v->max_shown = o->max_shown ? o->max_shown : 20;
+	return v;
+}
+
+static void pinfo_free_cap(struct pinfo *p)
+{
+	free(p->cap);
+	p->cap = NULL;
+	p->ncap = p->capcap = 0;
+	p->has_cap = false;
+}
+
+void avt_verify__free(struct avt_verify *v)
+{
+	if (!v)
+		return;
+	avt_engine__free(v->e);
+	for (size_t i = 0; i < v->npi; i++)
+		pinfo_free_cap(&v->pi[i]);
+	free(v->pi);
+	for (size_t i = 0; i < v->nshown; i++)
+		free(v->shown[i]);
+	free(v->shown);
+	free(v->sn.k);
+	free(v->sn.e);
+	vmap__fini(&v->drop_tgids);
+	vmap__fini(&v->pidx);
+	vmap__fini(&v->k2e);
+	vmap__fini(&v->e2k);
+	vmap__fini(&v->prep);
+	vmap__fini(&v->troots);
+	vmap__fini(&v->ext);
+	free(v);
+}
+
+const char *avt_verify__scheme(const struct avt_verify *v)
+{
+	return v->scheme;
+}
+
+const char *avt_verify__error(const struct avt_verify *v)
+{
+	return v->err;
+}
+
+uint64_t avt_verify__mismatches(const struct avt_verify *v)
+{
+	uint64_t n = 0;
+
+	for (int f = 0; f < F__N; f++)
+		n += v->mism[f];
+	return n;
+}
+
+uint64_t avt_verify__compared(const struct avt_verify *v)
+{
+	uint64_t n = 0;
+
+	for (int f = 0; f < F__N; f++)
+		n += v->mism[f] + v->match[f];
+	return n;
+}
+
+/* ---- pass 1 ---- */
+void avt_verify__prescan(struct avt_verify *v, const struct avt_event *ev)
+{
+	if (ev->type == AVT_EV_ALLOC)
+		v->has_alloc = true;
+	if (ev->type != AVT_EV_STATS || !ev->u.stats.value)
+		return;
+	if (ev->u.stats.kind == AVT_STATS_DROPS_TGID) {
+		vmap__put(&v->drop_tgids, ev->u.stats.key ? ev->u.stats.key : UINT32_MAX, 1);
+	} else if (ev->u.stats.kind == AVT_STATS_DROPS_CPU && !v->drop_tgids.n) {
+		v->global_taint = true;	/* drops with no tgid named: anything may be off */
+	}
+}
+
+/* ---- processes ---- */
+static struct pinfo *pinfo_get(struct avt_verify *v, uint32_t pid)
+{
+	uint64_t ix;
+	struct pinfo *p;
+
+	if (vmap__get(&v->pidx, pid ? pid : UINT32_MAX, &ix))
+		return &v->pi[ix - 1];
+	if (v->npi == v->cappi) {
+		size_t nc = v->cappi ? v->cappi * 2 : 64;
+		struct pinfo *np = realloc(v->pi, nc * sizeof(*np));
+
+		if (!np)
+			return NULL;
+		v->pi = np;
+		v->cappi = nc;
+	}
+	if (vmap__put(&v->pidx, pid ? pid : UINT32_MAX, v->npi + 1))
+		return NULL;
+	p = &v->pi[v->npi++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	if (v->global_taint || vmap__get(&v->drop_tgids, pid ? pid : UINT32_MAX, NULL))
+		p->taint = T_DROPS;
+	return p;
+}
+
+static void pinfo_comm(struct avt_verify *v, struct pinfo *p)
+{
+	struct avt_proc *ep = avt_proc__find(v->e, p->pid);
+
+	if (ep && ep->comm[0])
+		memcpy(p->comm, ep->comm, AVT_COMM_LEN);
+	p->comm[AVT_COMM_LEN - 1] = 0;
+}
+
+/* ---- capturing the engine's view of one process ---- */
+static int capture(struct avt_verify *v, uint32_t pid, struct cvma **out, size_t *n,
+		   size_t *cap)
+{
+	struct avt_proc *p = avt_proc__find(v->e, pid);
+	struct avt_vma *vma;
+	size_t i = 0;
+
+	*n = 0;
+	if (!p || !p->mm)
+		return 0;
+	avt_for_each_vma(p->mm, vma) {
+		struct avt_vma_state st;
+		struct cvma *c;
+
+		if (i == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			struct cvma *nv = realloc(*out, nc * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			*out = nv;
+			*cap = nc;
+		}
+		v->e->scheme.ops->vma_state(&v->e->scheme, vma, &st);
+		c = &(*out)[i++];
+		c->start = vma->start;
+		c->end = vma->end;
+		c->flags = vma->flags;
+		c->pgoff = vma->pgoff;
+		c->dev = vma->dev;
+		c->ino = vma->ino;
+		/* serials identify objects; a scheme without them falls back to
+		 * pointers (valid within one snapshot only) */
+		c->av = st.av ? (st.av_serial ? st.av_serial : (uintptr_t)st.av) : 0;
+		c->root = st.root ? (st.root_serial ? st.root_serial : (uintptr_t)st.root) : 0;
+		c->parent = st.parent ? (st.parent_serial ? st.parent_serial : (uintptr_t)st.parent) : 0;
+		c->nc = st.children;
+		c->na = st.active;
+		c->avcs = st.avcs;
+	}
+	*n = i;
+	return 0;
+}
+
+/* ---- printing in --state format ---- */
+struct canon {
+	struct vmap m;
+	uint64_t next;
+};
+
+static void canon_build(struct canon *c, const struct cvma *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t ids[3] = { a[i].av, a[i].root, a[i].parent };
+
+		for (int j = 0; j < 3; j++)
+			if (ids[j] && !vmap__get(&c->m, ids[j], NULL))
+				vmap__put(&c->m, ids[j], ++c->next);
+	}
+}
+
+static int put_id(char *b, size_t len, const char *key, const struct canon *c, uint64_t id)
+{
+	uint64_t x = 0;
+
+	if (!id)
+		return snprintf(b, len, " %s=-", key);
+	vmap__get(&c->m, id, &x);
+	return snprintf(b, len, " %s=a%" PRIu64, key, x);
+}
+
+/* One --state line (no newline) for a VMA, or "(none)". */
+static void state_line(char *b, size_t len, uint32_t pid, const struct cvma *c,
+		       const struct canon *cn)
+{
+	int n;
+
+	if (!c) {
+		snprintf(b, len, "(none)");
+		return;
+	}
+	n = snprintf(b, len, "%u %" PRIx64 "-%" PRIx64 " flags=%" PRIx64 " pgoff=%" PRIx64
+		     " dev=%" PRIx64 ":%" PRIx64 " ino=%" PRIu64, pid, c->start, c->end, c->flags,
+		     c->pgoff, c->dev >> 20, c->dev & 0xfffff, c->ino);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	n += put_id(b + n, len - n, "av", cn, c->av);
+	if ((size_t)n >= len)
+		return;
+	n += put_id(b + n, len - n, "root", cn, c->root);
+	if ((size_t)n >= len)
+		return;
+	n += put_id(b + n, len - n, "parent", cn, c->parent);
+	if ((size_t)n >= len)
+		return;
+	snprintf(b + n, len - n, " children=%u active=%u avcs=%u", c->nc, c->na, c->avcs);
+}
+
+static const char *kind_name(uint32_t k)
+{
+	switch (k) {
+	case AVT_SNAP_START: return "start";
+	case AVT_SNAP_EXEC: return "exec";
+	case AVT_SNAP_EXIT: return "exit";
+	case AVT_SNAP_CHECKPOINT: return "checkpoint";
+	}
+	return "?";
+}
+
+static void show(struct avt_verify *v, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	char **ns;
+
+	if (v->nshown >= v->max_shown)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	ns = realloc(v->shown, (v->nshown + 1) * sizeof(*ns));
+	if (!ns) {
+		free(s);
+		return;
+	}
+	v->shown = ns;
+	v->shown[v->nshown++] = s;
+}
+
+struct cmpctx {
+	struct avt_verify *v;
+	struct pinfo *p;
+	struct canon ck, ce;
+	uint64_t nmism;
+};
+
+static void mismatch(struct cmpctx *c, enum fact f, const struct cvma *k, const struct cvma *e,
+		     const char *what)
+{
+	struct avt_verify *v = c->v;
+	char kl[512], el[512];
+
+	v->mism[f]++;
+	c->nmism++;
+	if (v->nshown >= v->max_shown)
+		return;
+	state_line(kl, sizeof(kl), v->sn.pid, k, &c->ck);
+	state_line(el, sizeof(el), v->sn.pid, e, &c->ce);
+	show(v, "%s mismatch at event %" PRIu64 ", %s[%u] snapshot kind=%s n=%u @%" PRIu64 "%s%s\n"
+	     "  kernel: %s\n  engine: %s\n", fact_name[f], v->sn.ev_idx, c->p->comm, v->sn.pid,
+	     kind_name(v->sn.kind), v->sn.n, v->sn.ts, what ? ": " : "", what ? what : "", kl, el);
+}
+
+static void fact(struct cmpctx *c, enum fact f, bool ok, const struct cvma *k,
+		 const struct cvma *e, const char *what)
+{
+	if (ok)
+		c->v->match[f]++;
+	else
+		mismatch(c, f, k, e, what);
+}
+
+static void unpair(struct avt_verify *v, uint64_t kid)
+{
+	uint64_t s;
+
+	if (vmap__get(&v->k2e, kid, &s)) {
+		vmap__del(&v->e2k, s);
+		vmap__del(&v->k2e, kid);
+	}
+}
+
+/* The bijection: true if kid <-> ser is consistent with every earlier pair. */
+static bool pair(struct avt_verify *v, uint64_t kid, uint64_t ser)
+{
+	uint64_t s0, k0;
+	bool hk = vmap__get(&v->k2e, kid, &s0), he = vmap__get(&v->e2k, ser, &k0);
+
+	if (hk && he && s0 == ser && k0 == kid)
+		return true;
+	if (!hk && !he) {
+		vmap__put(&v->k2e, kid, ser);
+		vmap__put(&v->e2k, ser, kid);
+		return true;
+	}
+	/* conflict: report once, then pair afresh */
+	if (hk)
+		vmap__del(&v->e2k, s0);
+	if (he)
+		vmap__del(&v->k2e, k0);
+	vmap__put(&v->k2e, kid, ser);
+	vmap__put(&v->e2k, ser, kid);
+	return false;
+}
+
+/* facts a kernel VMA carries (for the classes that are not judged) */
+static uint64_t vma_facts(const struct cvma *k)
+{
+	return 4 + (k->av ? 6 : 1);
+}
+
+/* the kernel allocated this av in __anon_vma_prepare for this process and
+ * the engine never did: an unexplained prepare; its allocs leave the window */
+static bool unexplained(struct avt_verify *v, struct pinfo *p, uint64_t kid)
+{
+	uint64_t pid;
+
+	if (!vmap__get(&v->prep, kid, &pid) || pid != p->pid)
+		return false;
+	vmap__del(&v->prep, kid);
+	p->unexplained++;
+	if (p->k[K_AV_ALLOC])
+		p->k[K_AV_ALLOC]--;
+	if (p->k[K_AVC_ALLOC])
+		p->k[K_AVC_ALLOC]--;
+	return true;
+}
+
+static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvma *e)
+{
+	struct avt_verify *v = c->v;
+	bool ftaint = k->root && vmap__get(&v->troots, k->root, NULL);
+
+	fact(c, F_VMA, true, k, e, NULL);
+	fact(c, F_FLAGS, (k->flags & VERIFY_FLAGS) == (e->flags & VERIFY_FLAGS), k, e, NULL);
+	fact(c, F_PGOFF, k->pgoff == e->pgoff, k, e, NULL);
+	fact(c, F_FILE, k->dev == e->dev && k->ino == e->ino, k, e, NULL);
+	if (ftaint) {
+		v->cls[C_TAINTED] += k->av ? 6 : 1;
+		return;
+	}
+	if (k->root && vmap__get(&v->ext, k->root, NULL)) {
+		v->cls[C_PARTIAL] += 6;
+		return;
+	}
+	if (!k->av && !e->av) {
+		fact(c, F_AV, true, k, e, NULL);
+		return;
+	}
+	if (k->av && !e->av && unexplained(v, c->p, k->av)) {
+		v->cls[C_UNEXPLAINED] += 6;
+		return;
+	}
+	if (!k->av || !e->av) {
+		fact(c, F_AV, false, k, e, k->av ? "the kernel VMA has an anon_vma, the engine's has none"
+						 : "the engine VMA has an anon_vma, the kernel's has none");
+		return;
+	}
+	vmap__del(&v->prep, k->av);	/* the engine prepared it too */
+	fact(c, F_AV, pair(v, k->av, e->av), k, e, "anon_vma pairs differently than before");
+	fact(c, F_ROOT, pair(v, k->root ? k->root : k->av, e->root), k, e,
+	     "root pairs differently than before");
+	fact(c, F_PARENT, pair(v, k->parent ? k->parent : k->root ? k->root : k->av, e->parent),
+	     k, e, "parent pairs differently than before");
+	fact(c, F_CHILDREN, k->nc == e->nc, k, e, NULL);
+	fact(c, F_ACTIVE, k->na == e->na, k, e, NULL);
+	fact(c, F_AVCS, k->avcs == e->avcs, k, e, NULL);
+}
+
+static void compare(struct avt_verify *v, struct pinfo *p, const struct cvma *e, size_t ne)
+{
+	const struct cvma *k = v->sn.k;
+	size_t nk = v->sn.nk, i = 0, j = 0;
+	struct cmpctx c = { .v = v, .p = p };
+
+	canon_build(&c.ck, k, nk);
+	canon_build(&c.ce, e, ne);
+	while (i < nk || j < ne) {
+		if (j >= ne || (i < nk && k[i].start < e[j].start)) {
+			/* show the engine VMA overlapping it, if any */
+			const struct cvma *o = j < ne && e[j].start < k[i].end ? &e[j] : NULL;
+
+			mismatch(&c, F_VMA, &k[i], o, "boundaries differ");
+			i++;
+		} else if (i >= nk || e[j].start < k[i].start) {
+			const struct cvma *o = i < nk && k[i].start < e[j].end ? &k[i] : NULL;
+
+			mismatch(&c, F_VMA, o, &e[j], "boundaries differ");
+			j++;
+		} else if (k[i].end != e[j].end) {
+			mismatch(&c, F_VMA, &k[i], &e[j], "boundaries differ");
+			i++;
+			j++;
+		} else {
+			compare_vma(&c, &k[i], &e[j]);
+			i++;
+			j++;
+		}
+	}
+	vmap__fini(&c.ck.m);
+	vmap__fini(&c.ce.m);
+}
+
+static void taint_roots(struct avt_verify *v)
+{
+	for (size_t i = 0; i < v->sn.nk; i++)
+		if (v->sn.k[i].root || v->sn.k[i].av)
+			vmap__put(&v->troots, v->sn.k[i].root ? v->sn.k[i].root : v->sn.k[i].av, 1);
+}
+
+static uint64_t snap_facts(struct avt_verify *v)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < v->sn.nk; i++)
+		n += vma_facts(&v->sn.k[i]);
+	return n;
+}
+
+/*
+ * A seed whose anon_vmas have a root or parent that no VMA of the seeded
+ * process uses as its own: the family reaches into processes the trace does
+ * not hold (e.g. `record -- CMD` snapshots CMD before its exec, when it
+ * still shares every family with the recorder). The engine frees such
+ * roots when the process drops them; the kernel keeps them for the outside
+ * users. num_children of those objects and the process's allocation counts
+ * (until it execs) are not judged: class partial_family.
+ */
+static void seed_partial(struct avt_verify *v, struct pinfo *p)
+{
+	struct vmap own = { 0 };
+
+	for (size_t i = 0; i < v->sn.nk; i++)
+		if (v->sn.k[i].av)
+			vmap__put(&own, v->sn.k[i].av, 1);
+	for (size_t i = 0; i < v->sn.nk; i++) {
+		const struct cvma *k = &v->sn.k[i];
+
+		if (!k->av)
+			continue;
+		if (!vmap__get(&own, k->root, NULL) || !vmap__get(&own, k->parent, NULL)) {
+			vmap__put(&v->ext, k->root, 1);
+			p->partial = p->partial_window = true;
+		}
+	}
+	vmap__fini(&own);
+}
+
+/* at snap_end */
+static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
+{
+	struct pinfo *p = pinfo_get(v, v->sn.pid);
+
+	if (!p)
+		return;
+	if (!p->comm[0])
+		pinfo_comm(v, p);
+	v->snaps[v->sn.role]++;
+	if (ev->u.snap_end.status != AVT_SNAP_COMPLETE) {
+		v->snaps_incomplete++;
+		v->cls[C_INCOMPLETE] += snap_facts(v);
+		goto out;
+	}
+	/* anon_vmas a seed or passive snapshot brings in were allocated by a
+	 * prepare no fault explains (execve's argument copy): out of the window */
+	if (v->sn.role != R_CHECK) {
+		for (size_t i = 0; i < v->sn.nk; i++)
+			if (v->sn.k[i].av && unexplained(v, p, v->sn.k[i].av))
+				v->cls[C_UNEXPLAINED] += 2;
+	}
+	switch (v->sn.role) {
+	case R_SEED:
+		v->cls[C_SEEDED] += snap_facts(v);
+		seed_partial(v, p);
+		if (p->taint)
+			taint_roots(v);
+		goto out;
+	case R_PASSIVE:
+		v->cls[C_PASSIVE] += snap_facts(v);
+		goto out;
+	case R_NOMODEL:
+		v->cls[C_NOMODEL] += snap_facts(v);
+		goto out;
+	default:
+		break;
+	}
+	if (p->taint) {
+		v->snaps_tainted++;
+		v->cls[C_TAINTED] += snap_facts(v);
+		taint_roots(v);
+		goto out;
+	}
+	if (v->sn.ambiguous) {
+		v->snaps_ambiguous++;
+		v->cls[C_AMBIGUOUS] += snap_facts(v);
+		goto out;
+	}
+	p->compared = true;
+	if (v->sn.kind == AVT_SNAP_EXIT && p->has_cap)
+		compare(v, p, p->cap, p->ncap);
+	else
+		compare(v, p, v->sn.e, v->sn.ne);
+out:
+	if (v->sn.kind == AVT_SNAP_EXIT)
+		pinfo_free_cap(p);
+	v->sn.active = false;
+}
+
+static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
+{
+	const struct avt_ev_snap_begin *sb = &ev->u.snap_begin;
+	struct avt_proc *ep = avt_proc__find(v->e, ev->pid);
+	struct pinfo *p = pinfo_get(v, ev->pid);
+	bool modelled = ep && ep->mm && ep->mm->first;
+
+	v->sn.active = true;
+	v->sn.ambiguous = false;
+	v->sn.pid = ev->pid;
+	v->sn.kind = sb->kind;
+	v->sn.n = sb->checkpoint;
+	v->sn.flags = sb->flags;
+	v->sn.ev_idx = v->nr_ev;
+	v->sn.ts = ev->ts;
+	v->sn.nk = v->sn.ne = 0;
+	if (p && sb->comm[0]) {
+		memcpy(p->comm, sb->comm, AVT_COMM_LEN);
+		p->comm[AVT_COMM_LEN - 1] = 0;
+	}
+	if (sb->flags & AVT_SNAP_PASSIVE)
+		v->sn.role = R_PASSIVE;
+	else if (sb->kind == AVT_SNAP_EXIT && p && p->has_cap)
+		v->sn.role = R_CHECK;
+	else if (modelled)
+		v->sn.role = R_CHECK;
+	else if (sb->kind == AVT_SNAP_EXIT)
+		v->sn.role = R_NOMODEL;	/* the engine never knew this process */
+	else
+		v->sn.role = R_SEED;
+	if (v->sn.role == R_CHECK && !(sb->kind == AVT_SNAP_EXIT && p && p->has_cap) &&
+	    capture(v, ev->pid, &v->sn.e, &v->sn.ne, &v->sn.cape))
+		v->sn.role = R_NONE;
+}
+
+static int snap_vma_add(struct avt_verify *v, const struct avt_event *ev)
+{
+	const struct avt_ev_snap_vma *s = &ev->u.snap_vma;
+	struct cvma *c;
+
+	if (v->sn.nk == v->sn.capk) {
+		size_t nc = v->sn.capk ? v->sn.capk * 2 : 64;
+		struct cvma *nv = realloc(v->sn.k, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		v->sn.k = nv;
+		v->sn.capk = nc;
+	}
+	c = &v->sn.k[v->sn.nk++];
+	c->start = s->start;
+	c->end = s->end;
+	c->flags = s->flags;
+	c->pgoff = s->pgoff;
+	c->dev = s->dev;
+	c->ino = s->ino;
+	c->av = s->av;
+	c->root = s->av ? (s->root ? s->root : s->av) : 0;
+	c->parent = s->av ? (s->parent ? s->parent : c->root) : 0;
+	c->nc = s->num_children;
+	c->na = s->num_active;
+	c->avcs = s->nr_avcs;
+	return 0;
+}
+
+/* ---- allocation windows ---- */
+static void window_close(struct avt_verify *v, const char *label)
+{
+	for (size_t i = 0; i < v->npi; i++) {
+		struct pinfo *p = &v->pi[i];
+		uint64_t e[K__N];
+		bool any = false;
+
+		for (int k = 0; k < K__N; k++) {
+			e[k] = p->e[k];
+			any |= p->k[k] || p->e[k];
+		}
+		if (!any)
+			goto reset;
+		if (!v->has_alloc)
+			goto reset;
+		if (p->taint) {
+			v->cls[C_TAINTED] += K__N;
+			goto reset;
+		}
+		if (p->partial_window) {
+			v->cls[C_PARTIAL] += K__N;
+			goto reset;
+		}
+		if (p->exited && !p->exit_frees_seen && (p->ex[0] || p->ex[1])) {
+			e[K_AV_FREE] -= p->ex[0];
+			e[K_AVC_FREE] -= p->ex[1];
+			v->cls[C_EXITFREE] += (p->ex[0] ? 1 : 0) + (p->ex[1] ? 1 : 0);
+		}
+		if (!p->comm[0])
+			pinfo_comm(v, p);
+		for (int k = 0; k < K__N; k++) {
+			if (p->k[k] == e[k]) {
+				v->match[F_ALLOC]++;
+				continue;
+			}
+			v->mism[F_ALLOC]++;
+			show(v, "alloc mismatch in the window ending at %s, %s[%u]: %s kernel %" PRIu64
+			     " engine %" PRIu64 "\n", label, p->comm, p->pid, cnt_name[k], p->k[k], e[k]);
+		}
+reset:
+		memset(p->k, 0, sizeof(p->k));
+		memset(p->e, 0, sizeof(p->e));
+		memset(p->ex, 0, sizeof(p->ex));
+		p->exited = p->exit_frees_seen = false;
+		p->partial_window = p->partial;
+	}
+}
+
+static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
+{
+	const struct avt_ev_alloc *a = &ev->u.alloc;
+	struct pinfo *p = pinfo_get(v, ev->pid);
+	bool av = a->cache == AVT_CACHE_ANON_VMA, alloc = a->op == AVT_ALLOC;
+
+	if (av) {
+		unpair(v, a->id);	/* a new object behind this id from now on */
+		vmap__del(&v->troots, a->id);
+		if (alloc && a->site == AVT_SITE_PREPARE)
+			vmap__put(&v->prep, a->id, ev->pid);
+		else if (!alloc)
+			vmap__del(&v->prep, a->id);
+	}
+	if (!p)
+		return;
+	if (!alloc && p->exited)
+		p->exit_frees_seen = true;
+	p->k[av ? (alloc ? K_AV_ALLOC : K_AV_FREE) : (alloc ? K_AVC_ALLOC : K_AVC_FREE)]++;
+}
+
+/* ---- pass 2 ---- */
+int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
+{
+	struct avt_stats *st = &v->e->st;
+	uint64_t b[K__N];
+	struct pinfo *p = NULL;
+	int err;
+
+	v->nr_ev++;
+	if (v->close_pending && ev->type != AVT_EV_SNAP_BEGIN && ev->type != AVT_EV_SNAP_VMA &&
+	    ev->type != AVT_EV_SNAP_END && ev->type != AVT_EV_ALLOC) {
+		char label[32];
+
+		snprintf(label, sizeof(label), "checkpoint %u", v->window_cp);
+		window_close(v, label);
+		v->close_pending = false;
+	}
+	switch (ev->type) {
+	case AVT_EV_SNAP_BEGIN:
+		snapshot_begin(v, ev);
+		break;
+	case AVT_EV_SNAP_VMA:
+		if (v->sn.active && ev->pid == v->sn.pid && snap_vma_add(v, ev))
+			return -ENOMEM;
+		break;
+	case AVT_EV_ALLOC:
+		kernel_alloc(v, ev);
+		break;
+	case AVT_EV_CHECKPOINT:
+		v->close_pending = true;
+		v->window_cp = ev->u.checkpoint.n;
+		break;
+	case AVT_EV_UNMODELLED:
+		p = pinfo_get(v, ev->pid);
+		if (p && !p->taint)
+			p->taint = T_UNMODELLED;
+		break;
+	case AVT_EV_FORK:
+		p = pinfo_get(v, ev->pid);
+		if (p && ev->u.fork.child_pid != ev->pid) {
+			uint8_t t = p->taint;
+			struct pinfo *c = pinfo_get(v, ev->u.fork.child_pid);
+
+			if (c) {
+				p = pinfo_get(v, ev->pid);	/* pinfo_get may move the array */
+				pinfo_free_cap(c);
+				c->compared = false;
+				c->exited = false;
+				memcpy(c->comm, ev->u.fork.comm[0] ? ev->u.fork.comm : p->comm,
+				       AVT_COMM_LEN);
+				if (c->taint != T_DROPS)
+					c->taint = t ? T_INHERITED : T_NONE;
+				c->partial = c->partial_window = p->partial;
+			}
+		}
+		break;
+	case AVT_EV_EXEC:
+		p = pinfo_get(v, ev->pid);
+		if (p && (p->taint == T_UNMODELLED || p->taint == T_INHERITED))
+			p->taint = T_NONE;	/* the exec snapshot re-seeds it */
+		if (p)
+			p->partial = false;	/* partial_window stays for this window */
+		if (p)
+			memcpy(p->comm, ev->u.exec.comm, AVT_COMM_LEN);
+		break;
+	case AVT_EV_EXIT:
+		if (ev->u.exit.group_dead) {
+			struct avt_proc *ep = avt_proc__find(v->e, ev->pid);
+
+			p = pinfo_get(v, ev->pid);
+			if (p && ep && ep->mm && ep->mm->users == 1) {
+				pinfo_free_cap(p);
+				p->has_cap = !capture(v, ev->pid, &p->cap, &p->ncap, &p->capcap);
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	if (v->sn.active && ev->pid == v->sn.pid &&
+	    (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT || ev->type == AVT_EV_FORK ||
+	     ev->type == AVT_EV_EXEC || ev->type == AVT_EV_EXIT))
+		v->sn.ambiguous = true;
+
+	b[K_AV_ALLOC] = st->av.alloc;
+	b[K_AV_FREE] = st->av.free;
+	b[K_AVC_ALLOC] = st->avc.alloc;
+	b[K_AVC_FREE] = st->avc.free;
+	err = avt_engine__feed(v->e, ev);
+	if (err) {
+		snprintf(v->err, sizeof(v->err), "%s", avt_engine__error(v->e));
+		return err;
+	}
+	if (st->av.alloc != b[K_AV_ALLOC] || st->av.free != b[K_AV_FREE] ||
+	    st->avc.alloc != b[K_AVC_ALLOC] || st->avc.free != b[K_AVC_FREE]) {
+		p = pinfo_get(v, ev->pid);
+		if (p) {
+			p->e[K_AV_ALLOC] += st->av.alloc - b[K_AV_ALLOC];
+			p->e[K_AV_FREE] += st->av.free - b[K_AV_FREE];
+			p->e[K_AVC_ALLOC] += st->avc.alloc - b[K_AVC_ALLOC];
+			p->e[K_AVC_FREE] += st->avc.free - b[K_AVC_FREE];
+			if (ev->type == AVT_EV_EXIT) {
+				p->ex[0] += st->av.free - b[K_AV_FREE];
+				p->ex[1] += st->avc.free - b[K_AVC_FREE];
+			}
+		}
+	}
+	if (ev->type == AVT_EV_EXIT && ev->u.exit.group_dead && (p = pinfo_get(v, ev->pid)))
+		p->exited = true;
+	if (ev->type == AVT_EV_SNAP_END && v->sn.active && ev->pid == v->sn.pid)
+		snapshot_done(v, ev);
+	return 0;
+}
+
+int avt_verify__finish(struct avt_verify *v)
+{
+	struct avt_engine *e = v->e;
+	size_t len = 0;
+
+	window_close(v, "the end");
+	avt_engine__finish(e);
+	for (size_t i = 0; i < e->nr_procs; i++) {
+		struct avt_proc *ep = e->procs[i];
+		uint64_t ix;
+		struct pinfo *p = vmap__get(&v->pidx, ep->pid ? ep->pid : UINT32_MAX, &ix) ?
+				  &v->pi[ix - 1] : NULL;
+
+		if (!ep->st.events || ep->passive || (p && (p->compared || p->taint)))
+			continue;
+		v->snapless++;
+		if (len < sizeof(v->snapless_list) - 40)
+			len += snprintf(v->snapless_list + len, sizeof(v->snapless_list) - len,
+					" %s[%u]", ep->comm, ep->pid);
+	}
+	return 0;
+}
+
+static void pct(FILE *out, const char *name, uint64_t m, uint64_t x)
+{
+	if (m + x)
+		fprintf(out, "verify.match.%s %.2f %% (%" PRIu64 "/%" PRIu64 ")\n", name,
+			100.0 * (double)m / (double)(m + x), m, m + x);
+	else
+		fprintf(out, "verify.match.%s - (0 compared)\n", name);
+}
+
+int avt_verify__report(struct avt_verify *v, FILE *out)
+{
+	uint64_t m = 0, x = 0, nt = 0;
+
+	fprintf(out, "verify.scheme %s\n", v->scheme);
+	fprintf(out, "verify.flags_mask %llx\n", (unsigned long long)VERIFY_FLAGS);
+	fprintf(out, "verify.snapshots.compared %" PRIu64 "\n", v->snaps[R_CHECK] -
+		v->snaps_tainted - v->snaps_ambiguous);
+	fprintf(out, "verify.snapshots.seeded %" PRIu64 "\n", v->snaps[R_SEED]);
+	fprintf(out, "verify.snapshots.passive %" PRIu64 "\n", v->snaps[R_PASSIVE]);
+	fprintf(out, "verify.snapshots.tainted %" PRIu64 "\n", v->snaps_tainted);
+	fprintf(out, "verify.snapshots.ambiguous %" PRIu64 "\n", v->snaps_ambiguous);
+	fprintf(out, "verify.snapshots.incomplete %" PRIu64 "\n", v->snaps_incomplete);
+	fprintf(out, "verify.snapshots.unmodelled_process %" PRIu64 "\n", v->snaps[R_NOMODEL]);
+	for (int f = 0; f < F__N; f++) {
+		if (f == F_ALLOC && !v->has_alloc) {
+			fprintf(out, "verify.match.alloc - (no allocation-truth events in the trace)\n");
+			continue;
+		}
+		pct(out, fact_name[f], v->match[f], v->mism[f]);
+		m += v->match[f];
+		x += v->mism[f];
+	}
+	pct(out, "all", m, x);
+	for (int c = 0; c < C__N; c++)
+		fprintf(out, "verify.class.%s %" PRIu64 " facts\n", cls_name[c], v->cls[c]);
+	fprintf(out, "verify.class.snapshotless %" PRIu64 " processes%s\n", v->snapless,
+		v->snapless_list);
+	for (size_t i = 0; i < v->npi; i++) {
+		const struct pinfo *p = &v->pi[i];
+
+		if (!p->taint)
+			continue;
+		if (nt++ < 20)
+			fprintf(out, "verify.tainted %s[%u] %s\n", p->comm, p->pid,
+				taint_name[p->taint]);
+	}
+	for (size_t i = 0; i < v->npi; i++)
+		if (v->pi[i].unexplained)
+			fprintf(out, "verify.unexplained_prepare %s[%u] %" PRIu64 "\n", v->pi[i].comm,
+				v->pi[i].pid, v->pi[i].unexplained);
+	fprintf(out, "verify.mismatches %" PRIu64 "\n", x);
+	if (x) {
+		fprintf(out, "# first %zu mismatch(es), kernel vs engine in --state format "
+			"(ids canonical per snapshot side):\n", v->nshown);
+		for (size_t i = 0; i < v->nshown; i++)
+			fputs(v->shown[i], out);
+	}
+	if (x)
+		fprintf(out, "verify: MISMATCH: %" PRIu64 " of %" PRIu64 " facts differ (%.2f %% match)\n",
+			x, m + x, 100.0 * (double)m / (double)(m + x));
+	else
+		fprintf(out, "verify: MATCH: %" PRIu64 " of %" PRIu64 " facts agree (100.00 %%)\n", m,
+			m);
+	return ferror(out) ? -EIO : 0;
+}
