@@ -22,13 +22,14 @@
 
 static struct env {
 	const char *input;
+	int chunks;		/* --chunks: one line per chunk */
 } env;
 
 static const char doc[] =
 	"Print what a trace holds: format version, metadata, events per type,\n"
 	"chunks, time span, drops and whether it is complete.\n"
 	"\n"
-	"USAGE: avtrace info FILE\n"
+	"USAGE: avtrace info [--chunks] FILE\n"
 	"\n"
 	"FILE is a binary trace or a text trace. The whole file is read once.\n"
 	"The last line says whether it is complete, or where and why reading\n"
@@ -41,11 +42,21 @@ static const char doc[] =
 	"\n"
 	"EXAMPLES:\n"
 	"  avtrace info run.avt\n"
+	"  avtrace info --chunks run.avt     # where each chunk is\n"
 	"  avtrace info scenario.txt\n";
+
+static const struct argp_option opts[] = {
+	{ "chunks", 'c', NULL, 0, "Also list every chunk: index, offset, sizes, records, "
+	  "first and last timestamp", 0 },
+	{},
+};
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
+	case 'c':
+		env.chunks = 1;
+		break;
 	case ARGP_KEY_ARG:
 		if (env.input) {
 			argp_error(state, "one trace file only (extra '%s')", arg);
@@ -115,12 +126,40 @@ struct info {
 	uint64_t events, first_ts, last_ts;
 	uint64_t chunks, raw, stored;
 	struct kvmap stats;			/* key = kind << 32 | key */
+	struct avt_chunk_info *list;		/* --chunks */
+	size_t list_n, list_cap;
 };
+
+static void print_chunk_list(const struct info *in)
+{
+	printf("  chunk       offset        raw     stored  records             first_ts"
+	       "              last_ts\n");
+	for (size_t i = 0; i < in->list_n; i++) {
+		const struct avt_chunk_info *c = &in->list[i];
+
+		printf("  %5" PRIu64 " %12" PRIu64 " %10u %10u %8u %20" PRIu64 " %20" PRIu64 "\n",
+		       c->index, c->offset, c->raw_len, c->stored_len, c->nr_records,
+		       c->first_ts, c->last_ts);
+	}
+	if (in->list_n < in->chunks)
+		printf("  (%" PRIu64 " more: out of memory)\n", in->chunks - in->list_n);
+}
 
 static void on_chunk(const struct avt_chunk_info *ci, void *ctx)
 {
 	struct info *in = ctx;
 
+	if (env.chunks && in->list_n == in->list_cap) {
+		size_t cap = in->list_cap ? 2 * in->list_cap : 64;
+		struct avt_chunk_info *l = realloc(in->list, cap * sizeof(*l));
+
+		if (l) {
+			in->list = l;
+			in->list_cap = cap;
+		}
+	}
+	if (env.chunks && in->list_n < in->list_cap)
+		in->list[in->list_n++] = *ci;
 	in->chunks++;
 	in->raw += ci->raw_len;
 	in->stored += ci->stored_len;
@@ -274,7 +313,7 @@ static const char *stop_name(enum avt_read_stop s)
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct argp argp = { NULL, parse_arg, "FILE", doc, NULL, NULL, NULL };
+	static const struct argp argp = { opts, parse_arg, "FILE", doc, NULL, NULL, NULL };
 	const struct avt_read_status *st;
 	struct avt_reader_format fmt;
 	struct avt_reader *r;
@@ -335,7 +374,10 @@ int cmd_info(int argc, char **argv)
 		if (in->stored)
 			printf(", ratio %.2f", (double)in->raw / (double)in->stored);
 		printf(", index footer %s\n", st->has_footer ? "yes" :
+		       st->stop != AVT_STOP_NONE ? "not reached" :
 		       "no (the writer did not close the file)");
+		if (env.chunks)
+			print_chunk_list(in);
 	}
 	if (in->events)
 		printf("time span  %" PRIu64 " .. %" PRIu64 " ns (%.6f s)\n", in->first_ts,
@@ -364,8 +406,10 @@ int cmd_info(int argc, char **argv)
 		avt_err("%s: %s", env.input, st->why);
 	}
 out:
-	if (in)
+	if (in) {
 		free(in->stats.t);
+		free(in->list);
+	}
 	free(in);
 	avt_reader__close(r);
 	return rc;

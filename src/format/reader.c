@@ -440,6 +440,10 @@ static int read_footer(struct avt_reader *r)
 			    (unsigned long long)(r->off - sizeof(tr)));
 	r->fmt.footer_events = get_le64(tr + AVT_TR_EVENTS);
 	r->fmt.footer_chunks = count;
+	if (r->fmt.footer_events != r->st.events)
+		return stop(r, AVT_STOP_CORRUPT, "trailer counts %llu records, %llu were read",
+			    (unsigned long long)r->fmt.footer_events,
+			    (unsigned long long)r->st.events);
 	if (read_full(r, &extra, 1) == 1)
 		return stop(r, AVT_STOP_CORRUPT, "unexpected data after the trailer at offset %llu",
 			    (unsigned long long)(r->off - 1));

@@ -68,6 +68,17 @@ if run 0 "$T/good.avt"; then
 	[ -s "$T/err" ] && bad "good: stderr not empty: $(cat "$T/err")" || ok
 fi
 
+# --chunks: one line per chunk, offsets increasing, records adding up
+if run 0 --chunks "$T/good.avt"; then
+	nch=$(awk '/^chunks/ { print $2 + 0 }' "$T/out")
+	awk -v n="$nch" '
+		/^  chunk +offset/ { hdr = 1; next }
+		hdr && /^ +[0-9]+ +[0-9]+ / { if ($1 != rows || $2 <= last) bad = 1; last = $2; rows++; recs += $5; next }
+		hdr { hdr = 0 }
+		END { exit !(rows == n && n > 1 && recs == 20008 && !bad) }' "$T/out" && ok ||
+		{ bad "--chunks table:"; cat "$T/out"; }
+fi
+
 # the same on the text form
 if run 0 "$T/good.txt"; then
 	has '^format +avtrace text form$' "text: format" && ok
@@ -82,7 +93,7 @@ head -c $((size * 6 / 10)) "$T/good.avt" > "$T/cut.avt"
 if run 1 "$T/cut.avt"; then
 	has '^status +TRUNCATED: file ends inside chunk [1-9][0-9]* at offset [0-9]+ \([0-9]+ of [0-9]+ payload bytes\); [0-9]+ events before it are intact$' \
 		"truncated: status" && ok
-	has '^chunks .* index footer no ' "truncated: footer" && ok
+	has '^chunks .* index footer not reached$' "truncated: footer" && ok
 	err_is "^avtrace info: $T/cut.avt: file ends inside chunk [0-9]+ at offset" "truncated" && ok
 	n=$(awk '/^events/ { print $2 }' "$T/out")
 	[ "$n" -gt 0 ] && [ "$n" -lt 20008 ] && ok || bad "truncated: $n events"
@@ -119,7 +130,7 @@ run 2 && ok
 run 2 "$T/good.avt" "$T/good.avt" && ok
 run 2 --bogus "$T/good.avt" && ok
 if run 0 --help; then
-	has 'USAGE: avtrace info FILE' "help" && has 'Exit status' "help" && ok
+	has 'USAGE: avtrace info \[--chunks\] FILE' "help" && has 'Exit status' "help" && ok
 fi
 
 echo "$pass passed, $fail failed"
