@@ -764,6 +764,20 @@ static void test_flipped_byte(void **state)
 	assert_int_equal(rb.n, n);
 	assert_int_equal(rb.st.stop, AVT_STOP_CORRUPT);
 	assert_non_null(strstr(rb.st.why, "trailer"));
+	buf[len - 3] ^= 0x01;
+
+	/* a trailer whose CRC holds but whose record count is wrong */
+	{
+		uint8_t *tr = buf + len - AVT_TR_SIZE;
+
+		put_le64(tr + AVT_TR_EVENTS, n + 1);
+		put_le32(tr + AVT_TR_CRC, (uint32_t)crc32(0, tr, AVT_TR_CRC));
+		spit(bad, buf, len);
+		assert_int_equal(read_file(bad, &rb, why, sizeof(why)), 0);
+		assert_int_equal(rb.n, n);
+		assert_int_equal(rb.st.stop, AVT_STOP_CORRUPT);
+		assert_non_null(strstr(rb.st.why, "trailer counts"));
+	}
 	free(buf);
 	unlink(full);
 	unlink(bad);
