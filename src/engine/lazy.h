@@ -74,6 +74,7 @@ struct lazy_opts {
 	uint64_t vma_extra_bytes;
 	unsigned skip;			/* SKIP_* (test-only) */
 	uint64_t test_leak_ref;		/* test-only: event number (1-based), 0 = off */
+	bool test_full_scan;		/* test-only: detectors scan every mm after every event */
 };
 
 void lazy_opts__defaults(struct lazy_opts *o);
@@ -201,8 +202,9 @@ struct lazy {
 	 * struct or a folio still points to) */
 	struct lroot **relq, **watch;
 	size_t nrelq, caprelq, nwatch, capwatch;
-	/* mms scanned after the current event */
-	struct avt_mm *scanned[4];
+	/* mms scanned after the current event: every PTE (scanned) or only
+	 * a window of PTEs but every VMA (vscanned) */
+	struct avt_mm *scanned[4], *vscanned;
 	int nscanned;
 	bool scanned_all;
 	/* upgrade scope scratch */

@@ -430,6 +430,74 @@ static void test_leak(struct lazy *z)
 		newest->refcount++;
 }
 
+/* PTEs of the VMAs overlapping [lo, hi) and of their two neighbours */
+static void scan_window(struct lazy *z, struct avt_mm *mm, uint64_t lo, uint64_t hi)
+{
+	struct avt_vma *w = avt_mm__find_ge(mm, lo);
+
+	if (!w)
+		w = mm->last;
+	else if (w->prev)
+		w = w->prev;
+	for (; w; w = w->next) {
+		uint64_t a = w->start >> PAGE_SHIFT, b = w->end >> PAGE_SHIFT;
+		size_t n = avt_ptes__collect(z->e, &mm->ptes, a, b);
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t pfn = z->e->scratch[i];
+			struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
+
+			if (f)
+				scan_pte(z, f, w, pfn);
+		}
+		if (w->start >= hi)
+			break;		/* the neighbour after the range */
+	}
+}
+
+/* The address ranges a syscall works on; 0 = unknown (scan the mm). */
+static int sys_ranges(const struct avt_ev_syscall *sc, uint64_t r[2][2])
+{
+	const uint64_t *a = sc->args;
+
+	switch (sc->sys) {
+	case AVT_SYS_MMAP:
+		if (sc->ret < 0)
+			return -1;
+		r[0][0] = (uint64_t)sc->ret;
+		r[0][1] = (uint64_t)sc->ret + a[1];
+		return 1;
+	case AVT_SYS_MUNMAP: case AVT_SYS_MPROTECT: case AVT_SYS_PKEY_MPROTECT:
+	case AVT_SYS_MADVISE: case AVT_SYS_MLOCK: case AVT_SYS_MLOCK2: case AVT_SYS_MUNLOCK:
+	case AVT_SYS_MBIND: case AVT_SYS_SET_MEMPOLICY_HOME_NODE: case AVT_SYS_MSEAL:
+	case AVT_SYS_REMAP_FILE_PAGES: case AVT_SYS_UFFD_REGISTER: case AVT_SYS_UFFD_UNREGISTER:
+	case AVT_SYS_UFFD_ZEROPAGE:
+		r[0][0] = a[0];
+		r[0][1] = a[0] + a[1];
+		return 1;
+	case AVT_SYS_UFFD_COPY:
+		r[0][0] = a[0];
+		r[0][1] = a[0] + a[2];
+		return 1;
+	case AVT_SYS_UFFD_MOVE:
+		r[0][0] = a[0];
+		r[0][1] = a[0] + a[2];
+		r[1][0] = a[1];
+		r[1][1] = a[1] + a[2];
+		return 2;
+	case AVT_SYS_MREMAP:
+		r[0][0] = a[0];
+		r[0][1] = a[0] + (a[1] > a[2] ? a[1] : a[2]);
+		if (sc->ret < 0 || (uint64_t)sc->ret == a[0])
+			return 1;
+		r[1][0] = (uint64_t)sc->ret;
+		r[1][1] = (uint64_t)sc->ret + a[2];
+		return 2;
+	default:
+		return 0;
+	}
+}
+
 static void scan_one(struct lazy *z, struct avt_mm *mm)
 {
 	for (int i = 0; i < z->nscanned; i++)
@@ -501,7 +569,8 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 
 	/* scan */
 	z->nscanned = 0;
-	z->scanned_all = z->cross_mm || z->o.skip || z->o.test_leak_ref ||
+	z->vscanned = NULL;
+	z->scanned_all = z->cross_mm || z->o.skip || z->o.test_leak_ref || z->o.test_full_scan ||
 			 ev->type == AVT_EV_SNAP_END;
 	for (i = 0; i < z->aggn; i++)
 		z->agg[z->aggused[i]].f = NULL;
@@ -528,8 +597,30 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 		   ev->type == AVT_EV_FORK || ev->type == AVT_EV_EXEC || ev->type == AVT_EV_KSM) {
 		uint32_t other = 0;
 
-		if (pr && pr->mm)
+		uint64_t rg[2][2];
+		int nr = ev->type == AVT_EV_SYSCALL && z->o.scope == SCOPE_VMA &&
+			 ev->u.sys.sys != AVT_SYS_PROCESS_MADVISE ?
+			 sys_ranges(&ev->u.sys, rg) : 0;
+
+		/* a root released now, or waiting to be dropped, needs every
+		 * PTE of its mm counted (V_DANGLING_ROOT, and a root is only
+		 * dropped when no folio points to it any more) */
+		for (i = 0; i < nrel && nr > 0; i++)
+			if (pr && z->relq[i]->mm == pr->mm)
+				nr = 0;
+		for (i = 0; i < z->nwatch && nr > 0; i++)
+			if (pr && z->watch[i]->released && z->watch[i]->mm == pr->mm)
+				nr = 0;
+		if (pr && pr->mm && nr > 0) {
+			/* a ranged syscall changes the VMAs it covers and their
+			 * neighbours (merges); roots are re-counted over all VMAs */
+			z->vscanned = pr->mm;
+			scan_vmas(z, pr->mm);
+			for (int k = 0; k < nr; k++)
+				scan_window(z, pr->mm, rg[k][0], rg[k][1]);
+		} else if (pr && pr->mm && nr == 0) {
 			scan_one(z, pr->mm);
+		}
 		if (ev->type == AVT_EV_FORK)
 			other = ev->u.fork.child_pid;
 		else if (ev->type == AVT_EV_KSM)
@@ -581,7 +672,7 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 		bool seen = root_scanned(z, r) || !mm_alive(z, r);
 
 		if (r->zombie && !r->released) {
-			if (seen) {
+			if (seen || r->mm == z->vscanned) {
 				bool leak = r->scan_vrefs == 0 ||
 					    (int64_t)r->scan_vrefs != r->refcount;
 

@@ -151,6 +151,8 @@ static int set_one(struct lazy_opts *o, const char *k, const char *v)
 		return parse_bytes(v, &o->vma_extra_bytes);
 	if (key_is(k, "skip_upgrade", "skip-upgrade"))
 		return parse_skip(v, &o->skip);
+	if (key_is(k, "test_full_scan", "test-full-scan"))
+		return parse_bool(v, &o->test_full_scan);
 	if (key_is(k, "test_leak_ref", "test-leak-ref")) {
 		char *end;
 

@@ -37,7 +37,9 @@ struct proc {
 	uint8_t mv[NPAGES];	/* pages in the move window */
 };
 
-enum { E_EAGER, E_LAZY, E_LAZY_OFF, NE };
+/* E_COPY/E_COPY_FULL: upgrade_rewrite=during_copy (hazards possible), with
+ * the detectors' touched-mm/window scans and with full scans: same records */
+enum { E_EAGER, E_LAZY, E_LAZY_OFF, E_COPY, E_COPY_FULL, NE };
 
 struct world {
 	struct avt_engine *e[NE];
@@ -272,8 +274,9 @@ static void step(struct world *w)
 
 static void run_seed(uint32_t seed, unsigned steps, unsigned *diverged, double *hits)
 {
-	const char *const sch[NE] = { "eager", "lazy", "lazy" };
-	const char *const par[NE] = { NULL, NULL, "enabled=0,child-mode=eager" };
+	const char *const sch[NE] = { "eager", "lazy", "lazy", "lazy", "lazy" };
+	const char *const par[NE] = { NULL, NULL, "enabled=0,child-mode=eager",
+				      "rewrite=during_copy", "rewrite=during_copy,test-full-scan=1" };
 	static const char *const same[] = {
 		"anon_vma.allocated", "anon_vma.freed", "anon_vma.peak",
 		"anon_vma_chain.allocated", "anon_vma_chain.freed", "anon_vma_chain.peak",
@@ -320,7 +323,14 @@ static void run_seed(uint32_t seed, unsigned steps, unsigned *diverged, double *
 		assert_int_equal((int)metric(w.e[i], "folio.live"), 0);
 		assert_int_equal((int)metric(w.e[i], "vma.live"), 0);
 	}
-	for (int i = E_LAZY; i < NE; i++) {
+	for (size_t c = 0; c < sizeof(codes) / sizeof(codes[0]); c++) {
+		snprintf(name, sizeof(name), "violations.%s", codes[c]);
+		if (metric(w.e[E_COPY], name) != metric(w.e[E_COPY_FULL], name))
+			fail_msg("seed %u: %s %g with window scans, %g with full scans", seed,
+				 name, metric(w.e[E_COPY], name), metric(w.e[E_COPY_FULL], name));
+		hits[5] += metric(w.e[E_COPY], name);
+	}
+	for (int i = E_LAZY; i <= E_LAZY_OFF; i++) {
 		assert_int_equal((int)metric(w.e[i], "zombie.live"), 0);
 		assert_int_equal((int)metric(w.e[i], "families.live"), 0);
 		assert_int_equal((int)metric(w.e[i], "roots.created"),
@@ -356,7 +366,7 @@ static void run_seed(uint32_t seed, unsigned steps, unsigned *diverged, double *
 static void test_random_sequences(void **state)
 {
 	unsigned diverged = 0, seeds = 40, steps = 600;
-	double hits[5] = { 0 };
+	double hits[6] = { 0 };
 	const char *env = getenv("AVT_LAZY_SEEDS");
 
 	(void)state;
@@ -366,7 +376,8 @@ static void test_random_sequences(void **state)
 		run_seed(s, steps, &diverged, hits);
 	printf("lazy random: %u seeds x %u steps: fork upgrades %.0f, mremap upgrades %.0f, "
 	       "zombies %.0f, H5 merge refusals %.0f; events with eager/lazy layout "
-	       "divergence (H5) %u\n", seeds, steps, hits[0], hits[1], hits[2], hits[3], diverged);
+	       "divergence (H5) %u; during_copy violations %.0f (window == full scans)\n",
+	       seeds, steps, hits[0], hits[1], hits[2], hits[3], diverged, hits[5]);
 	/* the generator must exercise the lazy paths it is meant to check */
 	assert_true(hits[0] > 0 && hits[1] > 0 && hits[2] > 0 && hits[3] > 0);
 }
