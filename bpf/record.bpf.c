@@ -216,14 +216,42 @@ static __always_inline __u64 mm_seq(struct mm_struct *mm)
 }
 
 /* ---- snapshots ----------------------------------------------------------- */
+struct avc_walk {
+	__u64 head, pos;
+	__u32 n;
+	__u64 ids[AVT_SNAP_MAX_AVC];
+};
+
+/* One AVC of a VMA's chain per call; 1 stops the loop at the head. */
+static long avc_step(__u32 i, void *ctx)
+{
+	struct avc_walk *w = ctx;
+	struct anon_vma_chain *avc;
+	struct list_head *pos = (struct list_head *)w->pos;
+	__u64 av;
+
+	if (!pos || w->pos == w->head)
+		return 1;
+	avc = (void *)((__u64)pos - bpf_core_field_offset(struct anon_vma_chain, same_vma));
+	av = (__u64)BPF_CORE_READ(avc, anon_vma);
+	/* index by i (unknown to the verifier), not a counter it would track
+	 * exactly: the callback then verifies once instead of per value */
+	if (i < AVT_SNAP_MAX_AVC)
+		w->ids[i & (AVT_SNAP_MAX_AVC - 1)] = av;
+	w->n = i + 1;
+	w->pos = (__u64)BPF_CORE_READ(pos, next);
+	return 0;
+}
+
 /* Emit one VMA. Returns 0, or -1 when the ring buffer was full. */
 static __always_inline int emit_vma(struct vm_area_struct *vma, __u32 tgid, __u32 tid)
 {
 	struct rec_snap_vma *r;
 	struct anon_vma *av;
 	struct file *file;
-	__u64 head, pos;
-	__u32 n = 0;
+	struct avc_walk w = {};
+	struct list_head *first;
+	__u32 n;
 
 	r = reserve(sizeof(*r), tgid);
 	if (!r)
@@ -249,21 +277,18 @@ static __always_inline int emit_vma(struct vm_area_struct *vma, __u32 tgid, __u3
 	 * Walk vma->anon_vma_chain (same_vma links), head first. The list
 	 * head's address is taken from the first node's prev link, not from
 	 * &vma->anon_vma_chain: the open-coded iterator may hand out a copy
-	 * of the VMA, whose embedded head is not on the list.
+	 * of the VMA, whose embedded head is not on the list. bpf_loop keeps
+	 * the verifier's cost independent of the walk's bound.
 	 */
-	pos = (__u64)BPF_CORE_READ(vma, anon_vma_chain.next);
-	head = pos ? (__u64)BPF_CORE_READ((struct list_head *)pos, prev) : 0;
-	for (int i = 0; i < REC_MAX_AVC_WALK; i++) {
-		struct anon_vma_chain *avc;
-
-		if (!pos || pos == head)
-			break;
-		avc = (void *)(pos - bpf_core_field_offset(struct anon_vma_chain, same_vma));
-		if (n < AVT_SNAP_MAX_AVC)
-			r->avc_av[n & (AVT_SNAP_MAX_AVC - 1)] = (__u64)BPF_CORE_READ(avc, anon_vma);
-		n++;
-		pos = (__u64)BPF_CORE_READ((struct list_head *)pos, next);
-	}
+	/* (locals: a struct field inside BPF_CORE_READ would be relocated) */
+	first = BPF_CORE_READ(vma, anon_vma_chain.next);
+	w.pos = (__u64)first;
+	w.head = first ? (__u64)BPF_CORE_READ(first, prev) : 0;
+	w.n = 0;
+	bpf_loop(REC_MAX_AVC_WALK, avc_step, &w, 0);
+	for (int i = 0; i < AVT_SNAP_MAX_AVC; i++)
+		r->avc_av[i] = w.ids[i];
+	n = w.n;
 	r->nr_avcs = n;
 	r->nr_avc_ids = n < AVT_SNAP_MAX_AVC ? n : AVT_SNAP_MAX_AVC;
 	bpf_ringbuf_submit(r, 0);
@@ -486,7 +511,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 	/* keep only the arguments the call has: the rest are stale registers */
 	{
-		int n = nr_args(p->sys);
+		int n = p->sys ? nr_args(p->sys) : 6;	/* unmodelled: kept for on_alloc */
 
 		p->args[5] = n > 5 ? a[5] : 0;
 		p->args[4] = n > 4 ? a[4] : 0;
@@ -872,9 +897,10 @@ static __always_inline void on_alloc(__u64 call_site, const void *ptr, const str
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
+	__u32 site, owner, owner_tid;
 	char name[12] = {};
 	struct rec_alloc *r;
-	__u32 site;
+	struct pending *p;
 
 	if (!record_alloc || !ptr)
 		return;
@@ -883,11 +909,24 @@ static __always_inline void on_alloc(__u64 call_site, const void *ptr, const str
 		return;		/* not an rmap function: some other 64-byte object */
 	if (!target_of(tgid, true))
 		return;
+	/*
+	 * Writes into another process through get_user_pages prepare the
+	 * anon_vma of *that* process's VMA from our context: attribute the
+	 * allocation to the target (process_vm_writev, ptrace POKETEXT/DATA).
+	 */
+	owner = tgid;
+	owner_tid = (__u32)pid_tgid;
+	p = bpf_map_lookup_elem(&pending, &owner_tid);
+	if (p && !p->sys && (p->raw_nr == 311 ||
+			     (p->raw_nr == 101 && (p->args[0] == 4 || p->args[0] == 5)))) {
+		owner = p->raw_nr == 311 ? p->args[0] : p->args[1];
+		owner_tid = owner;
+	}
 	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(s, name));
 	r = reserve(sizeof(*r), tgid);
 	if (!r)
 		return;
-	fill_hdr(&r->h, AVT_EV_ALLOC, tgid, (__u32)pid_tgid);
+	fill_hdr(&r->h, AVT_EV_ALLOC, owner, owner_tid);
 	/* The anon_vma cache is unmerged and named so; the AVC one may be merged. */
 	r->cache = (name[0] == 'a' && name[4] == '_' && name[5] == 'v' && name[7] == 'a' &&
 		    name[8] == 0) ? AVT_CACHE_ANON_VMA : AVT_CACHE_AVC;

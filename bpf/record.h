@@ -30,7 +30,7 @@ typedef __s64 int64_t;
 #endif
 #include "avtrace/event.h"
 
-#define REC_MAX_AVC_WALK 64	/* AVCs counted per VMA (bounded loop) */
+#define REC_MAX_AVC_WALK 65536	/* AVCs counted per VMA (bpf_loop bound) */
 #define REC_MAX_IOV      4	/* process_madvise iovecs recorded */
 #define REC_MAX_SITES    8	/* allocation call-site ranges */
 

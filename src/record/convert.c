@@ -159,6 +159,8 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		ev.u.snap_end.nr_vmas = e->nr_vmas;
 		ev.u.snap_end.window_start = e->window_start;
 		ev.u.snap_end.window_end = h->ts;
+		if (e->status == AVT_SNAP_FAILED)
+			snapshot__failed(r, h->pid, e->kind);
 		break;
 	}
 	case AVT_EV_ALLOC: {

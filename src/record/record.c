@@ -142,8 +142,7 @@ static int start_snapshots(struct recorder *r)
 		 * here too so the snapshot's owner is known to be traced */
 		if (o->all)
 			targets__add(r, v[i]);
-		if (snapshot__take(r, v[i], AVT_SNAP_START, 0) == -ESRCH && !o->all)
-			r->snap_failed++;
+		snapshot__take(r, v[i], AVT_SNAP_START, 0);	/* -ESRCH: exited meanwhile */
 	}
 	free(v);
 	return 0;
@@ -293,6 +292,7 @@ int record__run(const struct record_opts *o)
 			avt_err("ring buffer: %s", strerror(-err));
 			break;
 		}
+		snapshot__retry_pending(r);
 		t = now_s();
 		if (want_checkpoint || (o->checkpoint_every > 0 &&
 					t - t_last_ckpt >= o->checkpoint_every)) {
@@ -328,6 +328,7 @@ int record__run(const struct record_opts *o)
 
 	/* final snapshot of what is still alive, while still attached */
 	ring_buffer__consume(r->rb);
+	snapshot__retry_pending(r);
 	if (targets__count(r) > 0)
 		snapshot__checkpoint(r);
 	record_bpf__detach(r->skel);
@@ -363,6 +364,8 @@ cleanup:
 		close(r->child_err_fd);
 	ring_buffer__free(r->rb);
 	record_bpf__destroy(r->skel);
+	free(r->fails);
+	free(r->retry);
 	if (r->cg_fd >= 0)
 		close(r->cg_fd);
 	avt_meta__fini(&meta);

@@ -14,6 +14,11 @@
 struct record_bpf;
 struct ring_buffer;
 
+struct snap_fail {
+	pid_t tgid;
+	uint64_t count;
+};
+
 struct recorder {
 	const struct record_opts *o;
 	struct record_bpf *skel;
@@ -29,7 +34,10 @@ struct recorder {
 	uint32_t checkpoints;		/* checkpoint markers written */
 	uint64_t events;		/* records consumed from the ring */
 	uint64_t by_type[AVT_EV__MAX_KNOWN];
-	uint64_t snap_failed;		/* snapshots that found no address space */
+	struct snap_fail *fails;	/* per tgid: failed snapshots */
+	size_t nr_fails, cap_fails;
+	pid_t *retry;			/* exec snapshots to take again, from user space */
+	size_t nr_retry, cap_retry;
 	uint64_t drops, filtered;	/* latest totals read from the maps */
 };
 
@@ -48,6 +56,10 @@ int targets__list(struct recorder *r, pid_t **out);	/* malloc'd array */
 int targets__cgroup_procs(const char *cgroup, pid_t **out);
 int targets__all_procs(pid_t **out);
 
+/* snapshot.c: a failed in-kernel snapshot (mmap lock busy): count it, and
+ * for an exec snapshot queue a retry (run by snapshot__retry_pending). */
+void snapshot__failed(struct recorder *r, pid_t tgid, uint32_t kind);
+void snapshot__retry_pending(struct recorder *r);
 /* snapshot.c: run iter/task_vma for one tgid, draining the ring after. */
 int snapshot__take(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t ckpt);
 /* Checkpoint marker n, then a snapshot of every traced process. */

@@ -54,6 +54,59 @@ out:
 	return err;
 }
 
+static int push_pid(pid_t **v, size_t *n, size_t *cap, pid_t p)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		pid_t *nv = realloc(*v, nc * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = p;
+	return 0;
+}
+
+void snapshot__failed(struct recorder *r, pid_t tgid, uint32_t kind)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_fails; i++)
+		if (r->fails[i].tgid == tgid)
+			break;
+	if (i == r->nr_fails) {
+		if (r->nr_fails == r->cap_fails) {
+			size_t nc = r->cap_fails ? r->cap_fails * 2 : 16;
+			struct snap_fail *nf = realloc(r->fails, nc * sizeof(*nf));
+
+			if (!nf)
+				return;
+			r->fails = nf;
+			r->cap_fails = nc;
+		}
+		r->fails[r->nr_fails++] = (struct snap_fail){ .tgid = tgid };
+	}
+	r->fails[i].count++;
+	/* an exit snapshot cannot be taken again: the mm is gone */
+	if (kind == AVT_SNAP_EXEC)
+		push_pid(&r->retry, &r->nr_retry, &r->cap_retry, tgid);
+}
+
+/*
+ * Retry failed exec snapshots now, from user space: the retry lands later
+ * in the stream (its window says so) and re-seeds the process from there.
+ */
+void snapshot__retry_pending(struct recorder *r)
+{
+	while (r->nr_retry) {
+		pid_t tgid = r->retry[--r->nr_retry];
+
+		snapshot__take(r, tgid, AVT_SNAP_EXEC, 0);
+	}
+}
+
 int snapshot__checkpoint(struct recorder *r)
 {
 	struct avt_event ev = { .type = AVT_EV_CHECKPOINT };

@@ -91,7 +91,7 @@ int stats__write(struct recorder *r, bool final)
 	for (int t = 1; final && !err && t < AVT_EV__MAX_KNOWN; t++)
 		if (r->by_type[t])
 			err = put(r, AVT_STATS_EVENTS, t, r->by_type[t]);
-	if (!err && r->snap_failed)
-		err = put(r, AVT_STATS_SNAP_FAILED, 0, r->snap_failed);
+	for (size_t i = 0; !err && i < r->nr_fails; i++)
+		err = put(r, AVT_STATS_SNAP_FAILED, r->fails[i].tgid, r->fails[i].count);
 	return err ?: stats__read(r);
 }

@@ -21,9 +21,9 @@ run() {	# run NAME [record options]: attach to a held refault, release, checkpoi
 	sleep 0.3
 	"$AVTRACE" record --no-status "$@" -o "$T/$name.avt" -p $wl 2> "$T/$name.log" &
 	local rec=$!
-	wait_for "$T/$name.avt" 10 && sleep 0.5	# attached and start snapshot taken
+	wait_for "$T/$name.avt" 10 $rec && sleep 0.5	# attached and start snapshot taken
 	kill -USR1 $wl
-	wait_for "$T/ready" 20 || { fail "$name: workload never ready"; kill $wl; wait $rec; return 1; }
+	wait_for "$T/ready" 20 $rec || { fail "$name: workload never ready"; cat "$T/$name.log"; kill $wl; wait $rec; return 1; }
 	kill -USR1 $rec; sleep 0.5
 	kill -USR1 $wl
 	wait $rec || { fail "$name: record exit $?"; cat "$T/$name.log"; return 1; }

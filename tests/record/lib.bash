@@ -33,10 +33,14 @@ require_workloads() {
 	done
 }
 
-# wait_for FILE [seconds]: poll for a file to appear
+# wait_for FILE [seconds [PID]]: poll for a file to appear; give up early
+# when PID (the recorder) has died
 wait_for() {
-	local f=$1 n=$(( ${2:-20} * 10 ))
-	while [ ! -e "$f" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	local f=$1 n=$(( ${2:-20} * 10 )) pid=${3:-}
+	while [ ! -e "$f" ] && [ $n -gt 0 ]; do
+		[ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null && return 1
+		sleep 0.1; n=$((n - 1))
+	done
 	[ -e "$f" ]
 }
 
