@@ -50,6 +50,9 @@ static bool thp_read_path(struct avt_engine *e, struct avt_vma *v, uint64_t addr
 	return h >= v->start && h + PMD_SIZE <= v->end;
 }
 
+#define STACK_RLIMIT_DEFAULT	(8ULL << 20)
+#define STACK_GUARD_GAP		(256 * PAGE_SIZE)
+
 /* expand_downwards: PREPARE the stack VMA, then grow it under the lock */
 static struct avt_vma *stack_expand(struct avt_engine *e, struct avt_mm *mm, uint64_t addr)
 {
@@ -58,8 +61,17 @@ static struct avt_vma *stack_expand(struct avt_engine *e, struct avt_mm *mm, uin
 
 	if (!n || !(n->flags & VM_GROWSDOWN) || addr >= n->start)
 		return NULL;
+	/* acct_stack_growth: the stack may not exceed RLIMIT_STACK (not in
+	 * the trace; the default 8 MiB); expand_downwards: keep the
+	 * stack_guard_gap (256 pages) above an accessible non-stack VMA.
+	 * A fault beyond either is a SIGSEGV with no anon work. */
+	if (n->end - s > STACK_RLIMIT_DEFAULT)
+		return NULL;
 	p = n->prev;
 	if (p && p->end > s)
+		return NULL;
+	if (p && !(p->flags & VM_GROWSDOWN) && (p->flags & VM_ACCESS_FLAGS) &&
+	    s - p->end < STACK_GUARD_GAP)
 		return NULL;
 	if (avt_vma__prepare(e, n, AVT_PREP_STACK))
 		return NULL;
