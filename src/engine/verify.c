@@ -124,7 +124,7 @@ struct avt_verify {
 	struct vmap drop_tgids;
 	bool global_taint, has_alloc;
 	/* processes */
-	struct pinfo *pi;
+	struct pinfo **pi;		/* never move: callers keep pointers */
 	size_t npi, cappi;
 	struct vmap pidx;		/* pid -> index + 1 */
 	/* bijection and kernel-side sets */
@@ -132,6 +132,7 @@ struct avt_verify {
 	struct vmap prep;		/* kernel av id allocated at prepare -> pid */
 	struct vmap troots;		/* kernel roots used by tainted processes */
 	struct vmap ext;		/* kernel ids of families reaching outside the trace */
+	struct vmap unexp;		/* kernel av ids found to be unexplained prepares */
 	/* snapshot being read */
 	struct {
 		bool active, ambiguous;
@@ -227,8 +228,10 @@ void avt_verify__free(struct avt_verify *v)
 	if (!v)
 		return;
 	avt_engine__free(v->e);
-	for (size_t i = 0; i < v->npi; i++)
-		pinfo_free_cap(&v->pi[i]);
+	for (size_t i = 0; i < v->npi; i++) {
+		pinfo_free_cap(v->pi[i]);
+		free(v->pi[i]);
+	}
 	free(v->pi);
 	for (size_t i = 0; i < v->nshown; i++)
 		free(v->shown[i]);
@@ -242,6 +245,7 @@ void avt_verify__free(struct avt_verify *v)
 	vmap__fini(&v->prep);
 	vmap__fini(&v->troots);
 	vmap__fini(&v->ext);
+	vmap__fini(&v->unexp);
 	free(v);
 }
 
@@ -294,20 +298,24 @@ static struct pinfo *pinfo_get(struct avt_verify *v, uint32_t pid)
 	struct pinfo *p;
 
 	if (vmap__get(&v->pidx, pid ? pid : UINT32_MAX, &ix))
-		return &v->pi[ix - 1];
+		return v->pi[ix - 1];
 	if (v->npi == v->cappi) {
 		size_t nc = v->cappi ? v->cappi * 2 : 64;
-		struct pinfo *np = realloc(v->pi, nc * sizeof(*np));
+		struct pinfo **np = realloc(v->pi, nc * sizeof(*np));
 
 		if (!np)
 			return NULL;
 		v->pi = np;
 		v->cappi = nc;
 	}
-	if (vmap__put(&v->pidx, pid ? pid : UINT32_MAX, v->npi + 1))
+	p = calloc(1, sizeof(*p));
+	if (!p)
 		return NULL;
-	p = &v->pi[v->npi++];
-	memset(p, 0, sizeof(*p));
+	if (vmap__put(&v->pidx, pid ? pid : UINT32_MAX, v->npi + 1)) {
+		free(p);
+		return NULL;
+	}
+	v->pi[v->npi++] = p;
 	p->pid = pid;
 	if (v->global_taint || vmap__get(&v->drop_tgids, pid ? pid : UINT32_MAX, NULL))
 		p->taint = T_DROPS;
@@ -532,16 +540,24 @@ static uint64_t vma_facts(const struct cvma *k)
  * the engine never did: an unexplained prepare; its allocs leave the window */
 static bool unexplained(struct avt_verify *v, struct pinfo *p, uint64_t kid)
 {
+	struct pinfo *a;
 	uint64_t pid;
 
-	if (!vmap__get(&v->prep, kid, &pid) || pid != p->pid)
+	/* the allocating task may be another process (process_vm_writev) */
+	if (vmap__get(&v->unexp, kid, NULL))
+		return true;	/* seen before: counted then */
+	if (!vmap__get(&v->prep, kid, &pid))
 		return false;
 	vmap__del(&v->prep, kid);
-	p->unexplained++;
-	if (p->k[K_AV_ALLOC])
-		p->k[K_AV_ALLOC]--;
-	if (p->k[K_AVC_ALLOC])
-		p->k[K_AVC_ALLOC]--;
+	vmap__put(&v->unexp, kid, 1);
+	a = pinfo_get(v, (uint32_t)pid);
+	if (!a)
+		return false;
+	if (a->k[K_AV_ALLOC])
+		a->k[K_AV_ALLOC]--;
+	if (a->k[K_AVC_ALLOC])
+		a->k[K_AVC_ALLOC]--;
+	p->unexplained++;	/* counted against the VMA's process */
 	return true;
 }
 
@@ -794,7 +810,7 @@ static int snap_vma_add(struct avt_verify *v, const struct avt_event *ev)
 static void window_close(struct avt_verify *v, const char *label)
 {
 	for (size_t i = 0; i < v->npi; i++) {
-		struct pinfo *p = &v->pi[i];
+		struct pinfo *p = v->pi[i];
 		uint64_t e[K__N];
 		bool any = false;
 
@@ -848,6 +864,7 @@ static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
 	if (av) {
 		unpair(v, a->id);	/* a new object behind this id from now on */
 		vmap__del(&v->troots, a->id);
+		vmap__del(&v->unexp, a->id);
 		if (alloc && a->site == AVT_SITE_PREPARE)
 			vmap__put(&v->prep, a->id, ev->pid);
 		else if (!alloc)
@@ -904,7 +921,6 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			struct pinfo *c = pinfo_get(v, ev->u.fork.child_pid);
 
 			if (c) {
-				p = pinfo_get(v, ev->pid);	/* pinfo_get may move the array */
 				pinfo_free_cap(c);
 				c->compared = false;
 				c->exited = false;
@@ -985,7 +1001,7 @@ int avt_verify__finish(struct avt_verify *v)
 		struct avt_proc *ep = e->procs[i];
 		uint64_t ix;
 		struct pinfo *p = vmap__get(&v->pidx, ep->pid ? ep->pid : UINT32_MAX, &ix) ?
-				  &v->pi[ix - 1] : NULL;
+				  v->pi[ix - 1] : NULL;
 
 		if (!ep->st.events || ep->passive || (p && (p->compared || p->taint)))
 			continue;
@@ -1035,7 +1051,7 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 	fprintf(out, "verify.class.snapshotless %" PRIu64 " processes%s\n", v->snapless,
 		v->snapless_list);
 	for (size_t i = 0; i < v->npi; i++) {
-		const struct pinfo *p = &v->pi[i];
+		const struct pinfo *p = v->pi[i];
 
 		if (!p->taint)
 			continue;
@@ -1044,9 +1060,9 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 				taint_name[p->taint]);
 	}
 	for (size_t i = 0; i < v->npi; i++)
-		if (v->pi[i].unexplained)
-			fprintf(out, "verify.unexplained_prepare %s[%u] %" PRIu64 "\n", v->pi[i].comm,
-				v->pi[i].pid, v->pi[i].unexplained);
+		if (v->pi[i]->unexplained)
+			fprintf(out, "verify.unexplained_prepare %s[%u] %" PRIu64 "\n", v->pi[i]->comm,
+				v->pi[i]->pid, v->pi[i]->unexplained);
 	fprintf(out, "verify.mismatches %" PRIu64 "\n", x);
 	if (x) {
 		fprintf(out, "# first %zu mismatch(es), kernel vs engine in --state format "
