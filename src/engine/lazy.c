@@ -62,10 +62,20 @@ void lazy__root_put(struct lazy *z, struct lroot *r)
 
 /* Kind change keeping the ROOTSTRUCT identity: a root's struct stays its
  * struct whatever the VMA's own kind becomes. */
-static void set_kind(struct avt_vma *v, unsigned kind, struct lroot *ref)
+static void kind_count(struct lazy *z, unsigned from, unsigned to)
+{
+	if (from == to)
+		return;
+	z->st.kind_live[from]--;
+	if (++z->st.kind_live[to] > z->st.kind_peak[to])
+		z->st.kind_peak[to] = z->st.kind_live[to];
+}
+
+static void set_kind(struct lazy *z, struct avt_vma *v, unsigned kind, struct lroot *ref)
 {
 	struct lroot *own = struct_root(v);
 
+	kind_count(z, vkind(v), kind);
 	if (own && ref && ref != own) {
 		/* should not happen: a root struct referencing another root */
 		ref = own;
@@ -446,7 +456,7 @@ static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, str
 		}
 		w->anon = a;
 		a->na++;
-		set_kind(w, LK_EAGER, NULL);
+		set_kind(z, w, LK_EAGER, NULL);
 		lazy__root_put(z, old);
 	}
 	lav__meta_update(z);
@@ -513,7 +523,7 @@ static int lz_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *r
 			if (!r)
 				return -ENOMEM;
 		}
-		vset(v, LK_LAZY, r);
+		set_kind(z, v, LK_LAZY, r);
 		z->st.lazy_entries++;
 		return 0;
 	}
@@ -523,7 +533,7 @@ static int lz_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *r
 	z->st.eager_entries++;
 	if (lav__prepare(z, v, reuse ? reuse->anon : NULL))
 		return -ENOMEM;
-	set_kind(v, LK_EAGER, NULL);
+	set_kind(z, v, LK_EAGER, NULL);
 	return 0;
 }
 
@@ -540,20 +550,20 @@ static int lz_clone(struct avt_scheme *s, struct avt_vma *dst, struct avt_vma *s
 	switch (vkind(src)) {
 	case LK_LAZY:
 		r->refcount++;
-		set_kind(dst, LK_LAZY, r);
+		set_kind(z, dst, LK_LAZY, r);
 		return 0;
 	case LK_PARENT:
 		dst->anon = src->anon;
 		err = lav__clone(z, dst, src, op, false);
 		if (r)
 			r->refcount++;
-		set_kind(dst, LK_PARENT, r);
+		set_kind(z, dst, LK_PARENT, r);
 		return err;
 	case LK_EAGER:
 		dst->anon = src->anon;
 		err = lav__clone(z, dst, src, op, false);
 		((struct lav *)dst->anon)->na++;
-		set_kind(dst, LK_EAGER, NULL);
+		set_kind(z, dst, LK_EAGER, NULL);
 		return err;
 	default:
 		return 0;
@@ -582,7 +592,7 @@ static int lz_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_
 			if (k == LK_EAGER)
 				((struct lav *)child->anon)->na++;
 		}
-		set_kind(child, k, r);
+		set_kind(z, child, k, r);
 		return 0;
 	}
 	if (k == LK_LAZY || (k == LK_PARENT && (r || z->o.parent_upgrade_always))) {
@@ -593,7 +603,7 @@ static int lz_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_
 	} else if (k == LK_PARENT) {
 		child->anon = parent->anon;	/* P's parent_av */
 		err = lav__clone(z, child, parent, LAV_CLONE_FORK, false);
-		set_kind(child, LK_PARENT, NULL);
+		set_kind(z, child, LK_PARENT, NULL);
 		return err;
 	}
 	/* parent EAGER: a family upgrade earlier in this fork may have left
@@ -604,11 +614,11 @@ static int lz_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_
 	if (z->o.child_mode == CHILD_PARENT) {
 		child->anon = parent->anon;	/* parent_av = P.av */
 		err = lav__clone(z, child, parent, LAV_CLONE_FORK, false);
-		set_kind(child, LK_PARENT, NULL);
+		set_kind(z, child, LK_PARENT, NULL);
 		return err;
 	}
 	err = lav__fork_eager(z, child, parent);
-	set_kind(child, LK_EAGER, NULL);
+	set_kind(z, child, LK_EAGER, NULL);
 	return err;
 }
 
@@ -637,14 +647,14 @@ static void lz_unlink(struct avt_scheme *s, struct avt_vma *v, enum avt_unlink_w
 
 		if (sv && sv != v && vkind(sv) == LK_PARENT && !vroot(sv)) {
 			r->refcount++;
-			set_kind(sv, LK_PARENT, r);
+			set_kind(z, sv, LK_PARENT, r);
 		}
 	}
 	if (k == LK_EAGER || k == LK_PARENT)
 		lav__unlink(z, v);
 	lazy__root_put(z, r);
 	v->anon = NULL;
-	set_kind(v, LK_NONE, NULL);
+	set_kind(z, v, LK_NONE, NULL);
 }
 
 static void lz_range_begin(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *adj,
@@ -686,6 +696,8 @@ static void lz_on_remove(struct avt_scheme *s, struct avt_vma *v)
 	for (size_t i = 0; i < z->nover; i++)
 		if (z->over[i] == v)
 			z->over[i] = z->over[--z->nover];
+	kind_count(z, vkind(v), LK_NONE);	/* normally already NONE (unlinked) */
+	v->sw &= ~(uintptr_t)SW_KIND_MASK;
 	if (!r)
 		return;
 	r->start = v->start;
@@ -719,7 +731,7 @@ static void *lz_folio_handle(struct avt_scheme *s, struct avt_vma *v)
 			r = root_new(z, v);
 			if (!r)
 				return NULL;
-			set_kind(v, LK_PARENT, r);
+			set_kind(z, v, LK_PARENT, r);
 		}
 		return fm_root(r);
 	case LK_EAGER:
@@ -851,7 +863,7 @@ static void reindex_finish(struct lazy *z, const struct avt_event *ev)
 
 		if (!r)
 			return;
-		vset(m, LK_LAZY, r);
+		set_kind(z, m, LK_LAZY, r);
 	}
 	n = avt_ptes__collect(z->e, &p->mm->ptes, to >> PAGE_SHIFT, (to + len) >> PAGE_SHIFT);
 	for (size_t i = 0; i < n; i++) {
@@ -937,6 +949,8 @@ static int lz_check(struct avt_scheme *s, char *why, size_t len)
 	err = lav__check(z, why, len);
 	if (err)
 		return err;
+	int64_t kinds[4] = { 0 };
+
 	avt_list_for_each(p, &z->roots)
 		avt_container_of(p, struct lroot, all)->scan_vrefs = 0;
 	for (struct avt_mm *mm = z->e->mms; mm; mm = mm->all_next) {
@@ -945,6 +959,7 @@ static int lz_check(struct avt_scheme *s, char *why, size_t len)
 		avt_for_each_vma(mm, v) {
 			struct lroot *r = vref(v);
 
+			kinds[vkind(v)]++;
 			if (vkind(v) == LK_LAZY && !r) {
 				snprintf(why, len, "lazy: LAZY VMA %#llx without a root",
 					 (unsigned long long)v->start);
@@ -959,6 +974,12 @@ static int lz_check(struct avt_scheme *s, char *why, size_t len)
 				r->scan_vrefs++;
 		}
 	}
+	for (int k = LK_LAZY; k <= LK_PARENT; k++)
+		if (kinds[k] != z->st.kind_live[k]) {
+			snprintf(why, len, "lazy: %lld VMAs of kind %d, counter says %lld",
+				 (long long)kinds[k], k, (long long)z->st.kind_live[k]);
+			return -EPROTO;
+		}
 	avt_list_for_each(p, &z->roots) {
 		struct lroot *r = avt_container_of(p, struct lroot, all);
 

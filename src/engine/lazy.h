@@ -160,6 +160,8 @@ struct lazy_stats {
 	uint64_t lazy_vmas_peak, parent_vmas_peak;
 	uint64_t scans, scan_ptes;
 	uint64_t snap_lazy, snap_eager;
+	int64_t kind_live[4];		/* VMAs per kind (NONE counts down from 0) */
+	int64_t kind_peak[4];
 };
 
 struct lazy {

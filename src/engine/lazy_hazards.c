@@ -742,6 +742,41 @@ static void count_live(struct lazy *z, struct live_counts *c)
 
 #define P(name, val) fprintf(out, "%s%s %" PRIu64 "\n", pfx, name, (uint64_t)(val))
 
+/* families (unreleased roots) by size = live VMAs referencing the root */
+static void family_sizes(struct lazy *z, FILE *out, const char *pfx)
+{
+	uint64_t hist[17] = { 0 }, max = 0;
+	struct avt_list *p;
+
+	avt_list_for_each(p, &z->roots)
+		avt_container_of(p, struct lroot, all)->scan_vrefs = 0;
+	for (struct avt_mm *mm = z->e->mms; mm; mm = mm->all_next) {
+		struct avt_vma *v;
+
+		avt_for_each_vma(mm, v)
+			if (vref(v))
+				vref(v)->scan_vrefs++;
+	}
+	avt_list_for_each(p, &z->roots) {
+		struct lroot *r = avt_container_of(p, struct lroot, all);
+
+		if (r->released)
+			continue;
+		hist[r->scan_vrefs < 16 ? r->scan_vrefs : 16]++;
+		if (r->scan_vrefs > max)
+			max = r->scan_vrefs;
+	}
+	P("families.size.max", max);
+	for (int i = 0; i <= 16; i++) {
+		char n[48];
+
+		if (!hist[i])
+			continue;
+		snprintf(n, sizeof(n), i < 16 ? "families.size.%d" : "families.size.%d+", i);
+		P(n, hist[i]);
+	}
+}
+
 void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx)
 {
 	struct avt_engine *e = z->e;
@@ -772,8 +807,12 @@ void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx)
 	P("roots.released", s->roots_released);
 	P("families.live", lc.families);
 	P("vmas.lazy", lc.lazy);
+	P("vmas.lazy.peak", s->kind_peak[LK_LAZY]);
 	P("vmas.parent", lc.parent);
+	P("vmas.parent.peak", s->kind_peak[LK_PARENT]);
 	P("vmas.eager", lc.eager);
+	P("vmas.eager.peak", s->kind_peak[LK_EAGER]);
+	family_sizes(z, out, pfx);
 	P("snapshot.lazy", s->snap_lazy);
 	P("snapshot.eager", s->snap_eager);
 	P("entries.lazy", s->lazy_entries);

@@ -103,6 +103,8 @@ int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_v
 		if (++z->st.roots_live > z->st.roots_peak)
 			z->st.roots_peak = z->st.roots_live;
 		v->sw = (uintptr_t)r | SW_ROOTSTRUCT | LK_LAZY;
+		if (++z->st.kind_live[LK_LAZY] > z->st.kind_peak[LK_LAZY])
+			z->st.kind_peak[LK_LAZY] = z->st.kind_live[LK_LAZY];
 		z->st.snap_lazy++;
 		return 0;
 	}
@@ -119,6 +121,8 @@ int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_v
 	v->anon = x;
 	x->na++;
 	v->sw = LK_EAGER;
+	if (++z->st.kind_live[LK_EAGER] > z->st.kind_peak[LK_EAGER])
+		z->st.kind_peak[LK_EAGER] = z->st.kind_live[LK_EAGER];
 	z->st.snap_eager++;
 	if (sv->nr_avcs > n)
 		z->e->st.snap_truncated++;
