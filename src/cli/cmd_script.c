@@ -7,16 +7,22 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "avtrace/text.h"
 #include "avtrace/trace.h"
+#include "avtrace/verify.h"
 #include "cli.h"
 
 static struct env {
 	const char *input;
 	const char *output;	/* NULL = stdout */
+	/* --snapshot=SEL --state [--pid=PID]: a kernel snapshot as --state */
+	bool snapshot, state;
+	uint32_t snap_kind, snap_n, snap_pid;
 } env;
 
 static const char doc[] =
@@ -34,10 +40,22 @@ static const char doc[] =
 	"EXAMPLES:\n"
 	"  avtrace script run.avt | less\n"
 	"  avtrace script run.avt -o run.txt      # edit, then:\n"
-	"  avtrace import run.txt -o edited.avt\n";
+	"  avtrace import run.txt -o edited.avt\n"
+	"\n"
+	"--snapshot=N --state prints the kernel snapshots of checkpoint N (every\n"
+	"process snapshotted after the Nth `checkpoint n=N` marker; n=0 is none) in\n"
+	"the exact `avtrace replay --state` format, so that\n"
+	"  diff -u <(avtrace script run.avt --snapshot=2 --state) \\\n"
+	"          <(avtrace replay run.avt --state-at=checkpoint:2)\n"
+	"shows kernel vs engine line by line. --snapshot=start|exec|exit selects the\n"
+	"snapshots of that kind instead (each process's last one); --pid=PID keeps\n"
+	"one process.\n";
 
 static const struct argp_option opts[] = {
 	{ "output", 'o', "OUT", 0, "Write the text to OUT instead of stdout", 0 },
+	{ "snapshot", 's', "N|KIND", 0, "With --state: print kernel snapshot group N (checkpoint N) or KIND", 0 },
+	{ "state", 'S', NULL, 0, "Print the selected snapshot in replay --state format", 0 },
+	{ "pid", 'p', "PID", 0, "With --snapshot: only this process", 0 },
 	{},
 };
 
@@ -47,6 +65,43 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'o':
 		env.output = arg;
 		break;
+	case 's': {
+		static const char *const kinds[] = { "start", "exec", "exit" };
+		char *end;
+		unsigned long n;
+
+		env.snapshot = true;
+		for (unsigned i = 0; i < 3; i++)
+			if (!strcmp(arg, kinds[i])) {
+				env.snap_kind = AVT_SNAP_START + i;
+				return 0;
+			}
+		if (!strncmp(arg, "checkpoint:", 11))
+			arg += 11;
+		n = strtoul(arg, &end, 10);
+		if (end == arg || *end || n > UINT32_MAX) {
+			argp_error(state, "--snapshot takes a checkpoint number or start|exec|exit, not '%s'",
+				   arg);
+			return EINVAL;
+		}
+		env.snap_kind = AVT_SNAP_CHECKPOINT;
+		env.snap_n = (uint32_t)n;
+		break;
+	}
+	case 'S':
+		env.state = true;
+		break;
+	case 'p': {
+		char *end;
+		unsigned long n = strtoul(arg, &end, 10);
+
+		if (end == arg || *end || !n || n > UINT32_MAX) {
+			argp_error(state, "--pid takes a process id, not '%s'", arg);
+			return EINVAL;
+		}
+		env.snap_pid = (uint32_t)n;
+		break;
+	}
 	case ARGP_KEY_ARG:
 		if (env.input) {
 			argp_error(state, "one trace file only (extra '%s')", arg);
@@ -57,6 +112,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.input)
 			argp_error(state, "missing trace FILE");
+		if (env.snapshot != env.state)
+			argp_error(state, "--snapshot and --state go together");
+		if (env.snap_pid && !env.snapshot)
+			argp_error(state, "--pid needs --snapshot");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -79,6 +138,51 @@ static int format_line(const struct avt_event *ev, char **buf, size_t *cap)
 		n = avt_text__format(ev, *buf, *cap);
 	}
 	return n;
+}
+
+/* --snapshot --state: the selected kernel snapshots in --state format */
+static int print_snapshot(struct avt_reader *r, FILE *out)
+{
+	struct avt_snapshot_print *sp = avt_snapshot_print__new(env.snap_kind, env.snap_n,
+								 env.snap_pid);
+	const struct avt_read_status *st;
+	struct avt_event ev;
+	int err, n, ret = AVT_EXIT_FAIL;
+
+	if (!sp) {
+		avt_err("out of memory");
+		return AVT_EXIT_FAIL;
+	}
+	while ((err = avt_reader__next(r, &ev)) == 1) {
+		err = avt_snapshot_print__feed(sp, &ev);
+		if (err) {
+			avt_err("%s: %s", env.input, strerror(-err));
+			goto out;
+		}
+	}
+	st = avt_reader__status(r);
+	if (err < 0 || st->stop != AVT_STOP_NONE) {
+		avt_err("%s: %s", env.input, st->why[0] ? st->why : strerror(err < 0 ? -err : EIO));
+		goto out;
+	}
+	n = avt_snapshot_print__finish(sp, out);
+	if (n < 0 || fflush(out) || ferror(out)) {
+		avt_err("%s: write error: %s", env.output ? env.output : "stdout", strerror(errno));
+		goto out;
+	}
+	if (!n) {
+		if (env.snap_kind == AVT_SNAP_CHECKPOINT)
+			avt_err("%s: no complete snapshot for checkpoint %u%s", env.input, env.snap_n,
+				env.snap_pid ? " of that pid" : "");
+		else
+			avt_err("%s: no complete snapshot of that kind%s", env.input,
+				env.snap_pid ? " for that pid" : "");
+		goto out;
+	}
+	ret = AVT_EXIT_OK;
+out:
+	avt_snapshot_print__free(sp);
+	return ret;
 }
 
 int cmd_script(int argc, char **argv)
@@ -123,6 +227,10 @@ int cmd_script(int argc, char **argv)
 		goto cleanup;
 	}
 
+	if (env.snapshot) {
+		ret = print_snapshot(r, out);
+		goto cleanup;
+	}
 	avt_text__print_meta(out, avt_reader__meta(r));
 	while ((err = avt_reader__next(r, &ev)) == 1) {
 		n = format_line(&ev, &line, &cap);
