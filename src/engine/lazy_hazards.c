@@ -544,6 +544,8 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	size_t nrel, i, j;
 
 	z->ev_seen++;
+	if (z->o.vma_extra_bytes)
+		lav__meta_update(z);	/* VMA counts change outside the scheme */
 	if (z->o.test_leak_ref && z->o.test_leak_ref == z->ev_seen)
 		test_leak(z);
 	if (ev->type == AVT_EV_RMAP)
