@@ -21,7 +21,7 @@
 #define AVT_COMM_LEN     16
 #define AVT_PATH_LEN     256	/* exec filename, truncated by the recorder */
 #define AVT_SNAP_MAX_AVC 8	/* AVC targets listed per snapshot VMA */
-#define AVT_SET_LEN      64	/* value of a setting change */
+#define AVT_SET_LEN      256	/* value of a setting change (mthp lists are long) */
 
 enum avt_event_type {
 	AVT_EV_FORK        = 1,	/* fork/clone/vfork: pid/tid = parent */
