@@ -9,6 +9,10 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+/* 257 bytes: one more than a setting value can hold (AVT_SET_LEN - 1). */
+#define X16 "0123456789abcdef"
+#define LONG_SET_VALUE X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 "0"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,8 +289,8 @@ static void test_syntax_errors(void **state)
 	check_error("1 read 0xzz", "malformed number '0xzz' for key 'addr'");
 	check_error("set thp", "set takes exactly one KEY=VALUE");
 	check_error("set colour=red", "unknown setting key 'colour'");
-	check_error("set thp=\"0123456789012345678901234567890123456789012345678901234567890123456789\"",
-		    "value of 'thp' too long (70 > 63 bytes)");
+check_error("set thp=\"" LONG_SET_VALUE "\"",
+		    "value of 'thp' too long (257 > 255 bytes)");
 	check_error("unknown data=00", "missing required key 'type' for unknown");
 	check_error("unknown type=0x7 data=00", "type 0x7 is a known event type (write it as syscall)");
 	check_error("unknown type=0x10 data=0", "odd number of hex digits for key 'data'");
