@@ -25,6 +25,7 @@ const volatile bool filter_cg = false;		/* -c */
 const volatile bool fault_filter = true;	/* drop repeated faults on a page */
 const volatile bool record_alloc = true;	/* anon_vma / AVC allocation truth */
 const volatile __u32 self_tgid = 0;		/* never trace the recorder */
+const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the consumer past this fill */
 
 /* Allocation call sites (function ranges from /proc/kallsyms), set before load. */
 const volatile struct rec_site sites[REC_MAX_SITES] = {};
@@ -152,6 +153,17 @@ static __always_inline void *reserve(__u64 size, __u32 tgid)
 	if (!p)
 		count_drop(tgid);
 	return p;
+}
+
+/*
+ * Wake the consumer only when the ring is filling up: a wakeup per record
+ * costs a context switch per event; the driver polls every 100 ms anyway.
+ */
+static __always_inline void submit(void *r)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(r, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void fill_hdr(struct rec_hdr *h, __u16 type, __u32 tgid, __u32 tid)
@@ -291,7 +303,7 @@ static __always_inline int emit_vma(struct vm_area_struct *vma, __u32 tgid, __u3
 	n = w.n;
 	r->nr_avcs = n;
 	r->nr_avc_ids = n < AVT_SNAP_MAX_AVC ? n : AVT_SNAP_MAX_AVC;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	return 0;
 }
 
@@ -308,7 +320,7 @@ static __always_inline void emit_snap_begin(struct task_struct *task, __u32 kind
 	r->checkpoint = ckpt;
 	r->start = BPF_CORE_READ(task, group_leader, start_time);
 	BPF_CORE_READ_STR_INTO(&r->comm, task, comm);
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 static __always_inline void emit_snap_end(__u32 kind, __u32 ckpt, __u32 status, __u32 n,
@@ -325,7 +337,7 @@ static __always_inline void emit_snap_end(__u32 kind, __u32 ckpt, __u32 status, 
 	r->status = status;
 	r->nr_vmas = n;
 	r->window_start = t0;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 /* Snapshot a task's address space with the open-coded iterator. */
@@ -636,7 +648,7 @@ static __always_inline void emit_syscall(struct pending *p, __u64 a0, __u64 a1, 
 	r->ret = ret;
 	r->dev = p->dev;
 	r->ino = p->ino;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 SEC("tp_btf/sys_exit")
@@ -702,7 +714,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 				r->map_count_delta = mc - p->map_count;
 				r->seq_before = p->seq;
 				r->seq_after = seq;
-				bpf_ringbuf_submit(r, 0);
+				submit(r);
 			}
 			t->fault_gen++;
 		}
@@ -744,7 +756,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		r->flags = flags;
 		r->child_start = child->start_time;
 		BPF_CORE_READ_STR_INTO(&r->comm, child, comm);
-		bpf_ringbuf_submit(r, 0);
+		submit(r);
 	}
 	__sync_fetch_and_add(&t->ops, 1);
 	t->fault_gen++;		/* write faults after fork may COW: keep them */
@@ -771,7 +783,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 		r->start = BPF_CORE_READ(p, group_leader, start_time);
 		BPF_CORE_READ_STR_INTO(&r->comm, p, comm);
 		bpf_probe_read_kernel_str(&r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
-		bpf_ringbuf_submit(r, 0);
+		submit(r);
 	}
 	__sync_fetch_and_add(&t->ops, 1);
 	t->fault_gen++;
@@ -796,7 +808,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 		fill_hdr(&r->h, AVT_EV_EXIT, tgid, tid);
 		r->code = p->exit_code;
 		r->group_dead = group_dead;
-		bpf_ringbuf_submit(r, 0);
+		submit(r);
 	}
 	mm = p->mm;
 	/* The mm is still intact here; snapshot it once, when it goes away. */
@@ -861,7 +873,7 @@ static __always_inline void on_fault(unsigned long address, struct pt_regs *regs
 	r->error_code = error_code;
 	r->flags = (write ? AVT_FAULT_WRITE : 0) | kflag |
 		   ((error_code & 0x10) ? AVT_FAULT_INSTR : 0);
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 SEC("tp_btf/page_fault_user")
@@ -934,7 +946,7 @@ static __always_inline void on_alloc(__u64 call_site, const void *ptr, const str
 	r->site = site;
 	r->pad = 0;
 	r->ptr = (__u64)ptr;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 }
 
 SEC("tp_btf/kmem_cache_alloc")

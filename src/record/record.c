@@ -214,6 +214,8 @@ int record__run(const struct record_opts *o)
 		memcpy((void *)&r->skel->rodata->sites[i], &sites[i], sizeof(sites[i]));
 	r->skel->rodata->nr_sites = nr_sites > 0 ? nr_sites : 0;
 	bpf_map__set_max_entries(r->skel->maps.events, (__u32)pow2_at_least(o->ring_size));
+	/* wake up at a quarter full: 100 ms polls drain the rest */
+	r->skel->rodata->wakeup_bytes = pow2_at_least(o->ring_size) / 4;
 	if (!(o->alloc && nr_sites > 0)) {
 		bpf_program__set_autoload(r->skel->progs.kmem_cache_alloc, false);
 		bpf_program__set_autoload(r->skel->progs.kmem_cache_free, false);

@@ -97,7 +97,7 @@ verify() {
 		fail "replay --verify $f exited $rc:"; echo "$out" | head -30
 		return 1
 	fi
-	echo "$out" | grep -i "match" | head -5
+	echo "$(basename "$f"): $(echo "$out" | grep -E '^verify(\.match\.all|:)' | tr '\n' ' ')"
 	return 0
 }
 
