@@ -886,8 +886,12 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 	int err;
 
 	v->nr_ev++;
-	if (v->close_pending && ev->type != AVT_EV_SNAP_BEGIN && ev->type != AVT_EV_SNAP_VMA &&
-	    ev->type != AVT_EV_SNAP_END && ev->type != AVT_EV_ALLOC) {
+	/* a checkpoint's window ends after the snapshots that follow its
+	 * marker: at the first other event (alloc events precede the
+	 * operation they belong to, so they open the next window) */
+	if (v->close_pending && !v->sn.active && ev->type != AVT_EV_SNAP_BEGIN &&
+	    ev->type != AVT_EV_SNAP_VMA && ev->type != AVT_EV_SNAP_END &&
+	    ev->type != AVT_EV_CHECKPOINT && ev->type != AVT_EV_STATS) {
 		char label[32];
 
 		snprintf(label, sizeof(label), "checkpoint %u", v->window_cp);

@@ -1,0 +1,105 @@
+#!/bin/bash
+# replay --verify on hand-written traces with kernel snapshots
+# (tests/cli/verify/match.txt): full agreement -> exit 0 and 100 %; a
+# wrong boundary, a wrong sharing, a wrong AVC count, a wrong alloc count
+# -> exit 3 with the mismatch printed (kernel line vs engine line); a
+# drops_tgid stats record -> the process is tainted, its facts are not
+# judged; release 5.15 -> a one-line refusal, exit 1 (--verify-mode
+# overrides); script --snapshot=N --state equals replay --state-at.
+set -u
+A=${AVTRACE:?}
+D=tests/cli/verify
+T=$AVT_TMP/verify_cli
+mkdir -p "$T"
+pass=0 fail=0
+ok() { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "FAIL: $*"; }
+
+run() {	# run NAME FILE [args]: output in $T/NAME.out, status in rc
+	local n=$1 f=$2; shift 2
+	"$A" replay "$f" --verify "$@" > "$T/$n.out" 2> "$T/$n.err"; rc=$?
+}
+
+# 1. agreement
+run match $D/match.txt
+[ $rc = 0 ] && ok || bad "match: exit $rc"
+grep -q "^verify.match.all 100.00 % (72/72)" "$T/match.out" && ok || bad "match: $(grep match.all "$T/match.out")"
+grep -q "^verify.match.alloc 100.00 % (12/12)" "$T/match.out" && ok || bad "match: alloc $(grep match.alloc "$T/match.out")"
+grep -q "^verify: MATCH" "$T/match.out" && ok || bad "match: no MATCH line"
+grep -q "^verify.scheme eager-legacy" "$T/match.out" && ok || bad "6.18 should verify with eager-legacy"
+
+# 2. mismatches: each edit of the kernel side must be caught
+mutate() {	# mutate NAME SED-EXPR FACT PATTERN
+	local n=$1 e=$2 fact=$3 pat=$4
+	sed "$e" $D/match.txt > "$T/$n.txt"
+	cmp -s "$T/$n.txt" $D/match.txt && { bad "$n: sed changed nothing"; return; }
+	run "$n" "$T/$n.txt"
+	[ $rc = 3 ] && ok || bad "$n: exit $rc, expected 3"
+	grep -q "^$fact mismatch at event" "$T/$n.out" && ok || bad "$n: no '$fact mismatch' line"
+	grep -A2 "^$fact mismatch" "$T/$n.out" | grep -q -- "$pat" && ok || bad "$n: detail lacks '$pat': $(grep -A2 "^$fact mismatch" "$T/$n.out" | head -3)"
+	grep -q "^verify: MISMATCH" "$T/$n.out" && ok || bad "$n: no MISMATCH line"
+}
+# the child's VMA one page short at checkpoint 1
+mutate boundary '/^2 snap_vma/{s/0x100000-0x104000/0x100000-0x103000/;}' vma \
+	"kernel: 2 100000-103000"
+# the child shares its parent's anon_vma (kernel id 0xa1 already paired
+# with the parent's object)
+mutate sharing '0,/^2 snap_vma/{/^2 snap_vma/s/av=0xa2/av=0xa1/;}' av \
+	"engine: 2 100000-104000 .* av=a1 root=a2"
+# the child's chain one AVC longer
+mutate avcs '0,/^2 snap_vma/{/^2 snap_vma/s/avcs=2/avcs=3/;}' avcs \
+	"kernel: .*avcs=3"
+# a missing fork allocation in the kernel truth
+sed '/site=fork id=0xa2/d' $D/match.txt > "$T/alloc.txt"
+run alloc "$T/alloc.txt"
+[ $rc = 3 ] && ok || bad "alloc: exit $rc, expected 3"
+grep -q "^alloc mismatch in the window ending at checkpoint 1, p\[1\]: anon_vma allocs kernel 1 engine 2" "$T/alloc.out" && ok || bad "alloc: $(grep '^alloc' "$T/alloc.out")"
+# --verify-show limits the detail, not the count
+sed -e '/^2 snap_vma/s/avcs=2/avcs=5/' $D/match.txt > "$T/two.txt"
+run two "$T/two.txt" --verify-show=1
+[ $rc = 3 ] && [ "$(grep -c 'mismatch at event' "$T/two.out")" = 1 ] && grep -q "^verify.mismatches 2" "$T/two.out" && ok || bad "verify-show: $(grep mismatches "$T/two.out")"
+
+# 3. a process that lost events is tainted: not judged, not a mismatch,
+# even though its (edited) snapshot disagrees
+sed -e '/^2 snap_vma/s/avcs=2/avcs=7/' -e '$a 0 stats kind=drops_tgid key=2 value=5' $D/match.txt > "$T/taint.txt"
+run taint "$T/taint.txt"
+[ $rc = 0 ] && ok || bad "taint: exit $rc, expected 0"
+grep -q "^verify.tainted c\[2\] drops" "$T/taint.out" && ok || bad "taint: c[2] not listed as tainted"
+t=$(awk '$1=="verify.class.tainted"{print $2}' "$T/taint.out")
+[ "${t:-0}" -gt 0 ] && ok || bad "taint: class tainted is ${t:-empty}"
+grep -q "^verify.snapshots.tainted 2" "$T/taint.out" && ok || bad "taint: $(grep snapshots.tainted "$T/taint.out")"
+# an unmodelled event taints from there on
+sed -e 's/^2 write 0x101000/&\n2 unmodelled nr=206 delta=1 seq=1-2/' -e '/^2 snap_vma/s/avcs=2/avcs=7/' $D/match.txt > "$T/unm.txt"
+run unm "$T/unm.txt"
+[ $rc = 0 ] && grep -q "^verify.tainted c\[2\] unmodelled" "$T/unm.out" && ok || bad "unmodelled: exit $rc $(grep tainted "$T/unm.out")"
+
+# 4. kernels no scheme models: refusal, one line, exit 1
+sed 's/^meta release=.*/meta release=5.15.0-91-generic/' $D/match.txt > "$T/old.txt"
+run old "$T/old.txt"
+[ $rc = 1 ] && ok || bad "5.15: exit $rc, expected 1"
+[ "$(wc -l < "$T/old.err")" = 1 ] && grep -q "cannot verify a trace of Linux 5.15" "$T/old.err" && ok || bad "5.15 message: $(cat "$T/old.err")"
+[ -s "$T/old.out" ] && bad "5.15: printed a report" || ok
+run old2 "$T/old.txt" --verify-mode=eager-legacy
+[ $rc = 0 ] && ok || bad "--verify-mode=eager-legacy on 5.15: exit $rc"
+sed 's/^meta release=.*/meta release=7.0.1/' $D/match.txt > "$T/k7.txt"
+run k7 "$T/k7.txt"
+grep -q "^verify.scheme eager$" "$T/k7.out" && ok || bad "7.0 should verify with eager"
+"$A" replay $D/match.txt --verify-mode=nosuch > /dev/null 2>&1; rc=$?
+[ $rc = 2 ] && ok || bad "unknown --verify-mode: exit $rc, expected 2"
+"$A" replay "$T/nonexistent.txt" --verify > /dev/null 2>&1; rc=$?
+[ $rc = 1 ] && ok || bad "missing file: exit $rc, expected 1"
+
+# 5. script --snapshot=N --state is the kernel side of replay --state-at
+"$A" script $D/match.txt --snapshot=1 --state > "$T/k.state" || bad "script --snapshot exit $?"
+"$A" replay $D/match.txt --state-at=checkpoint:1 > "$T/e.state" || bad "replay --state-at exit $?"
+[ "$(wc -l < "$T/k.state")" = 2 ] && ok || bad "snapshot 1 should print 2 lines: $(cat "$T/k.state")"
+diff -u "$T/k.state" "$T/e.state" > "$T/d" && ok || { bad "kernel vs engine at checkpoint 1:"; cat "$T/d"; }
+"$A" script "$T/avcs.txt" --snapshot=1 --state | diff -u - "$T/e.state" | grep -q "^-2 100000-104000 .*avcs=3" && ok || bad "diff should show the edited line"
+"$A" script $D/match.txt --snapshot=exit --state --pid=1 | wc -l | grep -qx 3 && ok || bad "--snapshot=exit --pid=1"
+"$A" script $D/match.txt --snapshot=9 --state > /dev/null 2>&1; rc=$?
+[ $rc = 1 ] && ok || bad "absent snapshot: exit $rc, expected 1"
+"$A" script $D/match.txt --snapshot=1 > /dev/null 2>&1; rc=$?
+[ $rc = 2 ] && ok || bad "--snapshot without --state: exit $rc, expected 2"
+
+echo "verify_cli: $pass passed, $fail failed"
+[ $fail = 0 ]
