@@ -3,7 +3,8 @@
 # fast when everything is present.
 set -e
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libcmocka-dev
-      libjansson-dev libclang-rt-14-dev pkg-config valgrind python3 procps"
+      libjansson-dev libclang-rt-14-dev pkg-config valgrind python3 procps
+      postgresql postgresql-contrib"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
