@@ -64,6 +64,7 @@ struct pending {
 	__u32 nr_iov;
 	__u64 iov[REC_MAX_IOV][2];
 	__u8 check;		/* compare map_count/seq at exit */
+	__u8 counted;		/* counted in the target's inflight */
 };
 
 struct {
@@ -590,6 +591,12 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		break;
 	}
 
+	if (p->sys || id == 56 || id == 57 || id == 58 || id == 435) {
+		/* a modelled call or a clone may take the mmap write lock
+		 * while another thread's unmodelled call is checked */
+		p->counted = 1;
+		__sync_fetch_and_add(&t->inflight, 1);
+	}
 	if (p->sys) {
 		__sync_fetch_and_add(&t->ops, 1);
 	} else if (id == 56) {
@@ -606,10 +613,13 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		task = (struct task_struct *)bpf_get_current_task();
 		mm = BPF_CORE_READ(task, mm);
 		if (mm) {
-			p->check = 1;
 			p->map_count = BPF_CORE_READ(mm, map_count);
 			p->seq = mm_seq(mm);
 			p->ops = t->ops;
+			/* no check when the outcome would be ambiguous: another
+			 * thread's modelled call in flight, or the write lock
+			 * held right now (odd sequence) */
+			p->check = t->inflight == 0 && !(p->seq & 1);
 		}
 	}
 	bpf_map_update_elem(&pending, &tid, p, BPF_ANY);
@@ -665,6 +675,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	t = bpf_map_lookup_elem(&targets, &tgid);
 	if (!t)
 		goto out;
+	if (p->counted)
+		__sync_fetch_and_add(&t->inflight, -1);
 
 	if (p->sys == AVT_SYS_PROCESS_MADVISE) {
 		/* One record per iovec: target addr len advice. */
@@ -701,11 +713,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		__s32 mc;
 		__u64 seq;
 
-		if (!mm || t->ops != p->ops)
-			goto out;	/* another thread's modelled op explains the change */
+		if (!mm || t->ops != p->ops || t->inflight)
+			goto out;	/* another thread's modelled op may explain it */
 		mc = BPF_CORE_READ(mm, map_count);
 		seq = mm_seq(mm);
-		if (mc != p->map_count || seq != p->seq) {
+		if ((mc != p->map_count || seq != p->seq) && !(seq & 1)) {
 			struct rec_unmodelled *r = reserve(sizeof(*r), tgid);
 
 			if (r) {
@@ -799,8 +811,15 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 	struct rec_target *t;
 	struct rec_exit *r;
 
-	bpf_map_delete_elem(&pending, &tid);
 	t = bpf_map_lookup_elem(&targets, &tgid);
+	{
+		/* a thread that dies inside a counted call never reaches sys_exit */
+		struct pending *pp = bpf_map_lookup_elem(&pending, &tid);
+
+		if (pp && pp->counted && t)
+			__sync_fetch_and_add(&t->inflight, -1);
+	}
+	bpf_map_delete_elem(&pending, &tid);
 	if (!t)
 		return 0;
 	r = reserve(sizeof(*r), tgid);

@@ -123,7 +123,7 @@ struct rec_unmodelled {
 struct rec_target {
 	uint64_t ops;		/* modelled mm operations seen (unmodelled check) */
 	uint32_t fault_gen;	/* bumped when earlier faults stop deciding anything */
-	uint32_t pad;
+	uint32_t inflight;	/* modelled calls and clones now inside the kernel */
 };
 
 /* Allocation call-site range, resolved from /proc/kallsyms. */
