@@ -1381,6 +1381,14 @@ static int run_gen(uint64_t seed, unsigned steps)
 				if (addr < GEN_BASE || addr + len > GEN_BASE + GEN_PAGES * PAGE)
 					gen_range(&addr, &len, 10);
 			}
+			if (rn(20) == 0 && p->brk_known) {	/* in the heap's way */
+				uint64_t top = GEN_BRK_BASE;
+
+				for (size_t i = 0; i < vs.n; i++)
+					if (vs.v[i].end > top && vs.v[i].start >= GEN_BRK_BASE - HEAP_PAD)
+						top = vs.v[i].end;
+				addr = top + PAGE * rn(4);
+			}
 			if (x < 8)
 				flags |= MAP_NORESERVE;
 			else if (x < 12 && !avoid_shared)
