@@ -168,6 +168,11 @@ int record__run(const struct record_opts *o)
 
 	verbose = o->verbose;
 	avt_meta__init(&meta);
+	/* first: a signal during the (slow) load must not kill us */
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	signal(SIGHUP, on_stop);
+	signal(SIGUSR1, on_usr1);
 	libbpf_set_print(libbpf_print);
 
 	err = record__preflight(o->alloc, why, sizeof(why));
@@ -265,10 +270,6 @@ int record__run(const struct record_opts *o)
 		avt_err("cannot attach the BPF programs: %s", strerror(-err));
 		goto cleanup;
 	}
-	signal(SIGINT, on_stop);
-	signal(SIGTERM, on_stop);
-	signal(SIGHUP, on_stop);
-	signal(SIGUSR1, on_usr1);
 
 	if (r->child > 0) {
 		/* the child is a copy of us, parked before exec: snapshot it so

@@ -32,7 +32,8 @@ f=$T/usr1.avt
 start=$(date +%s.%N)
 "$AVTRACE" record --no-status -o "$f" -p $sp -d 2 2> "$T/usr1.log" &
 rec=$!
-sleep 0.7; kill -USR1 $rec; sleep 0.3; kill -USR1 $rec
+wait_for "$f" 10 $rec	# loaded and attached
+sleep 0.3; kill -USR1 $rec; sleep 0.3; kill -USR1 $rec
 wait $rec || fail "-p/-d: exit $?"
 end=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
