@@ -150,8 +150,16 @@ int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bo
 	return avt_ptes__set(e, &mm->ptes, pfn, nf);
 }
 
-void avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
-			 bool write_always)
+/*
+ * __mm_populate / populate_vma_page_range: write faults on private
+ * writable VMAs, read faults otherwise; VM_IO/VM_PFNMAP VMAs and holes are
+ * skipped, VM_LOCKONFAULT ones too (mlock paths). An inaccessible
+ * (PROT_NONE) VMA makes GUP fail: with stop_on_error (mlock, MADV_POPULATE_*)
+ * population stops there and the caller fails (-EFAULT); mm_populate()
+ * callers (mmap, mlockall, brk, mremap) ignore it and go on.
+ */
+int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
+			bool write_always, bool stop_on_error)
 {
 	struct avt_vma *v = avt_mm__find_ge(mm, s);
 
@@ -160,22 +168,30 @@ void avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, ui
 		uint64_t b = v->end < end ? v->end : end;
 		bool write;
 
-		if ((v->flags & (VM_IO | VM_PFNMAP)) || !(v->flags & VM_ACCESS_FLAGS))
-			continue;	/* PROT_NONE: GUP fails, nothing populated */
+		if (v->flags & (VM_IO | VM_PFNMAP))
+			continue;
 		if (!write_always && (v->flags & VM_LOCKONFAULT))
 			continue;
+		if (!(v->flags & VM_ACCESS_FLAGS)) {
+			if (stop_on_error)
+				return -EFAULT;
+			continue;
+		}
 		write = write_always || (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
 		if (!write && (v->file || e->set.thp == 0 || avt_vma__faulted(e, v)))
 			continue;	/* read faults: zero page / page cache only */
 		if (v->flags & VM_SHARED)
 			continue;
 		for (; a < b; a += PAGE_SIZE) {
-			/* v may grow by merging? no: faults never change layout
-			 * except stack growth, which needs an address below v */
-			if (avt_fault__handle(e, mm, a, write, true))
-				return;
+			/* faults never change the layout here: stack growth
+			 * needs an address below the VMA */
+			int err = avt_fault__handle(e, mm, a, write, true);
+
+			if (err)
+				return err;
 		}
 	}
+	return 0;
 }
 
 void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end)

@@ -264,8 +264,8 @@ int avt_vma__prepare(struct avt_engine *e, struct avt_vma *v, enum avt_prepare_s
 /* ---- fault.c: faults and folios (§5, §7) ---- */
 int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
 		      bool kernel);
-void avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
-			 bool write_hint);
+int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
+			bool write_always, bool stop_on_error);
 void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end);
 void avt_folio__put(struct avt_engine *e, struct avt_folio *f);
 void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t from,

@@ -145,7 +145,7 @@ static int sys_mmap(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev
 		v->flags |= VM_SOFTDIRTY;
 	if ((a.flags & VM_LOCKED) ||
 	    (fl & (K_MAP_POPULATE | K_MAP_NONBLOCK)) == K_MAP_POPULATE)
-		avt_fault__populate(e, mm, addr, addr + len, false);
+		avt_fault__populate(e, mm, addr, addr + len, false, false);
 	return 0;
 }
 
@@ -174,7 +174,7 @@ static int mprotect_fixup(struct avt_engine *e, struct avt_vma *v, struct avt_vm
 		return err;
 	*prev = *out;
 	if ((old & VM_LOCKED) && (newflags & VM_WRITE) && !(old & VM_WRITE))
-		avt_fault__populate(e, (*out)->mm, s, end, false);
+		avt_fault__populate(e, (*out)->mm, s, end, false, false);
 	return 0;
 }
 
@@ -333,7 +333,7 @@ static void madvise_mm(struct avt_engine *e, struct avt_mm *mm, uint64_t start, 
 					avt_fault__handle(e, mm, a, false, true);
 		return;
 	case 23:			/* POPULATE_WRITE */
-		avt_fault__populate(e, mm, start, end, true);
+		avt_fault__populate(e, mm, start, end, true, true);
 		return;
 	case 102:			/* GUARD_INSTALL (6.13-6.18: any valid VMA) */
 		for (v = avt_mm__find_ge(mm, start); v && v->start < end; v = v->next)
@@ -397,10 +397,12 @@ static int sys_mlock(struct avt_engine *e, struct avt_mm *mm, const struct avt_e
 	}
 	if (!hole && tmp < end)
 		hole = true;
+	/* then __mm_populate, which fails (-ENOMEM to the caller) at the
+	 * first inaccessible VMA after populating the ones before it */
+	if (!hole && populate && avt_fault__populate(e, mm, start, end, false, true))
+		hole = true;
 	if (hole != (sc->ret < 0))
 		e->st.ret_mismatch++;
-	if (!hole && populate)
-		avt_fault__populate(e, mm, start, end, false);
 	return 0;
 }
 
@@ -425,7 +427,7 @@ static int sys_mlockall(struct avt_engine *e, struct avt_mm *mm, uint64_t fl, bo
 			return err;
 	}
 	if (!un)
-		avt_fault__populate(e, mm, 0, UINT64_MAX, false);
+		avt_fault__populate(e, mm, 0, UINT64_MAX, false, false);
 	return 0;
 }
 
@@ -456,7 +458,7 @@ static int do_brk_flags(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, 
 	if (e->set.soft_dirty)
 		v->flags |= VM_SOFTDIRTY;
 	if (mm->def_flags & VM_LOCKED)
-		avt_fault__populate(e, mm, addr, addr + len, false);
+		avt_fault__populate(e, mm, addr, addr + len, false, false);
 	return 0;
 }
 
@@ -608,11 +610,43 @@ static int sys_mremap(struct avt_engine *e, struct avt_mm *mm, const struct avt_
 			if (!avt_vma__merge_new(e, mm, &m))
 				e->st.ret_mismatch++;
 			else if (a.flags & VM_LOCKED)
-				avt_fault__populate(e, mm, gs, ge, false);
+				avt_fault__populate(e, mm, gs, ge, false, false);
 		}
 		return 0;
 	}
 	/* a move */
+	if ((fl & K_MREMAP_FIXED) && old_len == new_len) {
+		/*
+		 * remap_move (6.17+): every VMA of [old, old+len) moves on its
+		 * own (mremap_to per piece: munmap of that piece's destination,
+		 * then move_vma); gaps in the source keep whatever the
+		 * destination has there.
+		 */
+		uint64_t cur = old;
+
+		while (cur < old + old_len) {
+			uint64_t seg_end, dst;
+
+			v = avt_mm__find_ge(mm, cur);
+			if (!v || v->start >= old + old_len)
+				break;
+			if (v->start > cur)
+				cur = v->start;
+			seg_end = min64(v->end, old + old_len);
+			dst = new + (cur - old);
+			err = avt_vma__munmap(e, mm, dst, dst + (seg_end - cur));
+			if (err)
+				return err;
+			v = avt_mm__find(mm, cur);
+			if (!v)
+				break;
+			err = move_vma(e, mm, v, cur, seg_end - cur, seg_end - cur, dst, dontunmap);
+			if (err)
+				return err;
+			cur = seg_end;
+		}
+		return 0;
+	}
 	if (fl & K_MREMAP_FIXED) {
 		err = avt_vma__munmap(e, mm, new, new + new_len);
 		if (err)
@@ -627,27 +661,6 @@ static int sys_mremap(struct avt_engine *e, struct avt_mm *mm, const struct avt_
 	v = avt_mm__find(mm, old);
 	if (!v)
 		return 0;
-	if ((fl & K_MREMAP_FIXED) && old_len == new_len && old + old_len > v->end) {
-		/* remap_move (6.17+): each VMA of the range moves on its own */
-		uint64_t cur = old;
-
-		while (cur < old + old_len) {
-			uint64_t seg_end;
-
-			v = avt_mm__find_ge(mm, cur);
-			if (!v || v->start >= old + old_len)
-				break;
-			if (v->start > cur)
-				cur = v->start;
-			seg_end = min64(v->end, old + old_len);
-			err = move_vma(e, mm, v, cur, seg_end - cur, seg_end - cur,
-				       new + (cur - old), dontunmap);
-			if (err)
-				return err;
-			cur = seg_end;
-		}
-		return 0;
-	}
 	return move_vma(e, mm, v, old, old_len, new_len, new, dontunmap);
 }
 
