@@ -548,8 +548,16 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 			struct file *f = fd_file((int)a[4]);
 
 			if (f) {
+				struct vfsmount *mnt = BPF_CORE_READ(f, f_path.mnt);
+
 				file_identity(f, &p->dev, &p->ino);
 				p->flags |= AVT_SYSF_FILE;
+				/* what do_mmap derives from the open file */
+				if (!(BPF_CORE_READ(f, f_mode) & 0x2 /* FMODE_WRITE */))
+					p->flags |= AVT_SYSF_FILE_RDONLY;
+				if ((BPF_CORE_READ(mnt, mnt_flags) & 0x4 /* MNT_NOEXEC */) ||
+				    (BPF_CORE_READ(mnt, mnt_sb, s_iflags) & 0x2 /* SB_I_NOEXEC */))
+					p->flags |= AVT_SYSF_FILE_NOEXEC;
 			}
 		}
 		break;

@@ -175,6 +175,11 @@ struct avt_ev_syscall {
 	uint64_t dev, ino;		/* file identity for fd-based mappings */
 };
 #define AVT_SYSF_FILE 1u
+/* mmap of an fd not open for writing: the kernel drops VM_SHARED and
+ * VM_MAYWRITE from a MAP_SHARED mapping (do_mmap) */
+#define AVT_SYSF_FILE_RDONLY 2u
+/* mmap of a file on a noexec mount: the kernel drops VM_MAYEXEC */
+#define AVT_SYSF_FILE_NOEXEC 4u
 
 struct avt_ev_fault {
 	uint64_t addr, ip;
