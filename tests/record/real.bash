@@ -1,0 +1,112 @@
+# Shared by tests/record/real_*.sh: programs nobody here wrote, recorded and
+# checked against the kernel (sourced after lib.bash; named .bash so
+# tests/run.sh does not run it as a suite).
+#
+# real_verify NAME FILE FLOOR
+#   `avtrace replay FILE --verify` with every mismatch shown. Prints the
+#   match rate. Each mismatch must match an entry of tests/known-gaps.txt
+#   (class = the fact verify names, workload = NAME or *, and the entry's
+#   optional match=ERE against the mismatch's lines joined by " | ");
+#   an unexplained mismatch fails, and so does a match rate below FLOOR
+#   (percent) or an empty comparison.
+# real_invariants FILE
+#   replay under every scheme of this build in one pass with
+#   --check-invariants; a failure is an engine bug (the test fails).
+
+GAPS=${GAPS:-$(dirname "${BASH_SOURCE[0]}")/../known-gaps.txt}
+
+# known_gap NAME FACT BLOCK: is this mismatch a documented gap?
+known_gap() {
+	local name=$1 fact=$2 block=$3 class wl what cause re
+	while IFS= read -r line; do
+		case $line in ''|'#'*) continue ;; esac
+		class=$(echo "$line" | awk -F ' [|] ' '{print $1}')
+		wl=$(echo "$line" | awk -F ' [|] ' '{print $2}')
+		re=$(echo "$line" | awk -F ' [|] ' 'NF >= 5 && $5 ~ /^match=/ {sub(/^match=/, "", $5); print $5}')
+		[ "$class" = "$fact" ] || continue
+		case ",$wl," in *",$name,"*|*",*,"*) ;; *) continue ;; esac
+		if [ -n "$re" ] && ! echo "$block" | grep -qE -- "$re"; then continue; fi
+		echo "$line" | awk -F ' [|] ' '{print $3}'
+		return 0
+	done < "$GAPS"
+	return 1
+}
+
+# the matcher must be able to say no: a made-up flags mismatch (a private
+# writable mapping) and a made-up av mismatch are no known gap
+real_selfcheck() {
+	local k='kernel: 1 7f0000000000-7f0000001000 flags=73 pgoff=0 dev=0:0 ino=0 av=1 root=1 parent=- children=0 active=1 avcs=1'
+	local e='engine: 1 7f0000000000-7f0000001000 flags=71 pgoff=0 dev=0:0 ino=0 av=1 root=1 parent=- children=0 active=1 avcs=1'
+	if known_gap "$1" flags "flags mismatch at event 1, x[1] snapshot kind=exit n=0 @1 | $k | $e" >/dev/null ||
+	   known_gap "$1" av "av mismatch at event 1, x[1] snapshot kind=exit n=0 @1 | $k | $e" >/dev/null; then
+		fail "tests/known-gaps.txt explains a made-up mismatch: the gap matcher is too loose"
+	fi
+}
+
+real_verify() {
+	local name=$1 f=$2 floor=$3 out rc all pct shown total unexplained=0 known=0 b fact why
+	if ! "$AVTRACE" replay --help 2>&1 | grep -q -- "--verify" || ! has_cmd replay "$f"; then
+		echo "SKIP-verify: avtrace replay --verify is not implemented in this build"
+		return 0
+	fi
+	real_selfcheck "$name"
+	out=$T/$name.verify
+	"$AVTRACE" replay "$f" --verify --verify-show=100000 > "$out" 2>&1; rc=$?
+	if [ $rc != 0 ] && [ $rc != 3 ]; then
+		fail "$name: replay --verify could not run (exit $rc): $(tail -1 "$out")"
+		return 1
+	fi
+	all=$(awk '$1 == "verify.match.all" {print $2, $4}' "$out")
+	total=$(awk '$1 == "verify.mismatches" {print $2}' "$out")
+	pct=${all%% *}
+	if [ -z "$all" ] || [ -z "$total" ]; then
+		fail "$name: no verify.match.all / verify.mismatches line"; tail -5 "$out"; return 1
+	fi
+	# one block per mismatch: "FACT mismatch ..." plus its indented lines
+	awk '/^[a-z_]+ mismatch / { if (b != "") print b; b = $0; next }
+	     /^  / && b != "" { sub(/^  /, ""); b = b " | " $0; next }
+	     { if (b != "") print b; b = "" }
+	     END { if (b != "") print b }' "$out" > "$out.blocks"
+	shown=$(wc -l < "$out.blocks")
+	: > "$out.known"
+	while IFS= read -r b; do
+		fact=${b%% *}
+		if why=$(known_gap "$name" "$fact" "$b"); then
+			known=$((known + 1)); echo "$fact: $why" >> "$out.known"
+		else
+			unexplained=$((unexplained + 1))
+			[ $unexplained -le 5 ] && echo "unexplained: $b"
+		fi
+	done < "$out.blocks"
+	echo "$name: match rate $pct % ${all#* } facts; $(awk '$1 == "verify.snapshots.compared" {print $2}' "$out") snapshots compared; $total mismatch(es): $known known gap(s), $unexplained unexplained"
+	sort "$out.known" | uniq -c | awk '{ n = $1; $1 = ""; printf "    known gap, %d x%s\n", n, $0 }'
+	grep -E '^verify\.class\.[a-z_]+ [1-9]' "$out" | sed 's/^/    /'
+	[ "$shown" = "$total" ] ||
+		fail "$name: verify printed $shown of $total mismatches; cannot judge the rest"
+	[ $unexplained = 0 ] ||
+		fail "$name: $unexplained mismatch(es) match no entry of tests/known-gaps.txt"
+	awk -v p="$pct" -v f="$floor" 'BEGIN { exit !(p + 0 >= f + 0) }' ||
+		fail "$name: match rate $pct % is below the committed floor $floor %"
+	awk '$1 == "verify.snapshots.compared" { exit !($2 > 0) }' "$out" ||
+		fail "$name: no kernel snapshot was compared"
+	return 0
+}
+
+real_invariants() {
+	local f=$1 modes out
+	modes=$("$AVTRACE" replay --list-modes 2>/dev/null | paste -sd, -)
+	if [ -z "$modes" ]; then
+		echo "SKIP-invariants: this build lists no replay scheme"; return 0
+	fi
+	out=$T/$(basename "$f").inv
+	if "$AVTRACE" replay "$f" --mode="$modes" --check-invariants --no-report > "$out" 2>&1; then
+		echo "$(basename "$f"): invariants hold under $modes"
+	else
+		fail "$(basename "$f"): replay --mode=$modes --check-invariants (engine bug): $(tail -3 "$out")"
+	fi
+}
+
+# events FILE: "N events, S bytes" of a trace
+trace_size() {
+	echo "$(awk '$1 == "events" {print $2}' "$1.info") events, $(stat -c %s "$1") bytes"
+}
