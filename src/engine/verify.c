@@ -77,11 +77,12 @@ static const char *const fact_name[F__N] = {
 
 enum cls {
 	C_TAINTED, C_AMBIGUOUS, C_PASSIVE, C_SEEDED, C_INCOMPLETE, C_UNEXPLAINED,
-	C_EXITFREE, C_NOMODEL, C_PARTIAL, C__N,
+	C_EXITFREE, C_NOMODEL, C_PARTIAL, C_FMODE, C__N,
 };
 static const char *const cls_name[C__N] = {
 	"tainted", "ambiguous", "passive", "seeded", "incomplete", "unexplained_prepare",
 	"free_at_exit_unrecorded", "unmodelled_process", "partial_family",
+	"file_mode_unrecorded",
 };
 
 enum taint { T_NONE, T_DROPS, T_UNMODELLED, T_INHERITED };
@@ -561,13 +562,30 @@ static bool unexplained(struct avt_verify *v, struct pinfo *p, uint64_t kid)
 	return true;
 }
 
+/*
+ * do_mmap drops VM_SHARED and VM_MAYWRITE from a MAP_SHARED mapping of a
+ * file not opened for writing (!FMODE_WRITE). The trace does not record
+ * the file's open mode, so the engine keeps them: a flags difference of
+ * exactly those two bits on such a file mapping is not the engine's.
+ */
+static bool fmode_only(const struct cvma *k, const struct cvma *e)
+{
+	uint64_t d = (k->flags ^ e->flags) & VERIFY_FLAGS;
+
+	return d && (k->dev || k->ino) && (k->flags & VM_MAYSHARE) &&
+	       !(d & ~(VM_SHARED | VM_MAYWRITE)) && !(k->flags & d);
+}
+
 static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvma *e)
 {
 	struct avt_verify *v = c->v;
 	bool ftaint = k->root && vmap__get(&v->troots, k->root, NULL);
 
 	fact(c, F_VMA, true, k, e, NULL);
-	fact(c, F_FLAGS, (k->flags & VERIFY_FLAGS) == (e->flags & VERIFY_FLAGS), k, e, NULL);
+	if (fmode_only(k, e))
+		v->cls[C_FMODE]++;
+	else
+		fact(c, F_FLAGS, (k->flags & VERIFY_FLAGS) == (e->flags & VERIFY_FLAGS), k, e, NULL);
 	fact(c, F_PGOFF, k->pgoff == e->pgoff, k, e, NULL);
 	fact(c, F_FILE, k->dev == e->dev && k->ino == e->ino, k, e, NULL);
 	if (ftaint) {
