@@ -392,6 +392,7 @@ int snap_iter(struct bpf_iter__task_vma *ctx)
 }
 
 /* ---- syscalls ------------------------------------------------------------ */
+#define USER_ADDR_LIMIT 0x0100000000000000ULL	/* above 5-level user space */
 #define PR_SET_VMA_ 0x53564d41
 #define UFFD_IOC(dir, nr, size) (((dir) << 30) | ((size) << 16) | (0xAA << 8) | (nr))
 #define UFFDIO_REGISTER_   UFFD_IOC(3u, 0x00, 32)
@@ -634,15 +635,19 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-struct vma_size_ctx {
-	__u64 size;
+struct vma_info_ctx {
+	__u64 size, dev, ino;
 };
 
-static long vma_size_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+/* Size and file identity of the VMA a call just created. */
+static long vma_info_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
-	struct vma_size_ctx *c = data;
+	struct vma_info_ctx *c = data;
+	struct file *f = vma->vm_file;
 
 	c->size = vma->vm_end - vma->vm_start;
+	if (f)
+		file_identity(f, &c->dev, &c->ino);
 	return 0;
 }
 
@@ -705,11 +710,24 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 				tt->fault_gen++;
 		}
 	} else if (p->sys) {
-		if (p->sys == AVT_SYS_SHMAT && ret >= 0 && ret < 0x0100000000000000L) {
-			struct vma_size_ctx c = {};
+		/*
+		 * shmat: the segment's size; shmat and shared anonymous mmap:
+		 * the identity of the shmem file the kernel created for it,
+		 * which snapshots show (read from the new VMA).
+		 */
+		if (ret >= 0 && ret < (long)USER_ADDR_LIMIT &&
+		    (p->sys == AVT_SYS_SHMAT ||
+		     (p->sys == AVT_SYS_MMAP && (p->args[3] & 0x21) == 0x21 /* SHARED|ANON */))) {
+			struct vma_info_ctx c = {};
 
-			bpf_find_vma(bpf_get_current_task_btf(), ret, vma_size_cb, &c, 0);
-			p->args[3] = c.size;
+			bpf_find_vma(bpf_get_current_task_btf(), ret, vma_info_cb, &c, 0);
+			if (p->sys == AVT_SYS_SHMAT)
+				p->args[3] = c.size;
+			if (c.ino) {
+				p->dev = c.dev;
+				p->ino = c.ino;
+				p->flags |= AVT_SYSF_FILE;
+			}
 		}
 		emit_syscall(p, p->args[0], p->args[1], p->args[2], ret, tgid, tid);
 		__sync_fetch_and_add(&t->ops, 1);
@@ -847,7 +865,6 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 }
 
 /* ---- faults -------------------------------------------------------------- */
-#define USER_ADDR_LIMIT 0x0100000000000000ULL	/* above 5-level user space */
 
 static __always_inline void on_fault(unsigned long address, struct pt_regs *regs,
 				     unsigned long error_code, __u32 kflag)
