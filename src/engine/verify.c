@@ -124,6 +124,11 @@ struct avt_verify {
 	/* pass 1 */
 	struct vmap drop_tgids;
 	bool global_taint, has_alloc;
+	uint64_t scan_snaps;		/* snap_begin ordinal, pass 1 */
+	struct vmap last_snap;		/* pid -> ordinal of its last snapshot, while
+					 * only kernel faults/allocs followed it */
+	struct vmap in_execve;		/* snapshot ordinals taken inside execve */
+	uint64_t snaps_seen;		/* snap_begin ordinal, pass 2 */
 	/* processes */
 	struct pinfo **pi;		/* never move: callers keep pointers */
 	size_t npi, cappi;
@@ -240,6 +245,8 @@ void avt_verify__free(struct avt_verify *v)
 	free(v->sn.k);
 	free(v->sn.e);
 	vmap__fini(&v->drop_tgids);
+	vmap__fini(&v->last_snap);
+	vmap__fini(&v->in_execve);
 	vmap__fini(&v->pidx);
 	vmap__fini(&v->k2e);
 	vmap__fini(&v->e2k);
@@ -281,6 +288,33 @@ uint64_t avt_verify__compared(const struct avt_verify *v)
 /* ---- pass 1 ---- */
 void avt_verify__prescan(struct avt_verify *v, const struct avt_event *ev)
 {
+	uint64_t ord;
+
+	/*
+	 * A snapshot followed, for its process, by nothing but kernel-mode
+	 * faults and allocations up to an exec event was taken inside execve:
+	 * sched_process_exec fires at its end, after exec_mmap already
+	 * installed the new mm, so the snapshot may show a half-built image.
+	 */
+	switch (ev->type) {
+	case AVT_EV_SNAP_BEGIN:
+		vmap__put(&v->last_snap, ev->pid ? ev->pid : UINT32_MAX, ++v->scan_snaps);
+		break;
+	case AVT_EV_SNAP_VMA: case AVT_EV_SNAP_END: case AVT_EV_ALLOC:
+		break;
+	case AVT_EV_FAULT:
+		if (ev->u.fault.flags & AVT_FAULT_KERNEL)
+			break;
+		vmap__del(&v->last_snap, ev->pid ? ev->pid : UINT32_MAX);
+		break;
+	case AVT_EV_EXEC:
+		if (vmap__get(&v->last_snap, ev->pid ? ev->pid : UINT32_MAX, &ord))
+			vmap__put(&v->in_execve, ord, 1);
+		/* fall through */
+	default:
+		vmap__del(&v->last_snap, ev->pid ? ev->pid : UINT32_MAX);
+		break;
+	}
 	if (ev->type == AVT_EV_ALLOC)
 		v->has_alloc = true;
 	if (ev->type != AVT_EV_STATS || !ev->u.stats.value)
@@ -767,7 +801,7 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 	bool modelled = ep && ep->mm && ep->mm->first;
 
 	v->sn.active = true;
-	v->sn.ambiguous = false;
+	v->sn.ambiguous = vmap__get(&v->in_execve, ++v->snaps_seen, NULL);
 	v->sn.pid = ev->pid;
 	v->sn.kind = sb->kind;
 	v->sn.n = sb->checkpoint;
