@@ -77,12 +77,12 @@ static const char *const fact_name[F__N] = {
 
 enum cls {
 	C_TAINTED, C_AMBIGUOUS, C_PASSIVE, C_SEEDED, C_INCOMPLETE, C_UNEXPLAINED,
-	C_EXITFREE, C_NOMODEL, C_PARTIAL, C_FMODE, C__N,
+	C_EXITFREE, C_NOMODEL, C_PARTIAL, C_FMODE, C_SHMEM, C__N,
 };
 static const char *const cls_name[C__N] = {
 	"tainted", "ambiguous", "passive", "seeded", "incomplete", "unexplained_prepare",
 	"free_at_exit_unrecorded", "unmodelled_process", "partial_family",
-	"file_mode_unrecorded",
+	"file_mode_unrecorded", "shmem_inode",
 };
 
 enum taint { T_NONE, T_DROPS, T_UNMODELLED, T_INHERITED };
@@ -621,7 +621,13 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 	else
 		fact(c, F_FLAGS, (k->flags & VERIFY_FLAGS) == (e->flags & VERIFY_FLAGS), k, e, NULL);
 	fact(c, F_PGOFF, k->pgoff == e->pgoff, k, e, NULL);
-	fact(c, F_FILE, k->dev == e->dev && k->ino == e->ino, k, e, NULL);
+	/* MAP_SHARED|MAP_ANONYMOUS (and SysV shm) are shmem files inside the
+	 * kernel (internal mount, major 0): their inode is nothing a trace
+	 * can know; the engine calls them anonymous */
+	if (!e->dev && !e->ino && (k->flags & VM_MAYSHARE) && k->dev >> 20 == 0 && k->ino)
+		v->cls[C_SHMEM]++;
+	else
+		fact(c, F_FILE, k->dev == e->dev && k->ino == e->ino, k, e, NULL);
 	if (ftaint) {
 		v->cls[C_TAINTED] += k->av ? 6 : 1;
 		return;
