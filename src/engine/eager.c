@@ -720,6 +720,16 @@ static void eg_vma_state(struct avt_scheme *s, const struct avt_vma *v, struct a
 	st->av_serial = x->serial;
 	st->root_serial = x->root ? x->root->serial : 0;
 	st->parent_serial = x->parent ? x->parent->serial : 0;
+	{
+		const struct avt_list *p;
+
+		avt_list_for_each(p, &v->chain) {
+			if (st->nr_chain == AVT_SNAP_MAX_AVC)
+				break;
+			st->chain_serial[st->nr_chain++] =
+				avt_container_of(p, struct avc, same_vma)->av->serial;
+		}
+	}
 	st->active = x->na;
 	st->avcs = chain_len(v);
 }

@@ -102,6 +102,10 @@ struct avt_vma_state {
 	 * unlike the pointers they are never reused, so --verify can pair
 	 * kernel ids with engine objects across a whole trace */
 	uint64_t av_serial, root_serial, parent_serial;
+	/* serials of the AVs of the first AVCs of the chain, head first
+	 * (as a kernel snapshot lists them); nr_chain = how many (optional) */
+	uint32_t nr_chain;
+	uint64_t chain_serial[AVT_SNAP_MAX_AVC];
 };
 
 struct avt_scheme_ops {

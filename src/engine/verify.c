@@ -68,11 +68,11 @@
 
 enum fact {
 	F_VMA, F_FLAGS, F_PGOFF, F_FILE, F_AV, F_ROOT, F_PARENT, F_CHILDREN, F_ACTIVE,
-	F_AVCS, F_ALLOC, F__N,
+	F_AVCS, F_CHAIN, F_ALLOC, F__N,
 };
 static const char *const fact_name[F__N] = {
 	"vma", "flags", "pgoff", "file", "av", "root", "parent", "children", "active",
-	"avcs", "alloc",
+	"avcs", "chain", "alloc",
 };
 
 enum cls {
@@ -98,6 +98,8 @@ struct cvma {
 	uint64_t start, end, flags, pgoff, dev, ino;
 	uint64_t av, root, parent;
 	uint32_t nc, na, avcs;
+	uint32_t nchain;			/* listed chain entries, head first */
+	uint64_t chain[AVT_SNAP_MAX_AVC];
 };
 
 struct pinfo {
@@ -406,6 +408,8 @@ static int capture(struct avt_verify *v, uint32_t pid, struct cvma **out, size_t
 		c->nc = st.children;
 		c->na = st.active;
 		c->avcs = st.avcs;
+		c->nchain = st.nr_chain <= AVT_SNAP_MAX_AVC ? st.nr_chain : AVT_SNAP_MAX_AVC;
+		memcpy(c->chain, st.chain_serial, c->nchain * sizeof(c->chain[0]));
 	}
 	*n = i;
 	return 0;
@@ -426,6 +430,27 @@ static void canon_build(struct canon *c, const struct cvma *a, size_t n)
 			if (ids[j] && !vmap__get(&c->m, ids[j], NULL))
 				vmap__put(&c->m, ids[j], ++c->next);
 	}
+	/* ids seen only in chains come after, so state lines keep --state's ids */
+	for (size_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < a[i].nchain; j++)
+			if (a[i].chain[j] && !vmap__get(&c->m, a[i].chain[j], NULL))
+				vmap__put(&c->m, a[i].chain[j], ++c->next);
+}
+
+/* " chain=a1,a2" in canonical ids */
+static void chain_text(char *b, size_t len, const struct cvma *c, const struct canon *cn)
+{
+	size_t n = 0;
+
+	n += snprintf(b, len, "chain=");
+	for (uint32_t j = 0; j < c->nchain && n < len; j++) {
+		uint64_t x = 0;
+
+		vmap__get(&cn->m, c->chain[j], &x);
+		n += snprintf(b + n, len - n, "%sa%" PRIu64, j ? "," : "", x);
+	}
+	if (!c->nchain && n < len)
+		snprintf(b + n, len - n, "-");
 }
 
 static int put_id(char *b, size_t len, const char *key, const struct canon *c, uint64_t id)
@@ -518,6 +543,14 @@ static void mismatch(struct cmpctx *c, enum fact f, const struct cvma *k, const 
 		return;
 	state_line(kl, sizeof(kl), v->sn.pid, k, &c->ck);
 	state_line(el, sizeof(el), v->sn.pid, e, &c->ce);
+	if (f == F_CHAIN && k && e) {
+		size_t n = strlen(kl), m = strlen(el);
+
+		kl[n++] = ' ';
+		el[m++] = ' ';
+		chain_text(kl + n, sizeof(kl) - n, k, &c->ck);
+		chain_text(el + m, sizeof(el) - m, e, &c->ce);
+	}
 	show(v, "%s mismatch at event %" PRIu64 ", %s[%u] snapshot kind=%s n=%u @%" PRIu64 "%s%s\n"
 	     "  kernel: %s\n  engine: %s\n", fact_name[f], v->sn.ev_idx, c->p->comm, v->sn.pid,
 	     kind_name(v->sn.kind), v->sn.n, v->sn.ts, what ? ": " : "", what ? what : "", kl, el);
@@ -658,6 +691,15 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 	fact(c, F_CHILDREN, k->nc == e->nc, k, e, NULL);
 	fact(c, F_ACTIVE, k->na == e->na, k, e, NULL);
 	fact(c, F_AVCS, k->avcs == e->avcs, k, e, NULL);
+	/* the listed chain (at most AVT_SNAP_MAX_AVC AVCs, head first), entry
+	 * by entry through the bijection: membership and order */
+	if (e->nchain || k->nchain) {
+		bool ok = k->nchain == e->nchain;
+
+		for (uint32_t j = 0; ok && j < k->nchain; j++)
+			ok = k->chain[j] && pair(v, k->chain[j], e->chain[j]);
+		fact(c, F_CHAIN, ok, k, e, "chain differs (listed AVCs, head first)");
+	}
 }
 
 static void compare(struct avt_verify *v, struct pinfo *p, const struct cvma *e, size_t ne)
@@ -861,6 +903,8 @@ static int snap_vma_add(struct avt_verify *v, const struct avt_event *ev)
 	c->nc = s->num_children;
 	c->na = s->num_active;
 	c->avcs = s->nr_avcs;
+	c->nchain = s->nr_avc_ids <= AVT_SNAP_MAX_AVC ? s->nr_avc_ids : AVT_SNAP_MAX_AVC;
+	memcpy(c->chain, s->avc_av, c->nchain * sizeof(c->chain[0]));
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # replay --verify on hand-written traces with kernel snapshots
 # (tests/cli/verify/match.txt): full agreement -> exit 0 and 100 %; a
-# wrong boundary, a wrong sharing, a wrong AVC count, a wrong alloc count
+# wrong boundary, a wrong sharing, a wrong AVC count, a wrong chain order,
+# a wrong alloc count
 # -> exit 3 with the mismatch printed (kernel line vs engine line); a
 # drops_tgid stats record -> the process is tainted, its facts are not
 # judged; release 5.15 -> a one-line refusal, exit 1 (--verify-mode
@@ -23,7 +24,7 @@ run() {	# run NAME FILE [args]: output in $T/NAME.out, status in rc
 # 1. agreement
 run match $D/match.txt
 [ $rc = 0 ] && ok || bad "match: exit $rc"
-grep -q "^verify.match.all 100.00 % (72/72)" "$T/match.out" && ok || bad "match: $(grep match.all "$T/match.out")"
+grep -q "^verify.match.all 100.00 % (78/78)" "$T/match.out" && ok || bad "match: $(grep match.all "$T/match.out")"
 grep -q "^verify.match.alloc 100.00 % (12/12)" "$T/match.out" && ok || bad "match: alloc $(grep match.alloc "$T/match.out")"
 grep -q "^verify: MATCH" "$T/match.out" && ok || bad "match: no MATCH line"
 grep -q "^verify.scheme eager-legacy" "$T/match.out" && ok || bad "6.18 should verify with eager-legacy"
@@ -49,6 +50,9 @@ mutate sharing '0,/^2 snap_vma/{/^2 snap_vma/s/av=0xa2/av=0xa1/;}' av \
 # the child's chain one AVC longer
 mutate avcs '0,/^2 snap_vma/{/^2 snap_vma/s/avcs=2/avcs=3/;}' avcs \
 	"kernel: .*avcs=3"
+# the child's chain listed in the other order (K7 would reverse it)
+mutate chain '0,/^2 snap_vma/{/^2 snap_vma/s/chain=0xa2,0xa1/chain=0xa1,0xa2/;}' chain \
+	"kernel: .*chain=a2,a1"
 # a missing fork allocation in the kernel truth
 sed '/site=fork id=0xa2/d' $D/match.txt > "$T/alloc.txt"
 run alloc "$T/alloc.txt"
