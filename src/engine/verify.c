@@ -156,6 +156,7 @@ struct avt_verify {
 	/* results */
 	uint64_t match[F__N], mism[F__N], cls[C__N];
 	uint64_t snaps[R_NOMODEL + 1], snaps_ambiguous, snaps_incomplete, snaps_tainted;
+	uint64_t snaps_compared;
 	uint64_t nr_ev;
 	char **shown;
 	size_t nshown;
@@ -831,6 +832,7 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 		goto out;
 	}
 	p->compared = true;
+	v->snaps_compared++;
 	if (v->sn.kind == AVT_SNAP_EXIT && p->has_cap)
 		compare(v, p, p->cap, p->ncap);
 	else
@@ -1134,8 +1136,7 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 
 	fprintf(out, "verify.scheme %s\n", v->scheme);
 	fprintf(out, "verify.flags_mask %llx\n", (unsigned long long)VERIFY_FLAGS);
-	fprintf(out, "verify.snapshots.compared %" PRIu64 "\n", v->snaps[R_CHECK] -
-		v->snaps_tainted - v->snaps_ambiguous);
+	fprintf(out, "verify.snapshots.compared %" PRIu64 "\n", v->snaps_compared);
 	fprintf(out, "verify.snapshots.seeded %" PRIu64 "\n", v->snaps[R_SEED]);
 	fprintf(out, "verify.snapshots.passive %" PRIu64 "\n", v->snaps[R_PASSIVE]);
 	fprintf(out, "verify.snapshots.tainted %" PRIu64 "\n", v->snaps_tainted);
