@@ -96,6 +96,12 @@ static int sys_mmap(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev
 	struct avt_vma *v;
 	int err;
 
+	if (sc->ret == -EPERM && (fl & 0x10) && len) {
+		/* MAP_FIXED over a sealed VMA: vms_gather_munmap_vmas split
+		 * the VMAs before it, then failed; the splits stay */
+		avt_vma__munmap(e, mm, sc->args[0], sc->args[0] + len);
+		return 0;
+	}
 	if (sc->ret < 0 || !len)
 		return 0;
 	a.flags = (prot & 7) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | mm->def_flags;
@@ -187,7 +193,7 @@ static int sys_mprotect(struct avt_engine *e, struct avt_mm *mm, const struct av
 	bool stopped = false;
 	int err;
 
-	if (sc->ret < 0 && sc->ret != -ENOMEM && sc->ret != -EACCES)
+	if (sc->ret < 0 && sc->ret != -ENOMEM && sc->ret != -EACCES && sc->ret != -EPERM)
 		return 0;
 	v = avt_mm__find_ge(mm, start);
 	if (!v || v->start >= end || start < v->start)
@@ -198,8 +204,8 @@ static int sys_mprotect(struct avt_engine *e, struct avt_mm *mm, const struct av
 	while (v && v->start < end) {
 		uint64_t nf;
 
-		if (v->start != tmp) {
-			stopped = true;	/* hole */
+		if (v->start != tmp || (v->flags & VM_SEALED)) {
+			stopped = true;	/* hole (-ENOMEM) or sealed (-EPERM) */
 			break;
 		}
 		nf = (v->flags & ~(VM_ACCESS_FLAGS | (pkey ? VM_PKEY_MASK : 0))) | prot;
@@ -263,12 +269,21 @@ static int walk_modify(struct avt_engine *e, struct avt_mm *mm, uint64_t start, 
 	return 0;
 }
 
+/* mseal: discard-like advice on a sealed read-only private anonymous VMA
+ * is refused (can_madvise_modify) */
+static bool sealed_ro_anon(const struct avt_vma *v)
+{
+	return (v->flags & VM_SEALED) && !v->file && !(v->flags & (VM_SHARED | VM_WRITE));
+}
+
 static int madv_flags(struct avt_engine *e, struct avt_vma *v, uint64_t adv,
 		      struct avt_vma_attrs *a)
 {
 	uint64_t f = a->flags;
 
 	(void)e;
+	if ((adv == 10 || adv == 18) && sealed_ro_anon(v))
+		return -EPERM;
 	switch (adv) {
 	case 0: f &= ~(VM_SEQ_READ | VM_RAND_READ); break;
 	case 1: f = (f & ~VM_SEQ_READ) | VM_RAND_READ; break;
@@ -293,7 +308,7 @@ static int madv_flags(struct avt_engine *e, struct avt_vma *v, uint64_t adv,
 	case 15: f = (f & ~VM_HUGEPAGE) | VM_NOHUGEPAGE; break;
 	case 16: f |= VM_DONTDUMP; break;
 	case 17:
-		if ((f & VM_SPECIAL) && !(f & VM_HUGETLB))
+		if (((f & VM_SPECIAL) && !(f & VM_HUGETLB)) || (f & VM_DROPPABLE))
 			return -EINVAL;
 		f &= ~VM_DONTDUMP;
 		break;
@@ -320,21 +335,43 @@ static void madvise_mm(struct avt_engine *e, struct avt_mm *mm, uint64_t start, 
 	uint64_t end = start + PAGE_ALIGN(len);
 	struct avt_vma *v;
 
-	if (ret < 0 && ret != -ENOMEM)
+	/* -ENOMEM (holes), -EINVAL / -EPERM from a refusing VMA: the VMAs
+	 * before it were changed; anything else failed up front */
+	if (ret < 0 && ret != -ENOMEM && ret != -EINVAL && ret != -EPERM)
+		return;
+	if (start & (PAGE_SIZE - 1))
 		return;
 	switch (adv) {
-	case 4: case 9: case 24:	/* DONTNEED, REMOVE, DONTNEED_LOCKED: zap */
-		avt_folio__zap_range(e, mm, start, end);
+	case 4: case 8: case 9: case 24: /* DONTNEED, FREE, REMOVE, DONTNEED_LOCKED */
+		/* madvise_walk_vmas: VMA by VMA, holes skipped, a sealed
+		 * read-only anon VMA stops it; FREE only marks (no zap) */
+		for (v = avt_mm__find_ge(mm, start); v && v->start < end; v = v->next) {
+			if (sealed_ro_anon(v))
+				return;
+			if (adv != 8)
+				avt_folio__zap_range(e, mm, max64(start, v->start), min64(end, v->end));
+		}
 		return;
-	case 22:			/* POPULATE_READ */
-		for (v = avt_mm__find_ge(mm, start); v && v->start < end; v = v->next)
-			if (!v->file && !(v->flags & VM_SHARED) && e->set.thp)
-				for (uint64_t a = max64(start, v->start); a < min64(end, v->end); a += PAGE_SIZE)
+	case 22: case 23: {		/* POPULATE_READ / POPULATE_WRITE */
+		/* madvise_populate: VMA by VMA from start; stops (-ENOMEM)
+		 * at the first hole, (-EFAULT) at a VMA it cannot fault */
+		uint64_t cur = start;
+
+		while (cur < end) {
+			v = avt_mm__find(mm, cur);
+			if (!v || !(v->flags & (adv == 23 ? VM_WRITE : VM_ACCESS_FLAGS)))
+				return;
+			if (adv == 23) {
+				if (avt_fault__populate(e, mm, cur, min64(end, v->end), true, true))
+					return;
+			} else if (!v->file && !(v->flags & VM_SHARED) && e->set.thp) {
+				for (uint64_t a = cur; a < min64(end, v->end); a += PAGE_SIZE)
 					avt_fault__handle(e, mm, a, false, true);
+			}
+			cur = v->end;
+		}
 		return;
-	case 23:			/* POPULATE_WRITE */
-		avt_fault__populate(e, mm, start, end, true, true);
-		return;
+	}
 	case 102:			/* GUARD_INSTALL (6.13-6.18: any valid VMA) */
 		for (v = avt_mm__find_ge(mm, start); v && v->start < end; v = v->next)
 			if (!(v->flags & (VM_SPECIAL | VM_HUGETLB)))
@@ -376,7 +413,7 @@ static int sys_mlock(struct avt_engine *e, struct avt_mm *mm, const struct avt_e
 	bool hole = false;
 	int err;
 
-	if (sc->ret < 0 && sc->ret != -ENOMEM)
+	if (sc->ret < 0 && sc->ret != -ENOMEM && sc->ret != -EPERM)
 		return 0;
 	if (!v || end <= start)
 		return 0;
@@ -579,7 +616,11 @@ static int sys_mremap(struct avt_engine *e, struct avt_mm *mm, const struct avt_
 	struct avt_vma *v;
 	int err;
 
-	if (sc->ret < 0)
+	/* a multi-VMA move that reached a sealed VMA (-EPERM) keeps the moves
+	 * done before it (new = the requested destination) */
+	if (sc->ret == -EPERM && (fl & K_MREMAP_FIXED) && old_len == new_len)
+		new = sc->args[4];
+	else if (sc->ret < 0)
 		return 0;
 	if (!old_len) {
 		e->st.unmodelled++;	/* duplicate of a shared mapping */
@@ -630,6 +671,8 @@ static int sys_mremap(struct avt_engine *e, struct avt_mm *mm, const struct avt_
 			v = avt_mm__find_ge(mm, cur);
 			if (!v || v->start >= old + old_len)
 				break;
+			if (v->flags & VM_SEALED)
+				return -EPERM;
 			if (v->start > cur)
 				cur = v->start;
 			seg_end = min64(v->end, old + old_len);
@@ -809,20 +852,18 @@ static int sys_shmdt(struct avt_engine *e, struct avt_mm *mm, const struct avt_e
 	return avt_vma__munmap(e, mm, s, end);
 }
 
-int avt_sys__replay(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev)
+static int sys_dispatch(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev)
 {
 	const struct avt_ev_syscall *sc = &ev->u.sys;
 	struct avt_mm *mm = p->mm;
 	uint64_t a0 = sc->args[0], a1 = sc->args[1];
 
-	if (sc->ret < 0)
-		e->st.failed_syscalls++;
 	switch (sc->sys) {
 	case AVT_SYS_MMAP:
 		return sys_mmap(e, mm, sc);
 	case AVT_SYS_MUNMAP:
-		if (sc->ret < 0)
-			return 0;
+		if (sc->ret < 0 && sc->ret != -EPERM)
+			return 0;	/* -EPERM: sealed; the splits before it stay */
 		return avt_vma__munmap(e, mm, a0, a0 + PAGE_ALIGN(a1));
 	case AVT_SYS_MREMAP:
 		return sys_mremap(e, mm, sc);
@@ -912,4 +953,23 @@ int avt_sys__replay(struct avt_engine *e, struct avt_proc *p, const struct avt_e
 		e->st.unmodelled++;
 		return 0;
 	}
+}
+
+int avt_sys__replay(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev)
+{
+	int err;
+
+	if (ev->u.sys.ret < 0)
+		e->st.failed_syscalls++;
+	err = sys_dispatch(e, p, ev);
+	/* What the kernel would return to the caller (a sealed VMA, the
+	 * map count limit, a fault during population) is the syscall's
+	 * result, not an engine failure: it stops the operation where the
+	 * kernel stops; count it if the trace says the call succeeded. */
+	if (err == -EPERM || err == -ENOMEM || err == -EFAULT) {
+		if (ev->u.sys.ret >= 0)
+			e->st.ret_mismatch++;
+		return 0;
+	}
+	return err;
 }

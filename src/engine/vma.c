@@ -399,6 +399,8 @@ int avt_vma__munmap(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_
 	if (s > v->start) {
 		if (end < v->end && mm->map_count >= e->set.max_map_count)
 			return -ENOMEM;
+		if (v->flags & VM_SEALED)
+			return -EPERM;
 		err = avt_vma__split(e, v, s, 1, NULL);
 		if (err)
 			return err;
@@ -406,6 +408,9 @@ int avt_vma__munmap(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_
 	first = v;
 	last = NULL;
 	for (it = v; it && it->start < end; it = it->next) {
+		/* a sealed VMA stops the gather; splits done so far stay */
+		if (it->flags & VM_SEALED)
+			return -EPERM;
 		if (it->end > end) {
 			err = avt_vma__split(e, it, end, 0, NULL);
 			if (err)
