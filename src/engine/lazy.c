@@ -1027,7 +1027,6 @@ static void lz_fini(struct avt_scheme *s)
 
 	if (!z)
 		return;
-	lazy_hz__fini(z);
 	avt_pool__fini(&z->av_pool);
 	avt_pool__fini(&z->avc_pool);
 	avt_pool__fini(&z->root_pool);

@@ -286,7 +286,6 @@ void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
 uint32_t lav__chain_len(const struct avt_vma *v);
 bool lav__in_chain(const struct avt_vma *v, const struct lav *a);
 struct lav *lav__alloc_child(struct lazy *z, struct lav *parent);
-void lav__free_all(struct lazy *z);
 int lav__check(struct lazy *z, char *why, size_t len);
 void lav__meta_update(struct lazy *z);
 #define LAV_CLONE_FORK 0
@@ -309,9 +308,7 @@ void lazy_hz__mark_upgrade(struct lazy *z, struct lroot *old);
 void lazy_hz__mark_exit(struct lazy *z, struct avt_mm *mm);
 void lazy_hz__lazy_walk(struct lazy *z, struct avt_folio *f, struct lroot *r, bool lock,
 			struct avt_rmap_result *res);
-void lazy_hz__finish(struct lazy *z);
 void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx);
-void lazy_hz__fini(struct lazy *z);
 int lazy_hz__metric(struct lazy *z, const char *name, double *val);
 
 #endif

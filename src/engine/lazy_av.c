@@ -430,11 +430,6 @@ void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
 		z->st.rmap_misses += f->mapcount - res->mapping;
 }
 
-void lav__free_all(struct lazy *z)
-{
-	(void)z;	/* pools are released as a whole by the scheme's fini */
-}
-
 /* eager-semantics §9 invariants 1-5, 8 over the lazy scheme's AVs */
 int lav__check(struct lazy *z, char *why, size_t len)
 {

@@ -699,16 +699,6 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	z->nwatch = j;
 }
 
-void lazy_hz__finish(struct lazy *z)
-{
-	(void)z;
-}
-
-void lazy_hz__fini(struct lazy *z)
-{
-	(void)z;
-}
-
 /* ---- report (§6 lazy-specific lines; the common ones come from the
  * engine under the same names as eager's) ---- */
 struct live_counts {
@@ -831,6 +821,12 @@ void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx)
 	P("meta_bytes.peak", s->meta_peak);
 	P("bookkeeping_bytes.end", VMA_BYTES * s->zombie_live +
 	  z->o.vma_extra_bytes * (e->st.vma.live + s->zombie_live));
+	/* the proposal's "active KB" column: live slab objects at the end,
+	 * vm_area_struct counting zombies (allocated objects too) */
+	fprintf(out, "%sactive_kb.anon_vma %.2f\n", pfx, e->st.av.live * AV_BYTES / 1024.0);
+	fprintf(out, "%sactive_kb.anon_vma_chain %.2f\n", pfx, e->st.avc.live * AVC_BYTES / 1024.0);
+	fprintf(out, "%sactive_kb.vm_area_struct %.2f\n", pfx,
+		(e->st.vma.live + s->zombie_live) * VMA_BYTES / 1024.0);
 	P("rmap.lazy_walks", s->rmap_lazy_walks);
 	P("rmap.eager_walks", s->rmap_eager_walks);
 	P("rmap.vma_locks", s->rmap_vma_locks);
