@@ -387,7 +387,8 @@ size_t avt_ptes__collect(struct avt_engine *e, struct avt_ptes *t, uint64_t lo, 
 			if (k != PTE_EMPTY && k >= lo && k < hi && !scratch_push(e, n, k))
 				n++;
 		}
-		qsort(e->scratch, n, sizeof(uint64_t), cmp_u64);
+		if (n)		/* scratch may still be NULL (UBSan) */
+			qsort(e->scratch, n, sizeof(uint64_t), cmp_u64);
 	}
 	return n;
 }
