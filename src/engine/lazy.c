@@ -77,7 +77,10 @@ static void set_kind(struct lazy *z, struct avt_vma *v, unsigned kind, struct lr
 
 	kind_count(z, vkind(v), kind);
 	if (own && ref && ref != own) {
-		/* should not happen: a root struct referencing another root */
+		/* a struct that is root R would reference another root (a
+		 * DONTUNMAP-emptied root struct that a merge DUP then fills):
+		 * one word cannot hold both; it stays R's, and this is counted */
+		z->st.rootstruct_conflicts++;
 		ref = own;
 	}
 	vset(v, kind, ref ? ref : own);

@@ -159,7 +159,7 @@ struct lazy_stats {
 	uint64_t meta_peak;
 	uint64_t lazy_vmas_peak, parent_vmas_peak;
 	uint64_t scans, scan_ptes;
-	uint64_t snap_lazy, snap_eager;
+	uint64_t snap_lazy, snap_eager, rootstruct_conflicts;
 	int64_t kind_live[4];		/* VMAs per kind (NONE counts down from 0) */
 	int64_t kind_peak[4];
 };

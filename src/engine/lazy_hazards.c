@@ -857,6 +857,7 @@ void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx)
 				" pid=%u addr=%#" PRIx64 " %s\n", pfx, lazy_code_names[c],
 				f->ev_index, f->ts, f->pid, f->addr, f->what);
 	}
+	P("anomalies.rootstruct_conflicts", s->rootstruct_conflicts);
 	P("detector.scans", s->scans);
 	P("detector.ptes", s->scan_ptes);
 	lazy_opts__print(&z->o, out, pfx);
