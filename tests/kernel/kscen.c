@@ -428,8 +428,14 @@ static void kill_workers(void)
 		close(procs[i].pidfd);
 		procs[i].live = false;
 	}
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	/* reap them all (we are the subreaper of their orphans), so no zombie
+	 * outlives us waiting for an init that may not reap promptly */
+	for (;;) {
+		pid_t r = waitpid(-1, NULL, __WALL);
+
+		if (r < 0 && errno != EINTR)
+			break;
+	}
 }
 
 static int64_t call_fd(struct proc *p, int op, const uint64_t *args, int pass_fd,
