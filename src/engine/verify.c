@@ -85,8 +85,12 @@ static const char *const cls_name[C__N] = {
 	"file_mode_unrecorded", "shmem_inode",
 };
 
-enum taint { T_NONE, T_DROPS, T_UNMODELLED, T_INHERITED };
-static const char *const taint_name[] = { "", "drops", "unmodelled", "inherited" };
+enum taint { T_NONE, T_DROPS, T_UNMODELLED, T_INHERITED, T_ENGINE };
+static const char *const taint_name[] = {
+	"", "drops", "unmodelled", "inherited",
+	"engine-unmodelled",	/* the engine could not model one of its events
+				 * (e.g. brk growing from a break it never saw) */
+};
 
 enum { K_AV_ALLOC, K_AV_FREE, K_AVC_ALLOC, K_AVC_FREE, K__N };
 static const char *const cnt_name[K__N] = {
@@ -985,7 +989,7 @@ static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
 int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 {
 	struct avt_stats *st = &v->e->st;
-	uint64_t b[K__N];
+	uint64_t b[K__N], unm = st->unmodelled;
 	struct pinfo *p = NULL;
 	int err;
 
@@ -1042,7 +1046,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		break;
 	case AVT_EV_EXEC:
 		p = pinfo_get(v, ev->pid);
-		if (p && (p->taint == T_UNMODELLED || p->taint == T_INHERITED))
+		if (p && (p->taint == T_UNMODELLED || p->taint == T_INHERITED || p->taint == T_ENGINE))
 			p->taint = T_NONE;	/* the exec snapshot re-seeds it */
 		if (p)
 			p->partial = false;	/* partial_window stays for this window */
@@ -1093,6 +1097,9 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 	}
 	if (ev->type == AVT_EV_EXIT && ev->u.exit.group_dead && (p = pinfo_get(v, ev->pid)))
 		p->exited = true;
+	if (st->unmodelled != unm && ev->type != AVT_EV_UNMODELLED &&
+	    (p = pinfo_get(v, ev->pid)) && !p->taint)
+		p->taint = T_ENGINE;
 	if (ev->type == AVT_EV_SNAP_END && v->sn.active && ev->pid == v->sn.pid)
 		snapshot_done(v, ev);
 	return 0;
