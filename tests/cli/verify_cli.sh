@@ -5,7 +5,8 @@
 # a wrong alloc count
 # -> exit 3 with the mismatch printed (kernel line vs engine line); a
 # drops_tgid stats record -> the process is tainted, its facts are not
-# judged; release 5.15 -> a one-line refusal, exit 1 (--verify-mode
+# judged (and ambiguous, passive, incomplete, unexplained-prepare, file
+# mode and shmem inode facts are classes of their own); release 5.15 -> a one-line refusal, exit 1 (--verify-mode
 # overrides); script --snapshot=N --state equals replay --state-at.
 set -u
 A=${AVTRACE:?}
@@ -76,6 +77,16 @@ grep -q "^verify.snapshots.tainted 2" "$T/taint.out" && ok || bad "taint: $(grep
 sed -e 's/^2 write 0x101000/&\n2 unmodelled nr=206 delta=1 seq=1-2/' -e '/^2 snap_vma/s/avcs=2/avcs=7/' $D/match.txt > "$T/unm.txt"
 run unm "$T/unm.txt"
 [ $rc = 0 ] && grep -q "^verify.tainted c\[2\] unmodelled" "$T/unm.out" && ok || bad "unmodelled: exit $rc $(grep tainted "$T/unm.out")"
+
+# 3b. the other classes that are never judged (tests/cli/verify/classes.txt)
+run classes $D/classes.txt
+[ $rc = 0 ] && ok || bad "classes: exit $rc, expected 0: $(sed -n '/^# first/,$p' "$T/classes.out" | head -5)"
+for c in "ambiguous 10" "passive 10" "incomplete 10" "unexplained_prepare 6" \
+	 "file_mode_unrecorded 1" "shmem_inode 1"; do
+	grep -q "^verify.class.$c facts" "$T/classes.out" && ok || bad "classes: no 'verify.class.$c facts'"
+done
+grep -q "^verify.unexplained_prepare p\[1\] 1" "$T/classes.out" && ok || bad "classes: unexplained prepare not charged to p[1]"
+grep -q "^verify.match.all 100.00 % (12/12)" "$T/classes.out" && ok || bad "classes: $(grep match.all "$T/classes.out")"
 
 # 4. kernels no scheme models: refusal, one line, exit 1
 sed 's/^meta release=.*/meta release=5.15.0-91-generic/' $D/match.txt > "$T/old.txt"
