@@ -176,19 +176,25 @@ static __always_inline void fill_hdr(struct rec_hdr *h, __u16 type, __u32 tgid, 
 	h->ts = bpf_ktime_get_ns();
 }
 
-/* The traced-process entry of tgid, or NULL when tgid is not traced. */
-static __always_inline struct rec_target *target_of(__u32 tgid, bool current_is_tgid)
+/*
+ * The traced-process entry of tgid (the current task's), or NULL when it is
+ * not traced. Under -a or -c a process not seen yet is added here, but only
+ * where the caller can snapshot it right away (added != NULL; it sets
+ * *added): a process met mid-life needs its address space as a base.
+ * Fault and allocation handlers pass NULL: the process joins at its next
+ * syscall.
+ */
+static __always_inline struct rec_target *target_of(__u32 tgid, bool *added)
 {
 	struct rec_target *t, zero = {};
 
 	if (tgid == self_tgid)
 		return NULL;
 	t = bpf_map_lookup_elem(&targets, &tgid);
-	if (t)
+	if (t || !added)
 		return t;
-	if (trace_all || (filter_cg && current_is_tgid &&
-			  bpf_current_task_under_cgroup(&cgroup_map, 0) == 1)) {
-		bpf_map_update_elem(&targets, &tgid, &zero, BPF_NOEXIST);
+	if (trace_all || (filter_cg && bpf_current_task_under_cgroup(&cgroup_map, 0) == 1)) {
+		*added = bpf_map_update_elem(&targets, &tgid, &zero, BPF_NOEXIST) == 0;
 		return bpf_map_lookup_elem(&targets, &tgid);
 	}
 	return NULL;
@@ -501,11 +507,14 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	struct task_struct *task;
 	struct rec_target *t;
 	struct pending *p;
+	bool added = false;
 	__u64 a[6];
 
-	t = target_of(tgid, true);
+	t = target_of(tgid, &added);
 	if (!t)
 		return 0;
+	if (added)
+		snap_task(bpf_get_current_task_btf(), AVT_SNAP_START, tgid, tid);
 	if (id == 59 || id == 322 || id == 60 || id == 231)
 		return 0;	/* never returns to this tid's exit (or replaced by exec) */
 	p = bpf_map_lookup_elem(&scratch, &zero);
@@ -773,9 +782,13 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	struct rec_fork *r;
 	__u32 flags;
 
-	t = target_of(ptgid, true);
+	bool added = false;
+
+	t = target_of(ptgid, &added);
 	if (!t)
 		return 0;
+	if (added)	/* the parent, as it is after the copy */
+		snap_task(bpf_get_current_task_btf(), AVT_SNAP_START, ptgid, ptid);
 	r = reserve(sizeof(*r), ptgid);
 	if (r) {
 		fill_hdr(&r->h, AVT_EV_FORK, ptgid, ptid);
@@ -810,7 +823,9 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	struct rec_target *t;
 	struct rec_exec *r;
 
-	t = target_of(tgid, true);
+	bool added = false;
+
+	t = target_of(tgid, &added);	/* the exec snapshot below is its base */
 	if (!t)
 		return 0;
 	r = reserve(sizeof(*r), tgid);
@@ -875,12 +890,9 @@ static __always_inline void on_fault(unsigned long address, struct pt_regs *regs
 	struct rec_target *t;
 	struct rec_fault *r;
 
-	t = bpf_map_lookup_elem(&targets, &tgid);
-	if (!t) {
-		t = target_of(tgid, true);
-		if (!t)
-			return;
-	}
+	t = target_of(tgid, NULL);
+	if (!t)
+		return;
 	if (fault_filter) {
 		/*
 		 * Keep the first read and the first write of each page per
@@ -963,7 +975,7 @@ static __always_inline void on_alloc(__u64 call_site, const void *ptr, const str
 	site = site_of(call_site);
 	if (!site)
 		return;		/* not an rmap function: some other 64-byte object */
-	if (!target_of(tgid, true))
+	if (!target_of(tgid, NULL))
 		return;
 	/*
 	 * Writes into another process through get_user_pages prepare the

@@ -17,9 +17,14 @@ uint64_t recorder__now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static int emit(struct recorder *r, const struct avt_event *ev)
+int recorder__emit(struct recorder *r, const struct avt_event *ev)
 {
 	int err;
+
+	if (r->capture_tgid && passive__hold(r, ev))
+		return 0;
+	if (r->collect_roots && ev->type == AVT_EV_SNAP_VMA)
+		passive__note_root(r, ev->u.snap_vma.root);
 
 	if (ev->type < AVT_EV__MAX_KNOWN)
 		r->by_type[ev->type]++;
@@ -36,7 +41,7 @@ int recorder__write(struct recorder *r, struct avt_event *ev)
 	uint64_t now = recorder__now();
 
 	ev->ts = now > r->last_ts ? now : r->last_ts;
-	return emit(r, ev);
+	return recorder__emit(r, ev);
 }
 
 #define NEED(type) do { if (size < sizeof(type)) return 0; } while (0)
@@ -187,6 +192,6 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		return 0;	/* not ours: never write what we cannot vouch for */
 	}
 	/* a write error is remembered and reported once; keep draining */
-	emit(r, &ev);
+	recorder__emit(r, &ev);
 	return 0;
 }

@@ -133,6 +133,7 @@ static int start_snapshots(struct recorder *r)
 	}
 	if (n < 0)
 		return n;
+	r->collect_roots = !o->all;
 	for (int i = 0; i < n; i++) {
 		if (v[i] == getpid())
 			continue;
@@ -143,6 +144,15 @@ static int start_snapshots(struct recorder *r)
 		if (o->all)
 			targets__add(r, v[i]);
 		snapshot__take(r, v[i], AVT_SNAP_START, 0);	/* -ESRCH: exited meanwhile */
+	}
+	r->collect_roots = false;
+	/* -a traces everything: nothing is left to be passive */
+	if (!o->all && n > 0) {
+		int p = passive__snapshots(r, v, n);
+
+		if (p > 0 && o->verbose)
+			fprintf(stderr, "avtrace record: %d passive snapshot(s) of processes sharing "
+				"anon_vma families with the targets\n", p);
 	}
 	free(v);
 	return 0;
@@ -164,7 +174,7 @@ int record__run(const struct record_opts *o)
 	char why[512];
 	int nr_sites = 0, err, ret = AVT_EXIT_FAIL, tty;
 	double t_start, t_last_status, t_last_ckpt, t_last_stats;
-	uint64_t ev_last = 0;
+	uint64_t ev_last = 0, written = 0;
 
 	verbose = o->verbose;
 	avt_meta__init(&meta);
@@ -339,6 +349,7 @@ int record__run(const struct record_opts *o)
 	stats__write(r, true);
 	if (tty)
 		fputc('\n', stderr);
+	written = avt_writer__events(r->w);
 	err = avt_writer__close(r->w);
 	r->w = NULL;
 	if (err || r->write_err) {
@@ -347,7 +358,7 @@ int record__run(const struct record_opts *o)
 	}
 	fprintf(stderr, "avtrace record: %llu events written to %s (%llu dropped, "
 		"%llu faults filtered in kernel, %u checkpoints)\n",
-		(unsigned long long)r->events, o->output, (unsigned long long)r->drops,
+		(unsigned long long)written, o->output, (unsigned long long)r->drops,
 		(unsigned long long)r->filtered, r->checkpoints);
 	if (r->drops)
 		avt_warn("%llu events lost: the ring buffer was full; raise --ring-size",
@@ -369,6 +380,7 @@ cleanup:
 	record_bpf__destroy(r->skel);
 	free(r->fails);
 	free(r->retry);
+	passive__free(r);
 	if (r->cg_fd >= 0)
 		close(r->cg_fd);
 	avt_meta__fini(&meta);

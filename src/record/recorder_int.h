@@ -19,6 +19,11 @@ struct snap_fail {
 	uint64_t count;
 };
 
+struct snap_retry {
+	pid_t tgid;
+	uint32_t kind;
+};
+
 struct recorder {
 	const struct record_opts *o;
 	struct record_bpf *skel;
@@ -36,13 +41,23 @@ struct recorder {
 	uint64_t by_type[AVT_EV__MAX_KNOWN];
 	struct snap_fail *fails;	/* per tgid: failed snapshots */
 	size_t nr_fails, cap_fails;
-	pid_t *retry;			/* exec snapshots to take again, from user space */
+	struct snap_retry *retry;	/* snapshots to take again, from user space */
 	size_t nr_retry, cap_retry;
+	/* passive.c: anon_vma roots of the targets, and a candidate's
+	 * snapshot held back until we know it shares one of them */
+	bool collect_roots;
+	uint64_t *roots;
+	size_t nr_roots, cap_roots;
+	pid_t capture_tgid;		/* 0 = not capturing */
+	struct avt_event *held;
+	size_t nr_held, cap_held;
 	uint64_t drops, filtered;	/* latest totals read from the maps */
 };
 
 /* convert.c: ring buffer callback (ctx = struct recorder). */
 int recorder__on_record(void *ctx, void *data, size_t size);
+/* Write one event (counted; held back while a passive candidate is snapshotted). */
+int recorder__emit(struct recorder *r, const struct avt_event *ev);
 /* A user-space event (checkpoint marker, stats): ts = now, never before last_ts. */
 int recorder__write(struct recorder *r, struct avt_event *ev);
 uint64_t recorder__now(void);
@@ -57,13 +72,24 @@ int targets__cgroup_procs(const char *cgroup, pid_t **out);
 int targets__all_procs(pid_t **out);
 
 /* snapshot.c: a failed in-kernel snapshot (mmap lock busy): count it, and
- * for an exec snapshot queue a retry (run by snapshot__retry_pending). */
+ * for an exec or start snapshot queue a retry (snapshot__retry_pending). */
 void snapshot__failed(struct recorder *r, pid_t tgid, uint32_t kind);
 void snapshot__retry_pending(struct recorder *r);
 /* snapshot.c: run iter/task_vma for one tgid, draining the ring after. */
 int snapshot__take(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t ckpt);
 /* Checkpoint marker n, then a snapshot of every traced process. */
 int snapshot__checkpoint(struct recorder *r);
+
+/*
+ * passive.c: snapshot, as passive, every untraced process whose VMAs share
+ * an anon_vma root with a target (e.g. the siblings and parent of one
+ * backend of a forking server), so the family's state is seeded.
+ */
+void passive__note_root(struct recorder *r, uint64_t root);
+/* Returns 1 when ev was held back (a candidate's snapshot), else 0. */
+int passive__hold(struct recorder *r, const struct avt_event *ev);
+int passive__snapshots(struct recorder *r, const pid_t *targets, int nr);
+void passive__free(struct recorder *r);
 
 /* stats.c: read drop/filter counters; write AVT_EV_STATS records. */
 int stats__read(struct recorder *r);

@@ -54,18 +54,18 @@ out:
 	return err;
 }
 
-static int push_pid(pid_t **v, size_t *n, size_t *cap, pid_t p)
+static int push_retry(struct recorder *r, pid_t tgid, uint32_t kind)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		pid_t *nv = realloc(*v, nc * sizeof(**v));
+	if (r->nr_retry == r->cap_retry) {
+		size_t nc = r->cap_retry ? r->cap_retry * 2 : 16;
+		struct snap_retry *nv = realloc(r->retry, nc * sizeof(*nv));
 
 		if (!nv)
 			return -ENOMEM;
-		*v = nv;
-		*cap = nc;
+		r->retry = nv;
+		r->cap_retry = nc;
 	}
-	(*v)[(*n)++] = p;
+	r->retry[r->nr_retry++] = (struct snap_retry){ .tgid = tgid, .kind = kind };
 	return 0;
 }
 
@@ -90,20 +90,20 @@ void snapshot__failed(struct recorder *r, pid_t tgid, uint32_t kind)
 	}
 	r->fails[i].count++;
 	/* an exit snapshot cannot be taken again: the mm is gone */
-	if (kind == AVT_SNAP_EXEC)
-		push_pid(&r->retry, &r->nr_retry, &r->cap_retry, tgid);
+	if (kind == AVT_SNAP_EXEC || kind == AVT_SNAP_START)
+		push_retry(r, tgid, kind);
 }
 
 /*
- * Retry failed exec snapshots now, from user space: the retry lands later
+ * Retry failed exec/start snapshots now, from user space: the retry lands later
  * in the stream (its window says so) and re-seeds the process from there.
  */
 void snapshot__retry_pending(struct recorder *r)
 {
 	while (r->nr_retry) {
-		pid_t tgid = r->retry[--r->nr_retry];
+		struct snap_retry q = r->retry[--r->nr_retry];
 
-		snapshot__take(r, tgid, AVT_SNAP_EXEC, 0);
+		snapshot__take(r, q.tgid, q.kind, 0);
 	}
 }
 

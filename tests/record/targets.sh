@@ -1,0 +1,80 @@
+#!/bin/bash
+# Target selection: -p on one child of a forking process (its parent and
+# sibling share its anon_vma families: they get passive start snapshots and
+# are not traced), -p with several pids, -c CGROUP (cgroup v2), -a.
+set -u
+. "$(dirname "$0")/lib.bash"
+require_bpf
+require_workloads madvise storm
+
+# --- -p on one child: passive snapshots of the family ---------------------------
+rm -f "$T/ready"
+AVT_READY=$T/ready "$WL/madvise" & par=$!
+wait_for "$T/ready" 20 || { fail "madvise never ready"; kill $par; finish; }
+kids=$(pgrep -P $par | tr '\n' ' ')
+k1=${kids%% *}
+f=$T/passive.avt
+"$AVTRACE" record --no-status -o "$f" -p "$k1" -d 1 2> "$T/passive.log" || fail "-p $k1: exit $?"
+kill -USR1 $par; wait $par
+check_readable "$f"
+if [ -s "$f.txt" ]; then
+	grep -q " $par/$par snap_begin kind=start .*flags=passive" "$f.txt" &&
+		pass "-p child: parent $par snapshotted as passive" || fail "no passive snapshot of the parent"
+	for k in $kids; do
+		[ "$k" = "$k1" ] && continue
+		grep -q " $k/$k snap_begin kind=start .*flags=passive" "$f.txt" ||
+			fail "no passive snapshot of sibling $k"
+	done
+	grep -q " $k1/$k1 snap_begin kind=start n=0 flags=0 " "$f.txt" || fail "no start snapshot of the target"
+	grep " $par/$par " "$f.txt" | grep -qv " snap_" && fail "the passive parent was traced"
+	grep -q " snap_begin .*flags=passive.*comm=avtrace" "$f.txt" && fail "the recorder snapshotted itself"
+fi
+verify "$f"
+
+# --- -p with two pids, both followed --------------------------------------------
+sleep 5 & s1=$!
+sleep 5 & s2=$!
+"$AVTRACE" record --no-status -o "$T/two.avt" -p "$s1,$s2" -d 0.5 2> "$T/two.log" || fail "-p a,b: exit $?"
+kill $s1 $s2 2>/dev/null; wait $s1 $s2 2>/dev/null
+check_readable "$T/two.avt"
+if [ -s "$T/two.avt.txt" ]; then
+	for s in $s1 $s2; do
+		grep -q " $s/$s snap_begin kind=start n=0 flags=0 " "$T/two.avt.txt" || fail "-p a,b: no start snapshot of $s"
+	done
+	pass "-p $s1,$s2: both snapshotted"
+fi
+
+# --- -c CGROUP ---------------------------------------------------------------------
+cg2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
+if [ -n "$cg2" ] && mkdir "$cg2/avtrace-test.$$" 2>/dev/null; then
+	cg=$cg2/avtrace-test.$$
+	"$AVTRACE" record --no-status -o "$T/cg.avt" -c "$cg" -d 1.5 2> "$T/cg.log" & rec=$!
+	wait_for "$T/cg.avt" 10 $rec; sleep 0.3
+	(echo $BASHPID > "$cg/cgroup.procs" && exec "$WL/storm" 200)
+	"$WL/storm" 200		# outside the cgroup: must not be traced
+	wait $rec || fail "-c: exit $?"
+	rmdir "$cg"
+	check_readable "$T/cg.avt"
+	if [ -s "$T/cg.avt.txt" ]; then
+		n=$(grep -c " exec file=$WL/storm" "$T/cg.avt.txt")
+		[ "$n" = 1 ] && pass "-c: the process in the cgroup was traced, the other not" ||
+			fail "-c: $n storm execs traced (want 1)"
+	fi
+	verify "$T/cg.avt"
+else
+	echo "SKIP-part: no writable cgroup v2 hierarchy for -c"
+fi
+
+# --- -a ------------------------------------------------------------------------------
+"$AVTRACE" record --no-status -o "$T/all.avt" -a -d 1 2> "$T/all.log" & rec=$!
+wait_for "$T/all.avt" 10 $rec; sleep 0.3
+"$WL/storm" 100
+wait $rec || fail "-a: exit $?"
+cat "$T/all.log"
+check_readable "$T/all.avt"
+if [ -s "$T/all.avt.txt" ]; then
+	grep -q " exec file=$WL/storm" "$T/all.avt.txt" && pass "-a: a new process was traced" ||
+		fail "-a: storm not traced"
+	grep -q " $rec/[0-9]* " "$T/all.avt.txt" && fail "-a: the recorder traced itself"
+fi
+finish
