@@ -520,7 +520,7 @@ static int lz_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *r
 				r->start = v->start;
 				r->pgoff = v->pgoff;
 				r->vma = NULL;
-				v->sw &= ~(uintptr_t)SW_ROOTSTRUCT;
+				v->sw &= SW_KIND_MASK | SW_BASEBAD;	/* forget the stash */
 			}
 			r = root_new(z, v);
 			if (!r)

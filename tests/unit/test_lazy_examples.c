@@ -205,6 +205,50 @@ static void test_scenario_files(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* Every scenario of the repository (the eager ones too) replays under lazy
+ * with the invariants checked after each event, with no hazard under the
+ * default options, and lazy and eager end with the same folio count. */
+static void test_all_scenarios_under_lazy(void **state)
+{
+	static const char *const codes[] = {
+		"violations.V_BASE_MISMATCH", "violations.V_RMAP_MISS", "violations.V_MULTI_MAP",
+		"violations.V_DANGLING_ROOT", "violations.V_KIND_MISMATCH", "violations.V_ZOMBIE_LEAK",
+	};
+	char pat[512];
+	glob_t g;
+	size_t n = 0;
+
+	(void)state;
+	snprintf(pat, sizeof(pat), "%s/*.txt", scen_dir());
+	assert_int_equal(glob(pat, 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct run lz = { .name = "lazy", .scheme = "lazy" };
+		struct run eg = { .name = "eager", .scheme = "eager", .no_check = true };
+		double a, b;
+
+		if (strstr(g.gl_pathv[i], "/lazy-"))
+			continue;	/* checked with their own options above */
+		lz.e = replay_file(g.gl_pathv[i], &lz);
+		eg.e = replay_file(g.gl_pathv[i], &eg);
+		for (size_t c = 0; c < sizeof(codes) / sizeof(codes[0]); c++) {
+			assert_int_equal(avt_engine__metric(lz.e, codes[c], &a), 0);
+			if (a != 0)
+				fail_msg("%s: %s = %g under the default options", g.gl_pathv[i],
+					 codes[c], a);
+		}
+		assert_int_equal(avt_engine__metric(lz.e, "folio.live", &a), 0);
+		assert_int_equal(avt_engine__metric(eg.e, "folio.live", &b), 0);
+		if (a != b)
+			fail_msg("%s: folio.live lazy %g, eager %g", g.gl_pathv[i], a, b);
+		avt_engine__free(lz.e);
+		avt_engine__free(eg.e);
+		n++;
+	}
+	globfree(&g);
+	printf("%zu engine scenarios replayed under lazy with invariants\n", n);
+	assert_true(n > 0);
+}
+
 /* ---- generated examples: text lines through the text parser ---- */
 struct gen {
 	struct avt_engine *e[3];
@@ -443,6 +487,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scenario_files),
+		cmocka_unit_test(test_all_scenarios_under_lazy),
 		cmocka_unit_test(test_example8_many_vmas),
 		cmocka_unit_test(test_example10_zygote),
 		cmocka_unit_test(test_example11_fork_chain),
