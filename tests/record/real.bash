@@ -15,20 +15,25 @@
 
 GAPS=${GAPS:-$(dirname "${BASH_SOURCE[0]}")/../known-gaps.txt}
 
-# known_gap NAME FACT BLOCK: is this mismatch a documented gap?
+# the entries, parsed once: class, workload, fact, optional match ERE
+G_CLASS=() G_WL=() G_FACT=() G_RE=()
+while IFS=$'\t' read -r c w x r; do
+	G_CLASS+=("$c"); G_WL+=("$w"); G_FACT+=("$x"); G_RE+=("$r")
+done < <(awk -F ' [|] ' '/^[^#]/ && NF >= 4 {
+	r = ""; if (NF >= 5 && $5 ~ /^match=/) { r = $5; sub(/^match=/, "", r) }
+	printf "%s\t%s\t%s\t%s\n", $1, $2, $3, r }' "$GAPS")
+
+# known_gap NAME FACT BLOCK: print the fact of the entry explaining this
+# mismatch; fail if none does
 known_gap() {
-	local name=$1 fact=$2 block=$3 class wl what cause re
-	while IFS= read -r line; do
-		case $line in ''|'#'*) continue ;; esac
-		class=$(echo "$line" | awk -F ' [|] ' '{print $1}')
-		wl=$(echo "$line" | awk -F ' [|] ' '{print $2}')
-		re=$(echo "$line" | awk -F ' [|] ' 'NF >= 5 && $5 ~ /^match=/ {sub(/^match=/, "", $5); print $5}')
-		[ "$class" = "$fact" ] || continue
-		case ",$wl," in *",$name,"*|*",*,"*) ;; *) continue ;; esac
-		if [ -n "$re" ] && ! echo "$block" | grep -qE -- "$re"; then continue; fi
-		echo "$line" | awk -F ' [|] ' '{print $3}'
+	local name=$1 fact=$2 block=$3 i
+	for i in "${!G_CLASS[@]}"; do
+		[ "${G_CLASS[$i]}" = "$fact" ] || continue
+		case ",${G_WL[$i]}," in *",$name,"*|*",*,"*) ;; *) continue ;; esac
+		if [ -n "${G_RE[$i]}" ] && ! [[ $block =~ ${G_RE[$i]} ]]; then continue; fi
+		echo "${G_FACT[$i]}"
 		return 0
-	done < "$GAPS"
+	done
 	return 1
 }
 
