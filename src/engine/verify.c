@@ -1187,6 +1187,8 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 	if (x)
 		fprintf(out, "verify: MISMATCH: %" PRIu64 " of %" PRIu64 " facts differ (%.2f %% match)\n",
 			x, m + x, 100.0 * (double)m / (double)(m + x));
+	else if (!m)
+		fprintf(out, "verify: NOTHING COMPARED: no fact could be judged (see the classes above)\n");
 	else
 		fprintf(out, "verify: MATCH: %" PRIu64 " of %" PRIu64 " facts agree (100.00 %%)\n", m,
 			m);
