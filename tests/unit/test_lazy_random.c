@@ -35,6 +35,9 @@ struct proc {
 	uint8_t map[NPAGES];	/* 0 unmapped, 1 r--, 2 rw- */
 	uint8_t dontfork[NPAGES];
 	uint8_t mv[NPAGES];	/* pages in the move window */
+	uint8_t written[NPAGES];	/* has a folio (for UFFDIO_MOVE) */
+	uint8_t wipe[NPAGES];
+	uint8_t excl[NPAGES];	/* its folio is exclusive (written since the last fork) */
 };
 
 /* E_COPY/E_COPY_FULL: upgrade_rewrite=during_copy (hazards possible), with
@@ -48,7 +51,7 @@ struct world {
 	struct proc p[MAXP];
 	unsigned next_pid, mv_next;
 	uint32_t rng;
-	unsigned diverged, walks;
+	unsigned diverged, walks, uffd_moves;
 };
 
 static uint32_t rnd(struct world *w, uint32_t n)
@@ -192,7 +195,7 @@ static bool range_state(const struct proc *p, unsigned s, unsigned n, bool mappe
 static void step(struct world *w)
 {
 	struct proc *p = pick(w);
-	unsigned op = rnd(w, 100), s = rnd(w, NPAGES), n = 1 + rnd(w, 6);
+	unsigned op = rnd(w, 110), s = rnd(w, NPAGES), n = 1 + rnd(w, 6);
 
 	if (s + n > NPAGES)
 		n = NPAGES - s;
@@ -201,18 +204,21 @@ static void step(struct world *w)
 		   p->pid, A(s), n * 0x1000, A(s));
 		for (unsigned i = s; i < s + n; i++) {
 			p->map[i] = 2;
-			p->dontfork[i] = 0;
+			p->dontfork[i] = p->written[i] = p->wipe[i] = 0;
 		}
 	} else if (op < 45) {		/* write faults */
 		for (unsigned i = 0; i < n; i++)
-			if (p->map[s + i] == 2)
+			if (p->map[s + i] == 2) {
 				ev(w, "%u write %#llx", p->pid, A(s + i));
+				p->written[s + i] = p->excl[s + i] = 1;
+			}
 	} else if (op < 50) {
 		if (p->map[s])
 			ev(w, "%u read %#llx", p->pid, A(s));
 	} else if (op < 58) {		/* munmap */
 		ev(w, "%u munmap addr=%#llx len=%#x = 0", p->pid, A(s), n * 0x1000);
 		memset(p->map + s, 0, n);
+		memset(p->written + s, 0, n);
 	} else if (op < 68) {		/* mprotect a mapped run */
 		if (range_state(p, s, n, true)) {
 			bool ro = rnd(w, 2);
@@ -238,6 +244,7 @@ static void step(struct world *w)
 			if (p->map[s] == 2)
 				ev(w, "%u write %#llx", p->pid, to);
 			p->map[s] = 0;
+			p->written[s] = 0;
 		}
 	} else if (op < 86) {		/* fork */
 		int slot = -1;
@@ -250,9 +257,14 @@ static void step(struct world *w)
 
 			*c = *p;
 			c->pid = w->next_pid++;
-			for (unsigned i = 0; i < NPAGES; i++)
+			memset(p->excl, 0, NPAGES);
+			memset(c->excl, 0, NPAGES);
+			for (unsigned i = 0; i < NPAGES; i++) {
 				if (c->dontfork[i])
 					c->map[i] = 0;
+				if (c->dontfork[i] || c->wipe[i])
+					c->written[i] = 0;
+			}
 			ev(w, "%u fork child=%u flags=newmm", p->pid, c->pid);
 		}
 	} else if (op < 90) {		/* exit (keep one process) */
@@ -263,6 +275,33 @@ static void step(struct world *w)
 		if (live > 1) {
 			ev(w, "%u exit", p->pid);
 			p->live = false;
+		}
+	} else if (op >= 100 && op < 103) {	/* MREMAP_DONTUNMAP of one page */
+		if (p->map[s] && w->mv_next < 200) {
+			unsigned long long to = MOVE_BASE + 0x2000ULL * w->mv_next++;
+
+			ev(w, "%u mremap addr=%#llx old_len=0x1000 new_len=0x1000 flags=MREMAP_MAYMOVE|MREMAP_DONTUNMAP new_addr=0x0 = %#llx",
+			   p->pid, A(s), to);
+			p->written[s] = 0;	/* the source stays mapped, empty */
+		}
+	} else if (op >= 103 && op < 106) {	/* madvise WIPEONFORK / KEEPONFORK */
+		if (range_state(p, s, n, true)) {
+			bool wipe = rnd(w, 2);
+
+			ev(w, "%u madvise addr=%#llx len=%#x advice=%s = 0", p->pid, A(s),
+			   n * 0x1000, wipe ? "MADV_WIPEONFORK" : "MADV_KEEPONFORK");
+			memset(p->wipe + s, wipe, n);
+		}
+	} else if (op >= 106) {		/* UFFDIO_MOVE of one exclusive page */
+		unsigned d = rnd(w, NPAGES);
+
+		if (p->excl[s] && d != s && p->map[s] == 2 && p->written[s] &&
+		    p->map[d] == 2 && !p->written[d]) {
+			ev(w, "%u uffd_move dst=%#llx src=%#llx len=0x1000 mode=0x0 = 4096",
+			   p->pid, A(d), A(s));
+			p->written[s] = p->excl[s] = 0;
+			p->written[d] = p->excl[d] = 1;
+			w->uffd_moves++;
 		}
 	} else {			/* rmap walk of a mapped page */
 		if (p->map[s]) {
@@ -355,7 +394,7 @@ static void run_seed(uint32_t seed, unsigned steps, unsigned *diverged, double *
 	hits[2] += metric(w.e[E_LAZY], "zombie.created");
 	hits[3] += metric(w.e[E_LAZY], "merge_blocked.mixed") +
 		   metric(w.e[E_LAZY], "merge_blocked.lazy_root");
-	hits[4] += metric(w.e[E_LAZY], "vmas.parent") + metric(w.e[E_LAZY], "folio.rewrites");
+	hits[4] += metric(w.e[E_LAZY], "upgrades.uffd_move");
 	*diverged += w.diverged;
 	for (int i = 0; i < NE; i++)
 		avt_engine__free(w.e[i]);
@@ -379,12 +418,12 @@ static void test_random_sequences(void **state)
 		seeds = (unsigned)strtoul(env, NULL, 10);
 	for (unsigned s = 1; s <= seeds; s++)
 		run_seed(s, steps, &diverged, hits);
-	printf("lazy random: %u seeds x %u steps: fork upgrades %.0f, mremap upgrades %.0f, "
-	       "zombies %.0f, H5 merge refusals %.0f; events with eager/lazy layout "
-	       "divergence (H5) %u; during_copy violations %.0f (window == full scans)\n",
-	       seeds, steps, hits[0], hits[1], hits[2], hits[3], diverged, hits[5]);
+	printf("lazy random: %u seeds x %u steps: upgrades fork %.0f, mremap %.0f, "
+	       "uffd_move %.0f; zombies %.0f, H5 merge refusals %.0f; events with eager/lazy "
+	       "layout divergence (H5) %u; during_copy violations %.0f (window == full scans)\n",
+	       seeds, steps, hits[0], hits[1], hits[4], hits[2], hits[3], diverged, hits[5]);
 	/* the generator must exercise the lazy paths it is meant to check */
-	assert_true(hits[0] > 0 && hits[1] > 0 && hits[2] > 0 && hits[3] > 0);
+	assert_true(hits[0] > 0 && hits[1] > 0 && hits[2] > 0 && hits[3] > 0 && hits[4] > 0);
 }
 
 int main(void)
