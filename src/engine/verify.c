@@ -34,7 +34,10 @@
  *               forked from a tainted one; plus the anon_vma facts of any
  *               VMA whose kernel root a tainted process also uses
  *   ambiguous   the snapshotted process itself has events inside the
- *               snapshot (its state moved while the iterator ran)
+ *               snapshot (its state moved while the iterator ran), or the
+ *               snapshot was taken inside execve; and num_children /
+ *               num_active of a family another process changed inside the
+ *               snapshot
  *   passive     snapshots flagged passive
  *   seeded      snapshots the engine rebuilds a process from
  *   incomplete  snapshots whose status is partial or failed
@@ -153,6 +156,10 @@ struct avt_verify {
 		enum role role;
 		struct cvma *k, *e;
 		size_t nk, ne, capk, cape;
+		/* engine roots of other processes that changed during the
+		 * snapshot: num_children/num_active of those families moved
+		 * while the kernel's iterator ran */
+		struct vmap busy_roots;
 	} sn;
 	/* windows */
 	bool close_pending;
@@ -251,6 +258,7 @@ void avt_verify__free(struct avt_verify *v)
 	free(v->shown);
 	free(v->sn.k);
 	free(v->sn.e);
+	vmap__fini(&v->sn.busy_roots);
 	vmap__fini(&v->drop_tgids);
 	vmap__fini(&v->last_snap);
 	vmap__fini(&v->in_execve);
@@ -693,8 +701,12 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 	     "root pairs differently than before");
 	fact(c, F_PARENT, pair(v, k->parent ? k->parent : k->root ? k->root : k->av, e->parent),
 	     k, e, "parent pairs differently than before");
-	fact(c, F_CHILDREN, k->nc == e->nc, k, e, NULL);
-	fact(c, F_ACTIVE, k->na == e->na, k, e, NULL);
+	if (e->root && vmap__get(&v->sn.busy_roots, e->root, NULL)) {
+		v->cls[C_AMBIGUOUS] += 2;
+	} else {
+		fact(c, F_CHILDREN, k->nc == e->nc, k, e, NULL);
+		fact(c, F_ACTIVE, k->na == e->na, k, e, NULL);
+	}
 	fact(c, F_AVCS, k->avcs == e->avcs, k, e, NULL);
 	/* the listed chain (at most AVT_SNAP_MAX_AVC AVCs, head first), entry
 	 * by entry through the bijection: membership and order */
@@ -847,6 +859,24 @@ out:
 	v->sn.active = false;
 }
 
+/* the engine roots of pid's VMAs (a process active during a snapshot) */
+static void busy_roots_add(struct avt_verify *v, uint32_t pid)
+{
+	struct avt_proc *ep = avt_proc__find(v->e, pid);
+	struct avt_vma *vma;
+
+	if (!ep || !ep->mm)
+		return;
+	avt_for_each_vma(ep->mm, vma) {
+		struct avt_vma_state st;
+
+		v->e->scheme.ops->vma_state(&v->e->scheme, vma, &st);
+		if (st.root)
+			vmap__put(&v->sn.busy_roots,
+				  st.root_serial ? st.root_serial : (uintptr_t)st.root, 1);
+	}
+}
+
 static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 {
 	const struct avt_ev_snap_begin *sb = &ev->u.snap_begin;
@@ -863,6 +893,7 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 	v->sn.ev_idx = v->nr_ev;
 	v->sn.ts = ev->ts;
 	v->sn.nk = v->sn.ne = 0;
+	vmap__fini(&v->sn.busy_roots);
 	if (p && sb->comm[0]) {
 		memcpy(p->comm, sb->comm, AVT_COMM_LEN);
 		p->comm[AVT_COMM_LEN - 1] = 0;
@@ -1067,10 +1098,14 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 	default:
 		break;
 	}
-	if (v->sn.active && ev->pid == v->sn.pid &&
+	if (v->sn.active &&
 	    (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT || ev->type == AVT_EV_FORK ||
-	     ev->type == AVT_EV_EXEC || ev->type == AVT_EV_EXIT))
-		v->sn.ambiguous = true;
+	     ev->type == AVT_EV_EXEC || ev->type == AVT_EV_EXIT)) {
+		if (ev->pid == v->sn.pid)
+			v->sn.ambiguous = true;
+		else
+			busy_roots_add(v, ev->pid);	/* before the event: the families it had */
+	}
 
 	b[K_AV_ALLOC] = st->av.alloc;
 	b[K_AV_FREE] = st->av.free;
