@@ -12,7 +12,8 @@
  *
  * Layout of the scheme words and folio mapping: lazy.h. The anon_vma part
  * of EAGER/PARENT VMAs: lazy_av.c. Detectors (§5) and the lazy rmap walk
- * (§4.5): lazy_hazards.c. Options (§4.1): lazy_opts.c.
+ * (§4.5): lazy_hazards.c. Options (§4.1): lazy_opts.c. Snapshots:
+ * lazy_snap.c. Report lines (§6): lazy_report.c.
  *
  * Root lifetime (§4.2): refcount = live VMAs referencing R; a reference is
  * dropped at unlink; when R's own struct is removed while refcount > 0 it
@@ -1060,12 +1061,12 @@ static void lz_snap_end(struct avt_scheme *s)
 
 static void lz_report(struct avt_scheme *s, FILE *out, const char *pfx)
 {
-	lazy_hz__report(LZ(s), out, pfx);
+	lazy_report__write(LZ(s), out, pfx);
 }
 
 static int lz_metric(struct avt_scheme *s, const char *name, double *val)
 {
-	return lazy_hz__metric(LZ(s), name, val);
+	return lazy_report__metric(LZ(s), name, val);
 }
 
 const struct avt_scheme_ops avt_scheme_lazy = {

@@ -308,7 +308,9 @@ void lazy_hz__mark_upgrade(struct lazy *z, struct lroot *old);
 void lazy_hz__mark_exit(struct lazy *z, struct avt_mm *mm);
 void lazy_hz__lazy_walk(struct lazy *z, struct avt_folio *f, struct lroot *r, bool lock,
 			struct avt_rmap_result *res);
-void lazy_hz__report(struct lazy *z, FILE *out, const char *pfx);
-int lazy_hz__metric(struct lazy *z, const char *name, double *val);
+
+/* lazy_report.c */
+void lazy_report__write(struct lazy *z, FILE *out, const char *pfx);
+int lazy_report__metric(struct lazy *z, const char *name, double *val);
 
 #endif
