@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * Hazard detectors of the lazy scheme (lazy-semantics.md §5), the lazy
- * rmap walk and its cost model (§4.5), the end-of-operation work (root
- * releases, zombie frees, §4.2) and the lazy report lines (§6).
+ * rmap walk and its cost model (§4.5), and the end-of-operation work
+ * (root releases, zombie frees, §4.2).
  *
  * Counting rule (§5): a record is made when a condition becomes true for
  * its object (folio, VMA, root, walk) and not again while it stays true.
  * The state "currently true" lives in the object: folio mapping bits
  * FM_MISS/FM_MULTI/FM_KIND, VMA bit SW_BASEBAD, root leak_state. Folios are
- * found through the page tables: a scan after each event visits every PTE
- * of the mms the event touched (all mms once a lazy folio was ever mapped
- * in more than one place, or when roots are released), so the records
- * equal those of a full check after every operation.
+ * found through the page tables. After each event only what it can have
+ * changed is scanned (a fault: its PTE; a ranged syscall: the VMAs in the
+ * range and their neighbours, plus every VMA of the mm; fork, exec and
+ * releases: whole mms; all mms once a lazy folio was mapped twice or with
+ * a test-only option), which yields the records of a full check after
+ * every operation (test_lazy_random compares the two).
  */
 #include <errno.h>
 #include <inttypes.h>
