@@ -226,6 +226,16 @@ static uint64_t snap_file(struct avt_engine *e, const struct avt_ev_snap_vma *sv
 	return 0;
 }
 
+/* The latest process with this pid exited, and it is the one (pid, start)
+ * names: a snapshot of it may still follow its exit event. */
+static bool proc_dead(struct avt_engine *e, uint32_t pid, uint64_t start)
+{
+	for (size_t i = e->nr_procs; i-- > 0;)
+		if (e->procs[i]->pid == pid)
+			return !e->procs[i]->live && start && e->procs[i]->start == start;
+	return false;
+}
+
 int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 {
 	struct avt_proc *p = avt_proc__find(e, ev->pid);
@@ -236,9 +246,10 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 
 		e->snap_active = false;
 		e->snap_proc = NULL;
-		if ((!p || !p->mm) && sb->kind == AVT_SNAP_EXIT) {
-			/* taken at sched_process_exit, written after the exit
-			 * event: the process is gone, never rebuild it */
+		if ((!p || !p->mm) && (sb->kind == AVT_SNAP_EXIT || proc_dead(e, ev->pid, sb->start))) {
+			/* taken at sched_process_exit (or a checkpoint racing
+			 * with it), written after the exit event: the process
+			 * is gone, never rebuild it */
 			e->st.snap_ignored++;
 			return 0;
 		}
