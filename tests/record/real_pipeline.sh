@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/real.bash"
 require_bpf
-FLOOR=99.0	# committed floor, percent of facts (measured 99.6-99.7: gconv flags gap)
+FLOOR=99.5	# committed floor, percent of facts (measured 100.00 %, 1188 facts, 6.18.44)
 
 f=$T/pipeline.avt
 if ! "$AVTRACE" record --no-status -o "$f" -- sh -c 'seq 1 200000 | sort -n | uniq | wc -l' \

@@ -11,7 +11,7 @@ set -u
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/real.bash"
 require_bpf
-FLOOR=99.0	# committed floor, percent of facts (measured 99.8-99.9: gconv flags, shmem file identity)
+FLOOR=99.5	# committed floor, percent of facts (measured 100.00 %, ~67k facts, 6.18.44)
 SECS=${AVT_PG_SECS:-2}	# pgbench run time (-T); checkpoints every second meanwhile
 
 PGB=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/real.bash"
 require_bpf
-FLOOR=99.0	# committed floor, percent of facts (measured 99.8: gconv flags gap)
+FLOOR=99.5	# committed floor, percent of facts (measured 100.00 %, 6278 facts, 6.18.44)
 PY=/usr/bin/python3	# Debian's interpreter (.ci/deps.sh), not a pyenv shim
 [ -x $PY ] || { echo "FAIL: $PY missing (make deps)"; exit 1; }
 
