@@ -111,6 +111,8 @@ struct avt_stats {
 	uint64_t av_transient, avc_transient;
 	uint64_t av_seeded, avc_seeded;
 	uint64_t meta_peak;
+	uint64_t meta_scheme_live;	/* scheme-specific metadata bytes live (lazy:
+					 * zombie roots, extra per-VMA bytes); in meta.end */
 	uint64_t lock_w, lock_r;
 	uint64_t lock_w_tag[AVT_LT__MAX], lock_r_tag[AVT_LT__MAX];
 	uint64_t lock_work;

@@ -60,9 +60,11 @@ static void lavc_free(struct lazy *z, struct lavc *c, bool transient)
 void lav__meta_update(struct lazy *z)
 {
 	struct avt_engine *e = z->e;
-	uint64_t m = AV_BYTES * e->st.av.live + AVC_BYTES * e->st.avc.live +
-		     VMA_BYTES * z->st.zombie_live +
-		     z->o.vma_extra_bytes * (e->st.vma.live + z->st.zombie_live);
+	uint64_t extra = VMA_BYTES * z->st.zombie_live +
+			 z->o.vma_extra_bytes * (e->st.vma.live + z->st.zombie_live);
+	uint64_t m = AV_BYTES * e->st.av.live + AVC_BYTES * e->st.avc.live + extra;
+
+	e->st.meta_scheme_live = extra;	/* the engine's meta.end includes it */
 
 	if (m > z->st.meta_peak)
 		z->st.meta_peak = m;

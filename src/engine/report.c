@@ -11,7 +11,8 @@
  *        K7's transient fork pair), bytes (live x 104 / 64), transient
  *        (K7 fork-reuse allocations freed at once), seeded (rebuilt from
  *        snapshots, not allocations).
- *  meta.end / meta.peak  104*AV_live + 64*AVC_live bytes, at end / max.
+ *  meta.end / meta.peak  104*AV_live + 64*AVC_live bytes (+ a scheme's own
+ *        metadata: lazy's zombie roots, 192 B each), at end / max.
  *  chain_length.*  |chain(V)| over faulted VMAs at end (mean, max, one
  *        `chain_length.N count` line per length); max_ever over time.
  *  rmap.census.*  AVCs visited per mapped anon folio at the last census
@@ -98,7 +99,8 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 	emit(ctx, "anon_vma_chain.bytes", (double)(st->avc.live * AVC_BYTES), true);
 	emit(ctx, "anon_vma_chain.transient", (double)st->avc_transient, true);
 	emit(ctx, "anon_vma_chain.seeded", (double)st->avc_seeded, true);
-	emit(ctx, "meta.end", (double)(st->av.live * AV_BYTES + st->avc.live * AVC_BYTES), true);
+	emit(ctx, "meta.end", (double)(st->av.live * AV_BYTES + st->avc.live * AVC_BYTES +
+				       st->meta_scheme_live), true);
 	emit(ctx, "meta.peak", (double)st->meta_peak, true);
 	count4(emit, ctx, "vma", &st->vma);
 	count4(emit, ctx, "folio", &st->folio);
