@@ -66,22 +66,22 @@ engine_state() {
 		>/dev/null 2>"$out.err"
 }
 
-# compare_engine NAME SCEN KSTATES_DIR: diff every kernel state with the engine's
+# compare_engine NAME SCEN KSTATES_DIR WORKDIR: every kernel state vs the engine's
 compare_engine() {
-	local name=$1 scen=$2 kdir=$3 f which
+	local name=$1 scen=$2 kdir=$3 w=$4 f which
 	[ $engine = 1 ] || return 0
 	for f in "$kdir"/*; do
 		which=$(basename "$f")
-		if ! engine_state "$scen" "$which" "$tmp/engine.state"; then
-			echo "FAIL $name: avtrace replay failed at $which: $(head -3 "$tmp/engine.state.err")"
+		if ! engine_state "$scen" "$which" "$w/engine.state"; then
+			echo "FAIL $name: avtrace replay failed at $which: $(head -3 "$w/engine.state.err")"
 			return 1
 		fi
-		if ! "$KSCEN" --compare "$f" "$tmp/engine.state" > "$tmp/diff"; then
+		if ! "$KSCEN" --compare "$f" "$w/engine.state" > "$w/diff"; then
 			mkdir -p "$keep"
 			cp "$scen" "$keep/$name.scen"
 			echo "FAIL $name: engine (eager-legacy) layout differs from the kernel at $which"
 			echo "  scenario: $keep/$name.scen"
-			sed 's/^/  /' "$tmp/diff" | head -40
+			sed 's/^/  /' "$w/diff" | head -40
 			return 1
 		fi
 	done
@@ -107,42 +107,60 @@ for scen in tests/kernel/scenarios/*.scen; do
 		continue
 	fi
 	cat "$tmp/host.meta" "$scen" > "$tmp/$name.scen"
-	compare_engine "$name" "$tmp/$name.scen" "$kdir" || fails=$((fails + 1))
+	compare_engine "$name" "$tmp/$name.scen" "$kdir" "$tmp" || fails=$((fails + 1))
 done
 echo "kernel: $nscen hand-written scenarios run"
 
-# ---- 2. random scenarios ---------------------------------------------------
-seed_fails=0
-nseeds=0
-for seed in $(seq 1 "$SEEDS"); do
-	g=$tmp/gen-$seed k=$tmp/rep-$seed
-	nseeds=$((nseeds + 1))
-	mkdir -p "$g" "$k"
-	if ! "$KSCEN" -q --gen "$seed" --steps "$STEPS" -o "$tmp/seed-$seed.scen" \
-		--states "$g" 2>"$tmp/err"; then
-		echo "FAIL seed $seed: generation failed"
-		sed 's/^/  /' "$tmp/err" | head -20
-		seed_fails=$((seed_fails + 1))
-		continue
-	fi
-	if ! "$KSCEN" -q --states "$k" "$tmp/seed-$seed.scen" 2>"$tmp/err"; then
-		echo "FAIL seed $seed: replaying the generated scenario on the kernel differs"
-		sed 's/^/  /' "$tmp/err" | head -20
-		seed_fails=$((seed_fails + 1))
-		continue
-	fi
-	if ! diff -r "$g" "$k" > "$tmp/diff"; then
-		echo "FAIL seed $seed: the kernel layout is not reproducible from the text"
-		sed 's/^/  /' "$tmp/diff" | head -20
-		seed_fails=$((seed_fails + 1))
-		continue
-	fi
-	compare_engine "seed-$seed" "$tmp/seed-$seed.scen" "$k" || seed_fails=$((seed_fails + 1))
-	rm -rf "$g" "$k"
-	[ $seed_fails -ge 5 ] && { echo "(stopping after 5 failing seeds)"; break; }
+# ---- 2. random scenarios (one lane per CPU) --------------------------------
+# run_lane L N: seeds L+1, L+1+N, ...; failures counted in $tmp/lane-L.fails
+run_lane() {
+	local lane=$1 n=$2 seed w g k fails=0 count=0
+	w=$tmp/lane-$lane
+	mkdir -p "$w"
+	for ((seed = lane + 1; seed <= SEEDS; seed += n)); do
+		g=$w/gen k=$w/rep
+		rm -rf "$g" "$k"
+		mkdir -p "$g" "$k"
+		count=$((count + 1))
+		if ! "$KSCEN" -q --gen "$seed" --steps "$STEPS" -o "$w/seed-$seed.scen" \
+			--states "$g" 2>"$w/err"; then
+			echo "FAIL seed $seed: generation failed"
+			sed 's/^/  /' "$w/err" | head -20
+			fails=$((fails + 1))
+		elif ! "$KSCEN" -q --states "$k" "$w/seed-$seed.scen" 2>"$w/err"; then
+			echo "FAIL seed $seed: replaying the generated scenario on the kernel differs"
+			sed 's/^/  /' "$w/err" | head -20
+			fails=$((fails + 1))
+		elif ! diff -r "$g" "$k" > "$w/diff"; then
+			echo "FAIL seed $seed: the kernel layout is not reproducible from the text"
+			sed 's/^/  /' "$w/diff" | head -20
+			fails=$((fails + 1))
+		elif ! compare_engine "seed-$seed" "$w/seed-$seed.scen" "$k" "$w"; then
+			fails=$((fails + 1))
+		fi
+		rm -f "$w/seed-$seed.scen"
+		if [ $fails -ge 5 ]; then
+			echo "(lane $lane: stopping after 5 failing seeds)"
+			break
+		fi
+	done
+	echo "$fails $count" > "$tmp/lane-$lane.result"
+}
+
+lanes=$(nproc 2>/dev/null || echo 1)
+[ "$lanes" -gt 4 ] && lanes=4
+for ((l = 0; l < lanes; l++)); do
+	run_lane $l $lanes > "$tmp/lane-$l.log" 2>&1 &
 done
-fails=$((fails + seed_fails))
-echo "kernel: $nseeds random scenarios generated and replayed ($STEPS steps each)"
+wait
+nseeds=0
+for ((l = 0; l < lanes; l++)); do
+	cat "$tmp/lane-$l.log"
+	read -r f c < "$tmp/lane-$l.result" || { f=1; c=0; echo "FAIL lane $l did not finish"; }
+	fails=$((fails + f))
+	nseeds=$((nseeds + c))
+done
+echo "kernel: $nseeds random scenarios generated and replayed ($STEPS steps each, $lanes lanes)"
 
 if [ $engine = 1 ]; then
 	echo "engine: eager-legacy layouts compared with the kernel for every state"
