@@ -704,7 +704,16 @@ static int sys_mremap(struct avt_engine *e, struct avt_mm *mm, const struct avt_
 	v = avt_mm__find(mm, old);
 	if (!v)
 		return 0;
-	return move_vma(e, mm, v, old, old_len, new_len, new, dontunmap);
+	{
+		bool locked = v->flags & VM_LOCKED;
+
+		err = move_vma(e, mm, v, old, old_len, new_len, new, dontunmap);
+		/* do_mremap: a locked mapping that grew is populated past the
+		 * old length (mm_populate: write faults if private writable) */
+		if (!err && locked && new_len > old_len)
+			avt_fault__populate(e, mm, new + old_len, new + new_len, false, false);
+		return err;
+	}
 }
 
 /* ---- other attribute changes ---- */
