@@ -945,18 +945,20 @@ static int sys_dispatch(struct avt_engine *e, struct avt_proc *p, const struct a
 		if (sc->ret < 0)
 			return 0;
 		return walk_modify(e, mm, a0, a0 + PAGE_ALIGN(a1), set_uffd, 0);
+	/* UFFDIO_*: ret = bytes done when positive; 0 = the whole length */
 	case AVT_SYS_UFFD_COPY:
-		if (sc->ret <= 0)
+		if (sc->ret < 0)
 			return 0;
-		return uffd_fill(e, mm, a0, PAGE_ALIGN((uint64_t)sc->ret), false);
+		return uffd_fill(e, mm, a0, PAGE_ALIGN(sc->ret ? (uint64_t)sc->ret : sc->args[2]),
+				 false);
 	case AVT_SYS_UFFD_ZEROPAGE:
-		if (sc->ret <= 0)
+		if (sc->ret < 0)
 			return 0;
-		return uffd_fill(e, mm, a0, PAGE_ALIGN((uint64_t)sc->ret), true);
+		return uffd_fill(e, mm, a0, PAGE_ALIGN(sc->ret ? (uint64_t)sc->ret : a1), true);
 	case AVT_SYS_UFFD_MOVE:
-		if (sc->ret <= 0)
+		if (sc->ret < 0)
 			return 0;
-		return uffd_move(e, mm, a0, a1, PAGE_ALIGN((uint64_t)sc->ret));
+		return uffd_move(e, mm, a0, a1, PAGE_ALIGN(sc->ret ? (uint64_t)sc->ret : sc->args[2]));
 	case AVT_SYS_REMAP_FILE_PAGES:
 	default:
 		e->st.unmodelled++;
