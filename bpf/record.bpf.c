@@ -31,12 +31,17 @@ const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the consumer past this fill
 const volatile struct rec_site sites[REC_MAX_SITES] = {};
 const volatile __u32 nr_sites = 0;
 
+/* Emit events only between the driver's "all attached" and "stopping":
+ * programs attach one by one, and a half-attached set would record, say,
+ * allocations without the syscalls that explain them. */
+__u32 enabled = 0;
 /* iter/task_vma run parameters (bss: written by the driver before each run). */
 __u32 iter_kind = 0, iter_ckpt = 0;
 /* iter state: the driver runs one iterator at a time. */
 __u32 iter_active = 0, iter_n = 0;
 __u64 iter_t0 = 0;
 __u32 iter_tgid = 0, iter_status = 0;
+__u64 iter_seq0 = 0, iter_ops0 = 0;
 
 /* ---- maps -------------------------------------------------------------- */
 struct {
@@ -375,6 +380,8 @@ int snap_iter(struct bpf_iter__task_vma *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
+	struct rec_target *t;
+	__u32 tgid;
 
 	if (!task || !vma) {
 		if (iter_active)
@@ -383,14 +390,30 @@ int snap_iter(struct bpf_iter__task_vma *ctx)
 		iter_active = 0;
 		return 0;
 	}
+	tgid = task->tgid;
+	t = bpf_map_lookup_elem(&targets, &tgid);
 	if (!iter_active) {
 		iter_active = 1;
 		iter_n = 0;
 		iter_status = AVT_SNAP_COMPLETE;
 		iter_t0 = bpf_ktime_get_ns();
-		iter_tgid = task->tgid;
+		iter_tgid = tgid;
+		iter_seq0 = mm_seq(BPF_CORE_READ(vma, vm_mm));
+		iter_ops0 = t ? t->ops : 0;
 		emit_snap_begin(task, iter_kind, iter_ckpt, iter_tgid, iter_tgid);
+	} else if (mm_seq(BPF_CORE_READ(vma, vm_mm)) != iter_seq0) {
+		/* the iterator let go of a contended mmap lock and a writer
+		 * changed the address space meanwhile: not one consistent view */
+		iter_status = AVT_SNAP_PARTIAL;
 	}
+	/*
+	 * A modelled call in flight (its event comes at sys_exit, possibly
+	 * after this snapshot although its change is already in it) or one
+	 * that started or ended meanwhile, or a recorded fault meanwhile: the
+	 * snapshot's place in the stream is ambiguous. Say it is partial.
+	 */
+	if (t && (t->inflight || t->ops != iter_ops0))
+		iter_status = AVT_SNAP_PARTIAL;
 	if (emit_vma(vma, iter_tgid, iter_tgid))
 		iter_status = AVT_SNAP_PARTIAL;
 	iter_n++;
@@ -510,6 +533,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	bool added = false;
 	__u64 a[6];
 
+	if (!enabled)
+		return 0;
 	t = target_of(tgid, &added);
 	if (!t)
 		return 0;
@@ -691,6 +716,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct rec_target *t;
 	struct pending *p;
 
+	if (!enabled)
+		return 0;
 	p = bpf_map_lookup_elem(&pending, &tid);
 	if (!p)
 		return 0;
@@ -782,6 +809,8 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	struct rec_fork *r;
 	__u32 flags;
 
+	if (!enabled)
+		return 0;
 	bool added = false;
 
 	t = target_of(ptgid, &added);
@@ -823,6 +852,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 	struct rec_target *t;
 	struct rec_exec *r;
 
+	if (!enabled)
+		return 0;
 	bool added = false;
 
 	t = target_of(tgid, &added);	/* the exec snapshot below is its base */
@@ -852,6 +883,8 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 	struct rec_target *t;
 	struct rec_exit *r;
 
+	if (!enabled)
+		return 0;
 	t = bpf_map_lookup_elem(&targets, &tgid);
 	{
 		/* a thread that dies inside a counted call never reaches sys_exit */
@@ -890,6 +923,8 @@ static __always_inline void on_fault(unsigned long address, struct pt_regs *regs
 	struct rec_target *t;
 	struct rec_fault *r;
 
+	if (!enabled)
+		return;
 	t = target_of(tgid, NULL);
 	if (!t)
 		return;
@@ -920,6 +955,7 @@ static __always_inline void on_fault(unsigned long address, struct pt_regs *regs
 			nv.seen |= v->seen;
 		bpf_map_update_elem(&faults_seen, &k, &nv, BPF_ANY);
 	}
+	__sync_fetch_and_add(&t->ops, 1);	/* a snapshot running now is ambiguous */
 	r = reserve(sizeof(*r), tgid);
 	if (!r)
 		return;
@@ -970,7 +1006,7 @@ static __always_inline void on_alloc(__u64 call_site, const void *ptr, const str
 	struct rec_alloc *r;
 	struct pending *p;
 
-	if (!record_alloc || !ptr)
+	if (!record_alloc || !ptr || !enabled)
 		return;
 	site = site_of(call_site);
 	if (!site)

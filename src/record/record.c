@@ -280,6 +280,7 @@ int record__run(const struct record_opts *o)
 		avt_err("cannot attach the BPF programs: %s", strerror(-err));
 		goto cleanup;
 	}
+	r->skel->bss->enabled = 1;	/* every program is in place */
 
 	if (r->child > 0) {
 		/* the child is a copy of us, parked before exec: snapshot it so
@@ -344,6 +345,8 @@ int record__run(const struct record_opts *o)
 	snapshot__retry_pending(r);
 	if (targets__count(r) > 0)
 		snapshot__checkpoint(r);
+	/* stop every program at once, then detach one by one */
+	r->skel->bss->enabled = 0;
 	record_bpf__detach(r->skel);
 	ring_buffer__consume(r->rb);
 	stats__write(r, true);
