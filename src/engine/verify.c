@@ -115,6 +115,7 @@ struct pinfo {
 	uint8_t taint;
 	bool compared, listed_tainted;
 	bool exited, exit_frees_seen;
+	uint64_t dead_start;			/* start serial of the process that exited */
 	bool partial, partial_window;		/* seeded with a family reaching outside */
 	uint64_t k[K__N], e[K__N], ex[2];	/* window counters */
 	uint64_t unexplained;
@@ -123,7 +124,8 @@ struct pinfo {
 	bool has_cap;
 };
 
-enum role { R_NONE, R_CHECK, R_SEED, R_PASSIVE, R_NOMODEL };
+enum role { R_NONE, R_CHECK, R_SEED, R_PASSIVE, R_NOMODEL, R_LATE };
+#define NR_PARKED 15
 
 struct avt_verify {
 	struct avt_engine *e;
@@ -149,8 +151,9 @@ struct avt_verify {
 	struct vmap ext;		/* kernel ids of families reaching outside the trace */
 	struct vmap unexp;		/* kernel av ids found to be unexplained prepares */
 	/* snapshot being read */
-	struct {
+	struct snap {
 		bool active, ambiguous;
+		uint32_t nbegin, nend;	/* >1 begin: overlapping snapshots of one pid */
 		uint32_t pid, kind, n, flags;
 		uint64_t ev_idx, ts;
 		enum role role;
@@ -160,13 +163,15 @@ struct avt_verify {
 		 * snapshot: num_children/num_active of those families moved
 		 * while the kernel's iterator ran */
 		struct vmap busy_roots;
-	} sn;
+	} sn, parked[NR_PARKED];	/* sn: the snapshot being handled; parked:
+					 * other processes' snapshots still open */
 	/* windows */
 	bool close_pending;
 	uint32_t window_cp;
 	/* results */
 	uint64_t match[F__N], mism[F__N], cls[C__N];
-	uint64_t snaps[R_NOMODEL + 1], snaps_ambiguous, snaps_incomplete, snaps_tainted;
+	uint64_t snaps[R_LATE + 1], snaps_ambiguous, snaps_incomplete, snaps_tainted;
+	uint64_t snaps_overlap, snaps_dropped;
 	uint64_t snaps_compared;
 	uint64_t nr_ev;
 	char **shown;
@@ -259,6 +264,11 @@ void avt_verify__free(struct avt_verify *v)
 	free(v->sn.k);
 	free(v->sn.e);
 	vmap__fini(&v->sn.busy_roots);
+	for (int i = 0; i < NR_PARKED; i++) {
+		free(v->parked[i].k);
+		free(v->parked[i].e);
+		vmap__fini(&v->parked[i].busy_roots);
+	}
 	vmap__fini(&v->drop_tgids);
 	vmap__fini(&v->last_snap);
 	vmap__fini(&v->in_execve);
@@ -803,11 +813,18 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 {
 	struct pinfo *p = pinfo_get(v, v->sn.pid);
 
-	if (!p)
+	if (!p) {
+		v->sn.active = false;
 		return;
+	}
 	if (!p->comm[0])
 		pinfo_comm(v, p);
 	v->snaps[v->sn.role]++;
+	if (v->sn.nbegin > 1) {
+		v->snaps_overlap += v->sn.nbegin;
+		v->cls[C_AMBIGUOUS] += snap_facts(v);
+		goto out;
+	}
 	if (ev->u.snap_end.status != AVT_SNAP_COMPLETE) {
 		v->snaps_incomplete++;
 		v->cls[C_INCOMPLETE] += snap_facts(v);
@@ -832,6 +849,10 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 		goto out;
 	case R_NOMODEL:
 		v->cls[C_NOMODEL] += snap_facts(v);
+		goto out;
+	case R_LATE:
+		v->snaps_ambiguous++;
+		v->cls[C_AMBIGUOUS] += snap_facts(v);
 		goto out;
 	default:
 		break;
@@ -860,7 +881,7 @@ out:
 }
 
 /* the engine roots of pid's VMAs (a process active during a snapshot) */
-static void busy_roots_add(struct avt_verify *v, uint32_t pid)
+static void busy_roots_add(struct avt_verify *v, struct vmap *roots, uint32_t pid)
 {
 	struct avt_proc *ep = avt_proc__find(v->e, pid);
 	struct avt_vma *vma;
@@ -872,9 +893,38 @@ static void busy_roots_add(struct avt_verify *v, uint32_t pid)
 
 		v->e->scheme.ops->vma_state(&v->e->scheme, vma, &st);
 		if (st.root)
-			vmap__put(&v->sn.busy_roots,
-				  st.root_serial ? st.root_serial : (uintptr_t)st.root, 1);
+			vmap__put(roots, st.root_serial ? st.root_serial : (uintptr_t)st.root, 1);
 	}
+}
+
+/* make pid's open snapshot the current one (v->sn); false if it has none */
+static bool snap_select(struct avt_verify *v, uint32_t pid)
+{
+	if (v->sn.active && v->sn.pid == pid)
+		return true;
+	for (int i = 0; i < NR_PARKED; i++)
+		if (v->parked[i].active && v->parked[i].pid == pid) {
+			struct snap t = v->sn;
+
+			v->sn = v->parked[i];
+			v->parked[i] = t;	/* the old current (maybe inactive) */
+			return true;
+		}
+	return false;
+}
+
+/* move the current open snapshot aside; false if every slot is taken */
+static bool snap_park(struct avt_verify *v)
+{
+	for (int i = 0; i < NR_PARKED; i++)
+		if (!v->parked[i].active) {
+			struct snap t = v->parked[i];
+
+			v->parked[i] = v->sn;
+			v->sn = t;	/* an inactive slot, buffers reused */
+			return true;
+		}
+	return false;
 }
 
 static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
@@ -884,8 +934,24 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 	struct pinfo *p = pinfo_get(v, ev->pid);
 	bool modelled = ep && ep->mm && ep->mm->first;
 
+	bool in_execve = vmap__get(&v->in_execve, ++v->snaps_seen, NULL);
+
+	if (snap_select(v, ev->pid)) {
+		/* a second snapshot of this process opens before the first
+		 * closes (an exit snapshot racing a checkpoint): its VMAs
+		 * cannot be told apart, so neither is judged */
+		v->sn.nbegin++;
+		v->sn.ambiguous = true;
+		return;
+	}
+	if (v->sn.active && !snap_park(v)) {
+		v->snaps_dropped++;	/* too many open at once: not judged */
+		v->sn.active = false;
+	}
 	v->sn.active = true;
-	v->sn.ambiguous = vmap__get(&v->in_execve, ++v->snaps_seen, NULL);
+	v->sn.nbegin = 1;
+	v->sn.nend = 0;
+	v->sn.ambiguous = in_execve;
 	v->sn.pid = ev->pid;
 	v->sn.kind = sb->kind;
 	v->sn.n = sb->checkpoint;
@@ -906,6 +972,8 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 		v->sn.role = R_CHECK;
 	else if (sb->kind == AVT_SNAP_EXIT)
 		v->sn.role = R_NOMODEL;	/* the engine never knew this process */
+	else if (p && p->dead_start && p->dead_start == sb->start)
+		v->sn.role = R_LATE;	/* taken while it exited, written after */
 	else
 		v->sn.role = R_SEED;
 	if (v->sn.role == R_CHECK && !(sb->kind == AVT_SNAP_EXIT && p && p->has_cap) &&
@@ -1004,6 +1072,7 @@ static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
 		unpair(v, a->id);	/* a new object behind this id from now on */
 		vmap__del(&v->troots, a->id);
 		vmap__del(&v->unexp, a->id);
+		vmap__del(&v->ext, a->id);
 		if (alloc && a->site == AVT_SITE_PREPARE)
 			vmap__put(&v->prep, a->id, ev->pid);
 		else if (!alloc)
@@ -1042,7 +1111,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		snapshot_begin(v, ev);
 		break;
 	case AVT_EV_SNAP_VMA:
-		if (v->sn.active && ev->pid == v->sn.pid && snap_vma_add(v, ev))
+		if (snap_select(v, ev->pid) && v->sn.nbegin == 1 && snap_vma_add(v, ev))
 			return -ENOMEM;
 		break;
 	case AVT_EV_ALLOC:
@@ -1065,6 +1134,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 
 			if (c) {
 				pinfo_free_cap(c);
+				c->dead_start = 0;
 				c->compared = false;
 				c->exited = false;
 				memcpy(c->comm, ev->u.fork.comm[0] ? ev->u.fork.comm : p->comm,
@@ -1089,6 +1159,8 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			struct avt_proc *ep = avt_proc__find(v->e, ev->pid);
 
 			p = pinfo_get(v, ev->pid);
+			if (p && ep)
+				p->dead_start = ep->start;
 			if (p && ep && ep->mm && ep->mm->users == 1) {
 				pinfo_free_cap(p);
 				p->has_cap = !capture(v, ev->pid, &p->cap, &p->ncap, &p->capcap);
@@ -1098,13 +1170,18 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 	default:
 		break;
 	}
-	if (v->sn.active &&
-	    (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT || ev->type == AVT_EV_FORK ||
-	     ev->type == AVT_EV_EXEC || ev->type == AVT_EV_EXIT)) {
-		if (ev->pid == v->sn.pid)
-			v->sn.ambiguous = true;
-		else
-			busy_roots_add(v, ev->pid);	/* before the event: the families it had */
+	if (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT || ev->type == AVT_EV_FORK ||
+	    ev->type == AVT_EV_EXEC || ev->type == AVT_EV_EXIT) {
+		for (int i = -1; i < NR_PARKED; i++) {
+			struct snap *sp = i < 0 ? &v->sn : &v->parked[i];
+
+			if (!sp->active)
+				continue;
+			if (ev->pid == sp->pid)
+				sp->ambiguous = true;
+			else	/* before the event: the families it had */
+				busy_roots_add(v, &sp->busy_roots, ev->pid);
+		}
 	}
 
 	b[K_AV_ALLOC] = st->av.alloc;
@@ -1135,7 +1212,8 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 	if (st->unmodelled != unm && ev->type != AVT_EV_UNMODELLED &&
 	    (p = pinfo_get(v, ev->pid)) && !p->taint)
 		p->taint = T_ENGINE;
-	if (ev->type == AVT_EV_SNAP_END && v->sn.active && ev->pid == v->sn.pid)
+	if (ev->type == AVT_EV_SNAP_END && snap_select(v, ev->pid) &&
+	    ++v->sn.nend == v->sn.nbegin)
 		snapshot_done(v, ev);
 	return 0;
 }
@@ -1185,6 +1263,10 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 	fprintf(out, "verify.snapshots.ambiguous %" PRIu64 "\n", v->snaps_ambiguous);
 	fprintf(out, "verify.snapshots.incomplete %" PRIu64 "\n", v->snaps_incomplete);
 	fprintf(out, "verify.snapshots.unmodelled_process %" PRIu64 "\n", v->snaps[R_NOMODEL]);
+	fprintf(out, "verify.snapshots.after_exit %" PRIu64 "\n", v->snaps[R_LATE]);
+	fprintf(out, "verify.snapshots.overlapping %" PRIu64 "\n", v->snaps_overlap);
+	if (v->snaps_dropped)
+		fprintf(out, "verify.snapshots.too_many_open %" PRIu64 "\n", v->snaps_dropped);
 	for (int f = 0; f < F__N; f++) {
 		if (f == F_ALLOC && !v->has_alloc) {
 			fprintf(out, "verify.match.alloc - (no allocation-truth events in the trace)\n");
