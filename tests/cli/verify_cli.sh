@@ -88,6 +88,14 @@ done
 grep -q "^verify.unexplained_prepare p\[1\] 1" "$T/classes.out" && ok || bad "classes: unexplained prepare not charged to p[1]"
 grep -q "^verify.match.all 100.00 % (12/12)" "$T/classes.out" && ok || bad "classes: $(grep match.all "$T/classes.out")"
 
+# 3c. interleaved, overlapping and late snapshots (tests/cli/verify/interleave.txt)
+run inter $D/interleave.txt
+[ $rc = 0 ] && ok || bad "interleave: exit $rc: $(sed -n '/^# first/,$p' "$T/inter.out" | head -5)"
+for c in "compared 3" "overlapping 2" "after_exit 1"; do
+	grep -q "^verify.snapshots.$c$" "$T/inter.out" && ok || bad "interleave: no 'verify.snapshots.$c'"
+done
+"$A" replay $D/interleave.txt --state | grep -q "^2 " && bad "interleave: a snapshot rebuilt the dead child" || ok
+
 # 4. kernels no scheme models: refusal, one line, exit 1
 sed 's/^meta release=.*/meta release=5.15.0-91-generic/' $D/match.txt > "$T/old.txt"
 run old "$T/old.txt"
