@@ -113,6 +113,12 @@ static int sys_mmap(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev
 		a.flags |= VM_NOHUGEPAGE;
 	if (shared)
 		a.flags |= VM_SHARED | VM_MAYSHARE;
+	/* do_mmap: MAP_SHARED of a file not open for writing loses
+	 * VM_MAYWRITE and VM_SHARED; a noexec mount drops VM_MAYEXEC */
+	if (!anon && shared && (sc->flags & AVT_SYSF_FILE_RDONLY))
+		a.flags &= ~(VM_MAYWRITE | VM_SHARED);
+	if (!anon && (sc->flags & AVT_SYSF_FILE_NOEXEC))
+		a.flags &= ~VM_MAYEXEC;
 	if ((fl & K_MAP_NORESERVE) && e->set.overcommit != 2)
 		a.flags |= VM_NORESERVE;
 	if (type == K_MAP_DROPPABLE)
@@ -126,6 +132,12 @@ static int sys_mmap(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev
 		pgoff = addr >> PAGE_SHIFT;
 	} else if (anon || (fl & K_MAP_HUGETLB)) {
 		file = (1ULL << 62) | ++e->shm_serial;	/* shmem_zero_setup / hugetlbfs */
+		if (anon && (sc->flags & AVT_SYSF_FILE)) {
+			/* the recorder read the shmem inode the kernel made */
+			dev = sc->dev;
+			ino = sc->ino;
+			file = file_key(dev, ino);
+		}
 		pgoff = anon ? 0 : off >> PAGE_SHIFT;
 	} else {
 		if (sc->flags & AVT_SYSF_FILE) {
@@ -840,7 +852,10 @@ static int sys_shmat(struct avt_engine *e, struct avt_mm *mm, const struct avt_e
 	v = avt_mm__find_ge(mm, addr);
 	if (v && v->start < addr + len && avt_vma__munmap(e, mm, addr, addr + len))
 		return -ENOMEM;
-	v = map_range(e, mm, addr, addr + len, 0, &a, (1ULL << 60) | sc->args[0], 0, 0);
+	/* identity: the segment; dev/ino as the recorder read them, if it did */
+	v = map_range(e, mm, addr, addr + len, 0, &a, (1ULL << 60) | sc->args[0],
+		      sc->flags & AVT_SYSF_FILE ? sc->dev : 0,
+		      sc->flags & AVT_SYSF_FILE ? sc->ino : 0);
 	return v ? 0 : -ENOMEM;
 }
 

@@ -135,6 +135,7 @@ struct avt_verify {
 	/* pass 1 */
 	struct vmap drop_tgids;
 	bool global_taint, has_alloc;
+	bool has_fmode;			/* the trace records files' open mode */
 	uint64_t scan_snaps;		/* snap_begin ordinal, pass 1 */
 	struct vmap last_snap;		/* pid -> ordinal of its last snapshot, while
 					 * only kernel faults/allocs followed it */
@@ -342,6 +343,9 @@ void avt_verify__prescan(struct avt_verify *v, const struct avt_event *ev)
 	}
 	if (ev->type == AVT_EV_ALLOC)
 		v->has_alloc = true;
+	if (ev->type == AVT_EV_SYSCALL &&
+	    (ev->u.sys.flags & (AVT_SYSF_FILE_RDONLY | AVT_SYSF_FILE_NOEXEC)))
+		v->has_fmode = true;
 	if (ev->type != AVT_EV_STATS || !ev->u.stats.value)
 		return;
 	if (ev->u.stats.kind == AVT_STATS_DROPS_TGID) {
@@ -654,15 +658,16 @@ static bool unexplained(struct avt_verify *v, struct pinfo *p, uint64_t kid)
 
 /*
  * do_mmap drops VM_SHARED and VM_MAYWRITE from a MAP_SHARED mapping of a
- * file not opened for writing (!FMODE_WRITE). The trace does not record
- * the file's open mode, so the engine keeps them: a flags difference of
- * exactly those two bits on such a file mapping is not the engine's.
+ * file not opened for writing (!FMODE_WRITE). Traces of older recorders do
+ * not record the file's open mode (AVT_SYSF_FILE_RDONLY), so the engine
+ * keeps them: in such a trace a flags difference of exactly those two bits
+ * on such a file mapping is not the engine's.
  */
-static bool fmode_only(const struct cvma *k, const struct cvma *e)
+static bool fmode_only(const struct avt_verify *v, const struct cvma *k, const struct cvma *e)
 {
 	uint64_t d = (k->flags ^ e->flags) & VERIFY_FLAGS;
 
-	return d && (k->dev || k->ino) && (k->flags & VM_MAYSHARE) &&
+	return !v->has_fmode && d && (k->dev || k->ino) && (k->flags & VM_MAYSHARE) &&
 	       !(d & ~(VM_SHARED | VM_MAYWRITE)) && !(k->flags & d);
 }
 
@@ -672,7 +677,7 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 	bool ftaint = k->root && vmap__get(&v->troots, k->root, NULL);
 
 	fact(c, F_VMA, true, k, e, NULL);
-	if (fmode_only(k, e))
+	if (fmode_only(v, k, e))
 		v->cls[C_FMODE]++;
 	else
 		fact(c, F_FLAGS, (k->flags & VERIFY_FLAGS) == (e->flags & VERIFY_FLAGS), k, e, NULL);
