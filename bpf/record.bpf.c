@@ -70,6 +70,8 @@ struct pending {
 	__u64 iov[REC_MAX_IOV][2];
 	__u8 check;		/* compare map_count/seq at exit */
 	__u8 counted;		/* counted in the target's inflight */
+	__u8 overlap;		/* another counted call was in flight at entry */
+	__u64 calls;		/* target's calls after our entry */
 };
 
 struct {
@@ -638,7 +640,12 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		/* a modelled call or a clone may take the mmap write lock
 		 * while another thread's unmodelled call is checked */
 		p->counted = 1;
+		/* (plain reads next to the atomics: clang 14 without -mcpu=v3
+		 * cannot use fetch-and-add results; a race only adds overlaps) */
+		p->overlap = t->inflight != 0;
 		__sync_fetch_and_add(&t->inflight, 1);
+		__sync_fetch_and_add(&t->calls, 1);
+		p->calls = t->calls;
 	}
 	if (p->sys) {
 		__sync_fetch_and_add(&t->ops, 1);
@@ -724,8 +731,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	t = bpf_map_lookup_elem(&targets, &tgid);
 	if (!t)
 		goto out;
-	if (p->counted)
+	if (p->counted) {
 		__sync_fetch_and_add(&t->inflight, -1);
+		/* anyone else's entry or exit since ours: they overlapped */
+		__sync_fetch_and_add(&t->calls, 1);
+		if (t->calls != p->calls + 1)
+			p->overlap = 1;
+		if (p->overlap)
+			p->flags |= AVT_SYSF_OVERLAP;
+	}
 
 	if (p->sys == AVT_SYS_PROCESS_MADVISE) {
 		/* One record per iovec: target addr len advice. */

@@ -124,6 +124,7 @@ struct rec_target {
 	uint64_t ops;		/* modelled mm operations seen (unmodelled check) */
 	uint32_t fault_gen;	/* bumped when earlier faults stop deciding anything */
 	uint32_t inflight;	/* modelled calls and clones now inside the kernel */
+	uint64_t calls;		/* entries and exits of those (overlap detection) */
 };
 
 /* Allocation call-site range, resolved from /proc/kallsyms. */

@@ -180,6 +180,10 @@ struct avt_ev_syscall {
 #define AVT_SYSF_FILE_RDONLY 2u
 /* mmap of a file on a noexec mount: the kernel drops VM_MAYEXEC */
 #define AVT_SYSF_FILE_NOEXEC 4u
+/* another modelled call or clone of the same process was inside the kernel
+ * at some point during this one: events are written at syscall exit, so
+ * their order in the trace may differ from the order of their changes */
+#define AVT_SYSF_OVERLAP 8u
 
 struct avt_ev_fault {
 	uint64_t addr, ip;

@@ -285,6 +285,7 @@ int record__run(const struct record_opts *o)
 	if (r->child > 0) {
 		/* the child is a copy of us, parked before exec: snapshot it so
 		 * the few calls it makes before exec have a base */
+		targets__wait_parked(r);
 		snapshot__take(r, r->child, AVT_SNAP_START, 0);
 		err = targets__release(r);
 		if (err) {

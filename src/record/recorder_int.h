@@ -64,6 +64,7 @@ uint64_t recorder__now(void);
 
 /* targets.c */
 int targets__launch(struct recorder *r, char **argv);	/* fork, child waits */
+int targets__wait_parked(struct recorder *r);	/* child asleep before exec */
 int targets__release(struct recorder *r);		/* let the child exec */
 int targets__add(struct recorder *r, pid_t tgid);
 int targets__count(struct recorder *r);

@@ -72,6 +72,30 @@ int targets__launch(struct recorder *r, char **argv)
 	return 0;
 }
 
+/*
+ * Wait (up to 1 s) until the forked command sleeps in its read of the go
+ * pipe: its start snapshot is only one consistent view once it stopped
+ * touching memory.
+ */
+int targets__wait_parked(struct recorder *r)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", r->child);
+	for (int i = 0; i < 1000; i++) {
+		f = fopen(path, "re");
+		if (!f)
+			return -errno;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
 int targets__release(struct recorder *r)
 {
 	int e = 0;
