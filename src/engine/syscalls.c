@@ -630,10 +630,18 @@ static int sys_mremap(struct avt_engine *e, struct avt_mm *mm, const struct avt_
 
 	/* a multi-VMA move that reached a sealed VMA (-EPERM) keeps the moves
 	 * done before it (new = the requested destination) */
-	if (sc->ret == -EPERM && (fl & K_MREMAP_FIXED) && old_len == new_len)
+	if (sc->ret == -EPERM && (fl & K_MREMAP_FIXED) && old_len == new_len) {
 		new = sc->args[4];
-	else if (sc->ret < 0)
+	} else if (sc->ret == -EPERM && (fl & K_MREMAP_FIXED)) {
+		/* mremap_to: the destination's munmap met a sealed VMA after
+		 * splitting the ones before it (the source was not sealed) */
+		v = avt_mm__find(mm, old);
+		if (v && !(v->flags & VM_SEALED))
+			avt_vma__munmap(e, mm, sc->args[4], sc->args[4] + new_len);
 		return 0;
+	} else if (sc->ret < 0) {
+		return 0;
+	}
 	if (!old_len) {
 		e->st.unmodelled++;	/* duplicate of a shared mapping */
 		return 0;
