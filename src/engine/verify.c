@@ -118,6 +118,11 @@ struct pinfo {
 	uint64_t dead_start;			/* start serial of the process that exited */
 	bool partial, partial_window;		/* seeded with a family reaching outside */
 	uint64_t k[K__N], e[K__N], ex[2];	/* window counters */
+	uint64_t kp[K__N];		/* of k: kernel allocs/frees since this process's
+					 * last event, whose operation (a fork in
+					 * progress...) has no event yet: they belong
+					 * to the window of that event */
+	bool fork_pending;		/* kp holds fork/clone-site allocations */
 	uint64_t unexplained;
 	struct cvma *cap;			/* engine state captured at exit */
 	size_t ncap, capcap;
@@ -965,6 +970,11 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 	v->sn.ts = ev->ts;
 	v->sn.nk = v->sn.ne = 0;
 	vmap__fini(&v->sn.busy_roots);
+	/* a fork in progress (its allocations seen, its event not yet) has
+	 * already raised num_children in the kernel */
+	for (size_t i = 0; i < v->npi; i++)
+		if (v->pi[i]->fork_pending)
+			busy_roots_add(v, &v->sn.busy_roots, v->pi[i]->pid);
 	if (p && sb->comm[0]) {
 		memcpy(p->comm, sb->comm, AVT_COMM_LEN);
 		p->comm[AVT_COMM_LEN - 1] = 0;
@@ -1019,13 +1029,20 @@ static int snap_vma_add(struct avt_verify *v, const struct avt_event *ev)
 }
 
 /* ---- allocation windows ---- */
-static void window_close(struct avt_verify *v, const char *label)
+static void window_close(struct avt_verify *v, const char *label, bool last)
 {
 	for (size_t i = 0; i < v->npi; i++) {
 		struct pinfo *p = v->pi[i];
-		uint64_t e[K__N];
+		uint64_t e[K__N], carry[K__N] = { 0 };
 		bool any = false;
 
+		/* a fork (or split) in progress: its fork/clone-site allocations
+		 * precede its event, which falls into the next window */
+		if (!last && p->fork_pending)
+			for (int k = 0; k < K__N; k++) {
+				carry[k] = p->kp[k];
+				p->k[k] -= p->kp[k];
+			}
 		for (int k = 0; k < K__N; k++) {
 			e[k] = p->e[k];
 			any |= p->k[k] || p->e[k];
@@ -1059,7 +1076,7 @@ static void window_close(struct avt_verify *v, const char *label)
 			     " engine %" PRIu64 "\n", label, p->comm, p->pid, cnt_name[k], p->k[k], e[k]);
 		}
 reset:
-		memset(p->k, 0, sizeof(p->k));
+		memcpy(p->k, carry, sizeof(p->k));
 		memset(p->e, 0, sizeof(p->e));
 		memset(p->ex, 0, sizeof(p->ex));
 		p->exited = p->exit_frees_seen = false;
@@ -1088,6 +1105,14 @@ static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
 	if (!alloc && p->exited)
 		p->exit_frees_seen = true;
 	p->k[av ? (alloc ? K_AV_ALLOC : K_AV_FREE) : (alloc ? K_AVC_ALLOC : K_AVC_FREE)]++;
+	/* from the first fork/clone-site allocation on, until the process's
+	 * next event: an operation whose event follows (prepare allocations
+	 * after a fault event belong to that fault; frees after an exit to
+	 * that exit) */
+	if (!p->exited && (a->site == AVT_SITE_FORK || a->site == AVT_SITE_CLONE))
+		p->fork_pending = true;
+	if (p->fork_pending)
+		p->kp[av ? (alloc ? K_AV_ALLOC : K_AV_FREE) : (alloc ? K_AVC_ALLOC : K_AVC_FREE)]++;
 }
 
 /* ---- pass 2 ---- */
@@ -1108,7 +1133,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		char label[32];
 
 		snprintf(label, sizeof(label), "checkpoint %u", v->window_cp);
-		window_close(v, label);
+		window_close(v, label, false);
 		v->close_pending = false;
 	}
 	switch (ev->type) {
@@ -1189,6 +1214,14 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		}
 	}
 
+	if (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT || ev->type == AVT_EV_FORK ||
+	    ev->type == AVT_EV_EXEC || ev->type == AVT_EV_EXIT) {
+		p = pinfo_get(v, ev->pid);
+		if (p) {	/* the operation the pending allocations were for */
+			memset(p->kp, 0, sizeof(p->kp));
+			p->fork_pending = false;
+		}
+	}
 	b[K_AV_ALLOC] = st->av.alloc;
 	b[K_AV_FREE] = st->av.free;
 	b[K_AVC_ALLOC] = st->avc.alloc;
@@ -1228,7 +1261,7 @@ int avt_verify__finish(struct avt_verify *v)
 	struct avt_engine *e = v->e;
 	size_t len = 0;
 
-	window_close(v, "the end");
+	window_close(v, "the end", true);
 	avt_engine__finish(e);
 	for (size_t i = 0; i < e->nr_procs; i++) {
 		struct avt_proc *ep = e->procs[i];

@@ -59,6 +59,11 @@ sed '/site=fork id=0xa2/d' $D/match.txt > "$T/alloc.txt"
 run alloc "$T/alloc.txt"
 [ $rc = 3 ] && ok || bad "alloc: exit $rc, expected 3"
 grep -q "^alloc mismatch in the window ending at checkpoint 1, p\[1\]: anon_vma allocs kernel 1 engine 2" "$T/alloc.out" && ok || bad "alloc: $(grep '^alloc' "$T/alloc.out")"
+# a checkpoint between a fork's allocations and its fork event: the
+# allocations belong to the fork's window, not a mismatch
+sed 's/^1 fork child=2/0 checkpoint n=9\n&/' $D/match.txt > "$T/forkwin.txt"
+run forkwin "$T/forkwin.txt"
+[ $rc = 0 ] && grep -q "^verify.match.alloc 100.00 % (16/16)" "$T/forkwin.out" && ok || bad "fork across a window: exit $rc $(grep '^alloc\|match.alloc' "$T/forkwin.out")"
 # --verify-show limits the detail, not the count
 sed -e '/^2 snap_vma/s/avcs=2/avcs=5/' $D/match.txt > "$T/two.txt"
 run two "$T/two.txt" --verify-show=1
