@@ -3,6 +3,8 @@
 #ifndef AVT_CLI_H
 #define AVT_CLI_H
 
+#include <stddef.h>
+
 /* Exit codes (documented in man/avtrace.1). */
 enum {
 	AVT_EXIT_OK = 0,
@@ -23,5 +25,16 @@ int cmd_info(int argc, char **argv);
 void avt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void avt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern const char *avt_cmd_name;
+
+/* Trace files (trace_msg.c). avt_trace_msg: "PATH: why", or "PATH:N: reason"
+ * for a text-form error "line N: reason"; returns buf. avt_trace_open:
+ * avt_reader__open() that prints the one-line reason on failure.
+ * avt_trace_stopped: after the last avt_reader__next() (its result in ret),
+ * 0 if the whole trace was read, else -1 with the reason in buf. */
+struct avt_reader;
+const char *avt_trace_msg(const char *path, const char *why, char *buf, size_t len);
+struct avt_reader *avt_trace_open(const char *path);
+int avt_trace_stopped(const char *path, const struct avt_reader *r, int ret, char *buf,
+		      size_t len);
 
 #endif

@@ -239,14 +239,12 @@ static int run_trace(struct table *t, const char *path, char **modes, int n, int
 	const struct avt_read_status *st;
 	struct avt_reader *r;
 	struct avt_event ev;
-	char why[256] = "";
-	int err, i, ret = -1;
+	char why[600];
+	int err, i, ret = -1, partial = 0;
 
-	r = avt_reader__open(path, why, sizeof(why));
-	if (!r) {
-		avt_err("%s: %s", path, why[0] ? why : strerror(errno));
+	r = avt_trace_open(path);
+	if (!r)
 		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		char serr[256] = "";
 		struct avt_engine_opts o = {
@@ -269,10 +267,17 @@ static int run_trace(struct table *t, const char *path, char **modes, int n, int
 				avt_err("%s: %s: %s", path, modes[i], avt_engine__error(eng[i]));
 				goto out;
 			}
-	st = avt_reader__status(r);
-	if (err < 0 || st->stop != AVT_STOP_NONE) {
-		avt_err("%s: %s", path, st->why[0] ? st->why : "read error");
-		goto out;
+	/* a damaged trace: compare what was read (everything before the
+	 * damage, in whole chunks), say where it stopped, exit 1 */
+	if (avt_trace_stopped(path, r, err, why, sizeof(why))) {
+		st = avt_reader__status(r);
+		if (st->stop == AVT_STOP_TEXT_ERROR) {	/* a broken scenario: refuse */
+			avt_err("%s", why);
+			goto out;
+		}
+		avt_warn("%s; the columns of this trace cover the %llu events before it", why,
+			 (unsigned long long)st->events);
+		partial = 1;
 	}
 	for (i = 0; i < n; i++) {
 		char name[512];
@@ -287,8 +292,12 @@ static int run_trace(struct table *t, const char *path, char **modes, int n, int
 		else
 			snprintf(name, sizeof(name), "%s", modes[i]);
 		t->col[col0 + i] = strdup(name);
+		if (!t->col[col0 + i]) {
+			avt_err("out of memory");
+			goto out;
+		}
 	}
-	ret = 0;
+	ret = partial;
 out:
 	for (i = 0; i < n; i++)
 		avt_engine__free(eng[i]);
@@ -472,7 +481,7 @@ int cmd_diff(int argc, char **argv)
 	const struct metric **rows = NULL;
 	struct table t = { 0 };
 	size_t n = 0;
-	int ret = AVT_EXIT_FAIL;
+	int ret = AVT_EXIT_FAIL, partial;
 
 	memset(&env, 0, sizeof(env));
 	argv[0] = (char *)"avtrace diff";
@@ -504,13 +513,20 @@ int cmd_diff(int argc, char **argv)
 
 	if (env.nr_inputs == 1) {
 		t.nr_cols = env.nr_modes;
-		if (run_trace(&t, env.inputs[0], env.modes, env.nr_modes, 0))
+		partial = run_trace(&t, env.inputs[0], env.modes, env.nr_modes, 0);
+		if (partial < 0)
 			goto out;
 	} else {
+		int p2;
+
 		t.nr_cols = 2;
-		if (run_trace(&t, env.inputs[0], env.modes, 1, 0) ||
-		    run_trace(&t, env.inputs[1], env.modes, 1, 1))
+		partial = run_trace(&t, env.inputs[0], env.modes, 1, 0);
+		if (partial < 0)
 			goto out;
+		p2 = run_trace(&t, env.inputs[1], env.modes, 1, 1);
+		if (p2 < 0)
+			goto out;
+		partial |= p2;
 	}
 
 	rows = calloc(t.n ? t.n : 1, sizeof(*rows));
@@ -547,7 +563,7 @@ int cmd_diff(int argc, char **argv)
 		avt_err("stdout: write error: %s", strerror(errno));
 		goto out;
 	}
-	ret = AVT_EXIT_OK;
+	ret = partial ? AVT_EXIT_FAIL : AVT_EXIT_OK;
 out:
 	free(rows);
 	table__free(&t);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "avtrace/text.h"
 #include "avtrace/trace.h"
@@ -159,19 +161,37 @@ int cmd_import(int argc, char **argv)
 	struct avt_event ev;
 	char *tmp = NULL;
 	int ret = AVT_EXIT_FAIL, fd = -1, r, err;
-	bool to_stdout;
+	bool to_stdout, direct = false;
+	const char *out_name;
+	struct stat sb;
 
 	memset(&env, 0, sizeof(env));
 	argv[0] = (char *)"avtrace import";	/* argp's name in usage and errors */
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return AVT_EXIT_USAGE;
 	to_stdout = !strcmp(env.output, "-");
+	out_name = to_stdout ? "stdout" : env.output;
 	avt_meta__init(&meta);
 
 	ps.in = strcmp(env.input, "-") ? fopen(env.input, "r") : spool_stdin();
 	if (!ps.in) {
-		avt_err("%s: %s", env.input, strerror(errno));
+		avt_err("%s: cannot open: %s", env.input, strerror(errno));
 		goto cleanup;
+	}
+	if (!fstat(fileno(ps.in), &sb) && S_ISDIR(sb.st_mode)) {
+		avt_err("%s: is a directory, not a text trace", env.input);
+		goto cleanup;
+	}
+	{
+		/* a binary trace given by mistake: say so, not "NUL byte" */
+		char magic[8];
+
+		if (fread(magic, 1, sizeof(magic), ps.in) == sizeof(magic) &&
+		    !memcmp(magic, "AVTRACE", 8)) {
+			avt_err("%s: is a binary trace already (avtrace script turns it into text)",
+				env.input);
+			goto cleanup;
+		}
 	}
 
 	/* pass 1: syntax and metadata */
@@ -182,8 +202,21 @@ int cmd_import(int argc, char **argv)
 	if (r < 0)
 		goto cleanup;
 
-	/* pass 2: write, to a temporary name unless stdout */
-	if (to_stdout) {
+	/* pass 2: write, to a temporary name unless stdout or OUT is not a
+	 * regular file (a device, a FIFO: renaming over /dev/null would
+	 * replace the device node with a file) */
+	if (!to_stdout && !stat(env.output, &sb) && !S_ISREG(sb.st_mode)) {
+		if (S_ISDIR(sb.st_mode)) {
+			avt_err("%s: is a directory", env.output);
+			goto cleanup;
+		}
+		fd = open(env.output, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			avt_err("cannot open %s: %s", env.output, strerror(errno));
+			goto cleanup;
+		}
+		direct = true;
+	} else if (to_stdout) {
 		fd = STDOUT_FILENO;
 	} else {
 		if (asprintf(&tmp, "%s.XXXXXX", env.output) < 0) {
@@ -193,7 +226,7 @@ int cmd_import(int argc, char **argv)
 		}
 		fd = mkstemp(tmp);
 		if (fd < 0) {
-			avt_err("%s: %s", env.output, strerror(errno));
+			avt_err("cannot create %s: %s", tmp, strerror(errno));
 			free(tmp);
 			tmp = NULL;
 			goto cleanup;
@@ -201,7 +234,7 @@ int cmd_import(int argc, char **argv)
 	}
 	w = avt_writer__fdopen(fd, &meta, NULL);
 	if (!w) {
-		avt_err("%s: cannot write a trace: %s", env.output, strerror(errno));
+		avt_err("%s: write error: %s", out_name, strerror(errno));
 		goto cleanup;
 	}
 	if (pass_start(&ps))
@@ -219,13 +252,20 @@ int cmd_import(int argc, char **argv)
 	err = avt_writer__close(w);
 	w = NULL;
 	if (err) {
-		avt_err("%s: %s", env.output, strerror(-err));
+		avt_err("%s: write error: %s", out_name, strerror(-err));
 		goto cleanup;
 	}
-	if (!to_stdout) {
+	if (direct) {
+		if (close(fd)) {
+			fd = -1;
+			avt_err("%s: write error: %s", env.output, strerror(errno));
+			goto cleanup;
+		}
+		fd = -1;
+	} else if (!to_stdout) {
 		/* mode stays mkstemp's 0600, the writer's default for traces */
 		if (fsync(fd) || close(fd)) {
-			avt_err("%s: %s", tmp, strerror(errno));
+			avt_err("%s: write error: %s", tmp, strerror(errno));
 			fd = -1;
 			goto cleanup;
 		}

@@ -313,22 +313,22 @@ static const char *stop_name(enum avt_read_stop s)
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct argp argp = { opts, parse_arg, "FILE", doc, NULL, NULL, NULL };
+	const struct argp argp = { opts, parse_arg, "FILE", doc, NULL, NULL, NULL };
 	const struct avt_read_status *st;
 	struct avt_reader_format fmt;
 	struct avt_reader *r;
 	struct avt_event ev;
 	struct info *in;
-	char why[256];
+	char why[600];
 	int ret, rc = AVT_EXIT_FAIL;
 
+	memset(&env, 0, sizeof(env));
+	argv[0] = (char *)"avtrace info";	/* argp's name in usage and errors */
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return AVT_EXIT_USAGE;
-	r = avt_reader__open(env.input, why, sizeof(why));
-	if (!r) {
-		avt_err("%s: %s", env.input, why);
+	r = avt_trace_open(env.input);
+	if (!r)
 		return AVT_EXIT_FAIL;
-	}
 	in = calloc(1, sizeof(*in));
 	if (!in) {
 		avt_err("out of memory");
@@ -389,7 +389,6 @@ int cmd_info(int argc, char **argv)
 
 	if (ret < 0 && st->stop == AVT_STOP_NONE) {
 		printf("status     READ ERROR: %s\n", strerror(-ret));
-		avt_err("%s: %s", env.input, strerror(-ret));
 	} else if (st->stop == AVT_STOP_NONE) {
 		printf("status     complete\n");
 		rc = AVT_EXIT_OK;
@@ -403,7 +402,14 @@ int cmd_info(int argc, char **argv)
 			printf("beyond     %" PRIu64 " later chunks (%" PRIu64 " events) from offset %"
 			       PRIu64 " look intact; they are not read\n",
 			       bey.chunks, bey.records, bey.first_offset);
-		avt_err("%s: %s", env.input, st->why);
+	}
+	/* the report first: a reader of stdout sees it even when stderr says
+	 * the trace is damaged; a report that did not reach stdout is an error */
+	if (fflush(stdout) || ferror(stdout)) {
+		avt_err("stdout: write error: %s", strerror(errno));
+		rc = AVT_EXIT_FAIL;
+	} else if (avt_trace_stopped(env.input, r, ret, why, sizeof(why))) {
+		avt_err("%s", why);
 	}
 out:
 	if (in) {

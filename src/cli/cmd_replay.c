@@ -146,8 +146,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--state-at takes checkpoint:N, not '%s'", arg);
 			return EINVAL;
 		}
+		errno = 0;
 		n = strtoul(arg + 11, &end, 10);
-		if (end == arg + 11 || *end) {
+		if (end == arg + 11 || *end || arg[11] == '-' || errno || n > UINT32_MAX) {
 			argp_error(state, "--state-at: bad checkpoint number '%s'", arg + 11);
 			return EINVAL;
 		}
@@ -162,6 +163,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_LIST_MODES:
 		for (const char *const *s = avt_engine_schemes; *s; s++)
 			printf("%s\n", *s);
+		if (fflush(stdout) || ferror(stdout)) {
+			avt_err("stdout: write error: %s", strerror(errno));
+			exit(AVT_EXIT_FAIL);
+		}
 		exit(AVT_EXIT_OK);
 	case OPT_NO_REPORT:
 		env.no_report = true;
@@ -247,8 +252,8 @@ int cmd_replay(int argc, char **argv)
 	const struct avt_read_status *st;
 	struct avt_reader *r = NULL;
 	FILE *state_out = NULL;
-	bool state_stdout;
-	char why[256] = "";
+	bool state_stdout, partial = false, cp_seen = false;
+	char why[600];
 	struct avt_event ev;
 	int ret = AVT_EXIT_FAIL, err, i;
 
@@ -273,18 +278,16 @@ int cmd_replay(int argc, char **argv)
 			avt_err("unknown scheme '%s' (known: eager, eager-legacy, lazy)", env.modes[i]);
 			return AVT_EXIT_USAGE;
 		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(env.modes[j], env.modes[i])) {
+				avt_err("scheme '%s' is listed twice in --mode", env.modes[i]);
+				return AVT_EXIT_USAGE;
+			}
 	}
 
-	r = avt_reader__open(env.input, why, sizeof(why));
-	if (!r) {
-		if (!why[0])
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-		if (strstr(why, env.input))
-			avt_err("%s", why);
-		else
-			avt_err("%s: %s", env.input, why);
+	r = avt_trace_open(env.input);
+	if (!r)
 		return AVT_EXIT_FAIL;
-	}
 	warn_release(avt_reader__meta(r));
 
 	state_stdout = env.state && (!env.state_path || !strcmp(env.state_path, "-"));
@@ -328,6 +331,8 @@ int cmd_replay(int argc, char **argv)
 	}
 
 	while ((err = avt_reader__next(r, &ev)) == 1) {
+		if (ev.type == AVT_EV_CHECKPOINT && ev.u.checkpoint.n == env.state_cp)
+			cp_seen = true;
 		for (i = 0; i < env.nr_modes; i++) {
 			err = avt_engine__feed(eng[i], &ev);
 			if (err == -EPROTO) {
@@ -341,11 +346,20 @@ int cmd_replay(int argc, char **argv)
 			}
 		}
 	}
-	st = avt_reader__status(r);
-	if (err < 0 || st->stop != AVT_STOP_NONE) {
-		avt_err("%s: %s", env.input, st->why[0] ? st->why : strerror(err < 0 ? -err : EIO));
-		goto cleanup;
+	/* A truncated or damaged binary trace: report the readable prefix
+	 * (whole verified chunks) and say on one line where and why reading
+	 * stopped; the exit status is 1. A text syntax error is refused. */
+	if (avt_trace_stopped(env.input, r, err, why, sizeof(why))) {
+		st = avt_reader__status(r);
+		if (err < 0 || st->stop == AVT_STOP_TEXT_ERROR || st->stop == AVT_STOP_IO) {
+			avt_err("%s", why);
+			goto cleanup;
+		}
+		partial = true;
 	}
+	if (env.state_at && !cp_seen && !partial)
+		avt_warn("%s: checkpoint %u is not in the trace: no state written", env.input,
+			 env.state_cp);
 	for (i = 0; i < env.nr_modes; i++)
 		avt_engine__finish(eng[i]);
 	if (env.state && !env.state_at) {
@@ -365,12 +379,28 @@ int cmd_replay(int argc, char **argv)
 		avt_err("stdout: write error: %s", strerror(errno));
 		goto cleanup;
 	}
+	if (state_out && state_out != stdout) {
+		errno = 0;
+		err = fflush(state_out) || ferror(state_out) ? (errno ? errno : EIO) : 0;
+		if (fclose(state_out) && !err)
+			err = errno ? errno : EIO;
+		state_out = NULL;
+		if (err) {
+			avt_err("%s: write error: %s", env.state_path, strerror(err));
+			goto cleanup;
+		}
+	}
+	if (partial) {
+		avt_warn("%s; the report covers the %llu events before it", why,
+			 (unsigned long long)avt_reader__status(r)->events);
+		goto cleanup;
+	}
+	if (env.state_at && !cp_seen)
+		goto cleanup;
 	ret = AVT_EXIT_OK;
 cleanup:
-	if (state_out && state_out != stdout && fclose(state_out) && ret == AVT_EXIT_OK) {
-		avt_err("%s: %s", env.state_path, strerror(errno));
-		ret = AVT_EXIT_FAIL;
-	}
+	if (state_out && state_out != stdout)
+		fclose(state_out);
 	for (i = 0; i < MAX_MODES; i++)
 		avt_engine__free(eng[i]);
 	avt_reader__close(r);

@@ -145,8 +145,8 @@ static int print_snapshot(struct avt_reader *r, FILE *out)
 {
 	struct avt_snapshot_print *sp = avt_snapshot_print__new(env.snap_kind, env.snap_n,
 								 env.snap_pid);
-	const struct avt_read_status *st;
 	struct avt_event ev;
+	char why[600];
 	int err, n, ret = AVT_EXIT_FAIL;
 
 	if (!sp) {
@@ -160,9 +160,8 @@ static int print_snapshot(struct avt_reader *r, FILE *out)
 			goto out;
 		}
 	}
-	st = avt_reader__status(r);
-	if (err < 0 || st->stop != AVT_STOP_NONE) {
-		avt_err("%s: %s", env.input, st->why[0] ? st->why : strerror(err < 0 ? -err : EIO));
+	if (avt_trace_stopped(env.input, r, err, why, sizeof(why))) {
+		avt_err("%s", why);
 		goto out;
 	}
 	n = avt_snapshot_print__finish(sp, out);
@@ -192,7 +191,7 @@ int cmd_script(int argc, char **argv)
 	struct avt_reader *r = NULL;
 	FILE *out = stdout;
 	size_t cap = 4096;
-	char why[256] = "", *line = NULL;
+	char why[600], *line = NULL;
 	struct avt_event ev;
 	int ret = AVT_EXIT_FAIL, n, err;
 
@@ -202,16 +201,9 @@ int cmd_script(int argc, char **argv)
 	if (err)
 		return AVT_EXIT_USAGE;
 
-	r = avt_reader__open(env.input, why, sizeof(why));
-	if (!r) {
-		if (!why[0])
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-		if (strstr(why, env.input))	/* the reason already names the file */
-			avt_err("%s", why);
-		else
-			avt_err("%s: %s", env.input, why);
+	r = avt_trace_open(env.input);
+	if (!r)
 		return AVT_EXIT_FAIL;
-	}
 	if (env.output && strcmp(env.output, "-")) {
 		out = fopen(env.output, "w");
 		if (!out) {
@@ -247,11 +239,11 @@ int cmd_script(int argc, char **argv)
 		avt_err("%s: write error: %s", env.output ? env.output : "stdout", strerror(errno));
 		goto cleanup;
 	}
-	st = avt_reader__status(r);
-	if (err < 0 || st->stop != AVT_STOP_NONE) {
-		avt_err("%s: %s", env.input, st->why[0] ? st->why : strerror(err < 0 ? -err : EIO));
+	if (avt_trace_stopped(env.input, r, err, why, sizeof(why))) {
+		avt_err("%s", why);
 		goto cleanup;
 	}
+	st = avt_reader__status(r);
 	if (st->unknown_records)
 		avt_warn("%s: %llu record(s) of a type this version does not know, printed as `unknown`",
 			 env.input, (unsigned long long)st->unknown_records);

@@ -16,26 +16,17 @@ int replay_verify(const char *input, const char *mode, unsigned max_shown);
 
 static struct avt_reader *open_trace(const char *input)
 {
-	char why[256] = "";
-	struct avt_reader *r = avt_reader__open(input, why, sizeof(why));
-
-	if (!r) {
-		if (!why[0])
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-		if (strstr(why, input))
-			avt_err("%s", why);
-		else
-			avt_err("%s: %s", input, why);
-	}
-	return r;
+	return avt_trace_open(input);
 }
 
+/* --verify refuses a damaged trace: a verdict on part of it would read as
+ * a verdict on all of it */
 static int read_done(const char *input, struct avt_reader *r, int err)
 {
-	const struct avt_read_status *st = avt_reader__status(r);
+	char why[600];
 
-	if (err < 0 || st->stop != AVT_STOP_NONE) {
-		avt_err("%s: %s", input, st->why[0] ? st->why : strerror(err < 0 ? -err : EIO));
+	if (avt_trace_stopped(input, r, err, why, sizeof(why))) {
+		avt_err("%s", why);
 		return -1;
 	}
 	return 0;

@@ -91,6 +91,24 @@ static int looks_like_text(const uint8_t *p, size_t n)
 	return 1;
 }
 
+/* A regular file whose magic looked like text: is its first line (up to
+ * 4 KiB) text too? Random or foreign binary data then says "bad magic"
+ * instead of "line 1: NUL byte"; damage on a later line of a real text
+ * trace keeps its line-numbered error. Pipes are judged by the magic. */
+static int head_looks_like_text(struct avt_reader *r)
+{
+	uint8_t buf[4096], *nl;
+	ssize_t n;
+
+	if (!r->fsize)
+		return 1;
+	n = pread(fileno(r->f), buf, sizeof(buf), 0);
+	if (n <= 0)
+		return 1;
+	nl = memchr(buf, '\n', (size_t)n);
+	return looks_like_text(buf, nl ? (size_t)(nl - buf) : (size_t)n);
+}
+
 static int open_binary(struct avt_reader *r, char *why, size_t why_len)
 {
 	uint8_t h[AVT_FH_MAX], md[AVT_MD_HEAD], *ents = NULL;
@@ -221,13 +239,13 @@ struct avt_reader *avt_reader__open(const char *path, char *why, size_t why_len)
 	r->f = fopen(path, "re");
 	if (!r->f) {
 		err = -errno;
-		set_why(why, why_len, "cannot open %s: %s", path, strerror(-err));
+		set_why(why, why_len, "cannot open: %s", strerror(-err));
 		goto fail;
 	}
 	if (!fstat(fileno(r->f), &st)) {
 		if (S_ISDIR(st.st_mode)) {
 			err = -EISDIR;
-			set_why(why, why_len, "%s is a directory, not a trace", path);
+			set_why(why, why_len, "is a directory, not a trace");
 			goto fail;
 		}
 		if (S_ISREG(st.st_mode))
@@ -236,7 +254,7 @@ struct avt_reader *avt_reader__open(const char *path, char *why, size_t why_len)
 	n = read_full(r, magic, sizeof(magic));
 	if (n < 0) {
 		err = (int)n;
-		set_why(why, why_len, "cannot read %s: %s", path, strerror(-err));
+		set_why(why, why_len, "cannot read: %s", strerror(-err));
 		goto fail;
 	}
 	if (n == 0) {
@@ -260,7 +278,7 @@ struct avt_reader *avt_reader__open(const char *path, char *why, size_t why_len)
 		set_why(why, why_len, "truncated trace: file ends inside the magic (%ld bytes)", n);
 		goto fail;
 	}
-	if (!looks_like_text(magic, (size_t)n)) {
+	if (!looks_like_text(magic, (size_t)n) || !head_looks_like_text(r)) {
 		err = -EPROTO;
 		set_why(why, why_len, "not an avtrace file (bad magic)");
 		goto fail;

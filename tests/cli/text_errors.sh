@@ -63,7 +63,7 @@ echo "1 exit code=zero"; } > "$T/late.txt"
 # script of a text file with an error prints the lines before it, then fails
 printf '1 exec file=/bin/x\n1 write 0x1000\n1 bogus\n1 exit\n' > "$T/mid.txt"
 "$A" script "$T/mid.txt" > "$T/out" 2>"$T/err"; rc=$?
-[ $rc = 1 ] && [ "$(wc -l < "$T/out")" = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -q "line 3" "$T/err" \
+[ $rc = 1 ] && [ "$(wc -l < "$T/out")" = 2 ] && [ "$(wc -l < "$T/err")" = 1 ] && grep -qF "$T/mid.txt:3: " "$T/err" \
 	&& grep -q "bogus" "$T/err" && ok || { bad "script of a bad text: rc $rc"; cat "$T/out" "$T/err"; }
 
 # script of a truncated binary: the readable events, one line of why, exit 1
