@@ -884,6 +884,36 @@ static int sys_shmdt(struct avt_engine *e, struct avt_mm *mm, const struct avt_e
 	return avt_vma__munmap(e, mm, s, end);
 }
 
+/*
+ * remap_file_pages (mm/mmap.c emulation since 4.0): on a shared file VMA,
+ * an mmap(MAP_SHARED|MAP_FIXED) of the same file over [start, start+size)
+ * at the new pgoff, with the VMA's protection; no anon effect.
+ */
+static int sys_remap_file_pages(struct avt_engine *e, struct avt_mm *mm,
+				const struct avt_ev_syscall *sc)
+{
+	uint64_t start = sc->args[0] & ~(PAGE_SIZE - 1), size = PAGE_ALIGN(sc->args[1]);
+	uint64_t pgoff = sc->args[3], file, dev, ino;
+	struct avt_vma *v = avt_mm__find(mm, start);
+	struct avt_vma_attrs a = { 0 };
+	int err;
+
+	if (sc->ret < 0 || !v || !(v->flags & VM_SHARED) || !size ||
+	    start + size > v->end)
+		return 0;
+	if (pgoff == v->pgoff + ((start - v->start) >> PAGE_SHIFT))
+		return 0;	/* already linear there */
+	a.flags = (v->flags & (VM_ACCESS_FLAGS | VM_SHARED | VM_MAYSHARE | VM_MAYREAD |
+			       VM_MAYWRITE | VM_MAYEXEC | VM_LOCKED)) | mm->def_flags;
+	file = v->file;
+	dev = v->dev;
+	ino = v->ino;
+	err = avt_vma__munmap(e, mm, start, start + size);
+	if (err)
+		return err;
+	return map_range(e, mm, start, start + size, pgoff, &a, file, dev, ino) ? 0 : -ENOMEM;
+}
+
 static int sys_dispatch(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev)
 {
 	const struct avt_ev_syscall *sc = &ev->u.sys;
@@ -983,6 +1013,7 @@ static int sys_dispatch(struct avt_engine *e, struct avt_proc *p, const struct a
 			return 0;
 		return uffd_move(e, mm, a0, a1, PAGE_ALIGN(sc->ret ? (uint64_t)sc->ret : sc->args[2]));
 	case AVT_SYS_REMAP_FILE_PAGES:
+		return sys_remap_file_pages(e, mm, sc);
 	default:
 		e->st.unmodelled++;
 		return 0;
