@@ -26,6 +26,14 @@ expect 1 "cannot open cgroup" "$AVTRACE" record -o "$T/x.avt" -c /nonexistent/cg
 expect 1 "cannot run /nonexistent/cmd" "$AVTRACE" record --no-status -o "$T/x.avt" -- /nonexistent/cmd
 expect 1 "cannot create" "$AVTRACE" record --no-status -o /nonexistent/dir/x.avt -- /bin/true
 
+# -v routes libbpf's log; without it libbpf stays quiet
+sleep 3 & sp=$!
+"$AVTRACE" record -v --no-status -o "$T/v.avt" -p $sp -d 0.2 > /dev/null 2> "$T/v.log" || fail "-v: exit $?"
+grep -q "^libbpf: " "$T/v.log" && pass "-v: libbpf log shown" || fail "-v: no libbpf log"
+"$AVTRACE" record --no-status -o "$T/v.avt" -p $sp -d 0.2 > /dev/null 2> "$T/q.log" || fail "quiet: exit $?"
+grep -q "^libbpf: " "$T/q.log" && fail "libbpf log shown without -v"
+kill $sp; wait $sp 2>/dev/null
+
 # unprivileged: a copy of the binary nobody can run, in a directory nobody can write
 cp "$AVTRACE" "$T/avtrace"; chmod 755 "$T/avtrace"
 if command -v setpriv > /dev/null; then
