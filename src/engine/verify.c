@@ -37,7 +37,9 @@
  *               snapshot (its state moved while the iterator ran), or the
  *               snapshot was taken inside execve; and num_children /
  *               num_active of a family another process changed inside the
- *               snapshot
+ *               snapshot, is forking (fork allocations seen, fork event
+ *               not yet) or left by an exit less than EXIT_TEARDOWN_NS
+ *               before (the kernel's exit_mmap may still be running)
  *   passive     snapshots flagged passive
  *   seeded      snapshots the engine rebuilds a process from
  *   incomplete  snapshots whose status is partial or failed
@@ -131,6 +133,13 @@ struct pinfo {
 
 enum role { R_NONE, R_CHECK, R_SEED, R_PASSIVE, R_NOMODEL, R_LATE };
 #define NR_PARKED 15
+#define NR_EXITS 64
+/* how long after its exit event a process's families are uncertain: the
+ * longest teardown seen on this machine (PostgreSQL backends under
+ * pgbench -C on 2 CPUs: a checkpoint 20 ms after a backend's exit event
+ * still counted its anon_vmas in the postmaster's num_children) was about
+ * 20 ms; twice that and more */
+#define EXIT_TEARDOWN_NS (50ULL * 1000 * 1000)
 
 struct avt_verify {
 	struct avt_engine *e;
@@ -171,6 +180,15 @@ struct avt_verify {
 		struct vmap busy_roots;
 	} sn, parked[NR_PARKED];	/* sn: the snapshot being handled; parked:
 					 * other processes' snapshots still open */
+	/* recent exits: their families' num_children/num_active stay
+	 * uncertain while the kernel's exit_mmap runs (the trace shows
+	 * sched_process_exit, not the end of the teardown) */
+	struct recent_exit {
+		uint64_t ts;
+		uint32_t pid;
+		struct vmap roots;
+	} exits[NR_EXITS];
+	unsigned exit_next;
 	/* windows */
 	bool close_pending;
 	uint32_t window_cp;
@@ -285,6 +303,8 @@ void avt_verify__free(struct avt_verify *v)
 	vmap__fini(&v->troots);
 	vmap__fini(&v->ext);
 	vmap__fini(&v->unexp);
+	for (int i = 0; i < NR_EXITS; i++)
+		vmap__fini(&v->exits[i].roots);
 	free(v);
 }
 
@@ -975,6 +995,18 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 	for (size_t i = 0; i < v->npi; i++)
 		if (v->pi[i]->fork_pending)
 			busy_roots_add(v, &v->sn.busy_roots, v->pi[i]->pid);
+	/* and a teardown that may still run */
+	for (int i = 0; i < NR_EXITS; i++) {
+		const struct recent_exit *x = &v->exits[i];
+
+		if (!x->roots.n || ev->ts < x->ts || ev->ts - x->ts > EXIT_TEARDOWN_NS)
+			continue;
+		if (x->pid == ev->pid && sb->kind == AVT_SNAP_EXIT)
+			continue;	/* its own exit snapshot: taken before the teardown */
+		for (size_t j = 0; j < x->roots.cap; j++)
+			if (x->roots.used[j] == 1)
+				vmap__put(&v->sn.busy_roots, x->roots.keys[j], 1);
+	}
 	if (p && sb->comm[0]) {
 		memcpy(p->comm, sb->comm, AVT_COMM_LEN);
 		p->comm[AVT_COMM_LEN - 1] = 0;
@@ -1191,6 +1223,14 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			p = pinfo_get(v, ev->pid);
 			if (p && ep)
 				p->dead_start = ep->start;
+			if (ep && ep->mm && ep->mm->users == 1) {
+				struct recent_exit *x = &v->exits[v->exit_next++ % NR_EXITS];
+
+				vmap__fini(&x->roots);
+				x->ts = ev->ts;
+				x->pid = ev->pid;
+				busy_roots_add(v, &x->roots, ev->pid);
+			}
 			if (p && ep && ep->mm && ep->mm->users == 1) {
 				pinfo_free_cap(p);
 				p->has_cap = !capture(v, ev->pid, &p->cap, &p->ncap, &p->capcap);
