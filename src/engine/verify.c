@@ -19,6 +19,8 @@
  *             allocating or freeing that object (slab reuse of addresses).
  *   root, parent  through the same bijection
  *   children, active, avcs   num_children, num_active_vmas, chain length
+ *   chain     the AVCs the snapshot lists (<= 8, head first), entry by entry
+ *             through the bijection: membership and order (K6 vs K7)
  * and, per process and per checkpoint window (a window closes after the
  * snapshots that follow a checkpoint marker, and at the end), the scheme's
  * anon_vma and AVC allocation and free counts against the trace's
@@ -30,12 +32,14 @@
  *
  * Not judged, counted as classes of their own:
  *   tainted     a process that lost events (stats drops_tgid, for the whole
- *               trace), had an `unmodelled` event (until it execs), or was
- *               forked from a tainted one; plus the anon_vma facts of any
- *               VMA whose kernel root a tainted process also uses
+ *               trace), had an `unmodelled` event or one the engine could
+ *               not model (until it execs), or was forked from a tainted
+ *               one; plus the anon_vma facts of any VMA whose kernel root a
+ *               tainted process also uses
  *   ambiguous   the snapshotted process itself has events inside the
- *               snapshot (its state moved while the iterator ran), or the
- *               snapshot was taken inside execve; and num_children /
+ *               snapshot (its state moved while the iterator ran), the
+ *               snapshot was taken inside execve, overlaps another snapshot
+ *               of the same process or was written after its exit; and num_children /
  *               num_active of a family another process changed inside the
  *               snapshot, is forking (fork allocations seen, fork event
  *               not yet) or left by an exit less than EXIT_TEARDOWN_NS
@@ -43,12 +47,16 @@
  *   passive     snapshots flagged passive
  *   seeded      snapshots the engine rebuilds a process from
  *   incomplete  snapshots whose status is partial or failed
- *   unexplained-prepare  the kernel VMA has an anon_vma that the process
- *               itself allocated in __anon_vma_prepare and no recorded
- *               fault explains (get_user_pages: execve's argument copy,
- *               process_vm_writev, O_DIRECT); its alloc events likewise
+ *   unexplained-prepare  the kernel VMA has an anon_vma that a process
+ *               (itself, or the writer of process_vm_writev) allocated in
+ *               __anon_vma_prepare and no recorded fault explains
+ *               (get_user_pages: execve's argument copy, process_vm_writev,
+ *               O_DIRECT); those alloc events likewise
  *   free-at-exit-unrecorded  frees the engine does at a process's exit
  *               when the trace holds no frees after that exit event
+ *   partial_family  a process seeded with families reaching outside the
+ *               trace (record -- CMD before CMD's exec), until it execs
+ *   file_mode_unrecorded, shmem_inode  facts older traces cannot carry
  *   snapshot-less  processes the engine simulated that no snapshot checked
  */
 #include <errno.h>
