@@ -262,8 +262,14 @@ int cmd_replay(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return AVT_EXIT_USAGE;
-	if (env.verify)
+	if (env.verify) {
+		if (env.state || env.nr_modes || env.check || env.lazy_params[0]) {
+			avt_err("--verify picks its own scheme (--verify-mode=) and prints its own report: "
+				"it does not combine with --mode, --state, --check-invariants or scheme options");
+			return AVT_EXIT_USAGE;
+		}
 		return replay_verify(env.input, env.verify_mode, env.verify_show);
+	}
 	if (!env.nr_modes) {
 		env.modes[0] = (char *)"eager-legacy";
 		env.nr_modes = 1;

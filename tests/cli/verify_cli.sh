@@ -123,6 +123,8 @@ run k7 "$T/k7.txt"
 grep -q "^verify.scheme eager$" "$T/k7.out" && ok || bad "7.0 should verify with eager"
 "$A" replay $D/match.txt --verify-mode=nosuch > /dev/null 2>&1; rc=$?
 [ $rc = 2 ] && ok || bad "unknown --verify-mode: exit $rc, expected 2"
+"$A" replay $D/match.txt --verify --mode=eager > /dev/null 2>&1; rc=$?
+[ $rc = 2 ] && ok || bad "--verify with --mode: exit $rc, expected 2"
 "$A" replay "$T/nonexistent.txt" --verify > /dev/null 2>&1; rc=$?
 [ $rc = 1 ] && ok || bad "missing file: exit $rc, expected 1"
 
