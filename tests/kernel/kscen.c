@@ -3,7 +3,7 @@
  * kscen: perform an avtrace text scenario on the running kernel.
  *
  *   kscen [--states DIR] [-q] SCENARIO      run it, print/write the layouts
- *   kscen --gen SEED [--steps N] [--states DIR] -o OUT
+ *   kscen --gen SEED [--steps N] [--gen-avoid LIST] [--states DIR] -o OUT
  *                                           generate a random scenario by
  *                                           running it live; OUT gets the
  *                                           events with the kernel's results
@@ -28,11 +28,12 @@
  *    kernel would otherwise pick a random address outside the region).
  *  - brk: the real heap start differs from the scenario's. The first brk of
  *    a process tree must be a query (`brk addr=0x0 = BASE`); BASE is then
- *    the scenario's heap start and every brk address/result is translated
- *    linearly (real = real_start_brk + (scen - BASE)). A fresh worker first
- *    drops the heap it inherited from the controller (brk(start_brk)), so
- *    its heap starts empty like an exec'd process's. Heap VMAs are printed
- *    in scenario addresses (pgoff is not visible anyway, see below).
+ *    the scenario's heap start and every brk address/result, and every
+ *    address in [BASE - 1 MiB, BASE + 1 GiB), is translated linearly (real =
+ *    real_start_brk + (scen - BASE)). A fresh worker first drops the heap it
+ *    inherited from the controller (brk(start_brk)), so its heap starts
+ *    empty like an exec'd process's. Heap VMAs are printed in scenario
+ *    addresses (pgoff is not visible anyway, see below).
  *
  * Layout output (per state): one line per VMA of every live scenario
  * process lying in the scenario region [0x10000000000, 0x20000000000) or
