@@ -517,11 +517,31 @@ static int sys_brk(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev_
 
 	if (sc->ret <= 0)
 		return 0;
+	if (!ob && sc->args[0] && sc->args[0] == nb) {
+		/*
+		 * A change from an unknown break (a process rebuilt from a
+		 * snapshot, whose brk(0) query predates the trace): take the
+		 * heap to be the private anonymous writable VMA that contains
+		 * the new break (shrink) or ends below it with nothing in
+		 * between (growth, as brk requires); else give up.
+		 */
+		struct avt_vma *h = avt_mm__find(mm, PAGE_ALIGN(nb) ? PAGE_ALIGN(nb) - 1 : 0);
+
+		if (!h || h->end < PAGE_ALIGN(nb) - PAGE_SIZE)
+			h = avt_mm__prev_of(mm, PAGE_ALIGN(nb));
+		if (h && (h->next == NULL || h->next->start >= PAGE_ALIGN(nb)) && !h->file &&
+		    (h->flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) == VM_WRITE) {
+			mm->start_brk = h->start;
+			ob = mm->brk = h->end;
+		} else {
+			mm->brk = mm->start_brk = nb;
+			e->st.unmodelled++;
+			return 0;
+		}
+	}
 	if (!ob) {
 		/* first brk seen: the answer is the current break */
 		mm->brk = mm->start_brk = nb;
-		if (sc->args[0] && sc->args[0] == nb)
-			e->st.unmodelled++;	/* a change from an unknown break */
 		return 0;
 	}
 	if (nb == ob)
