@@ -4,9 +4,12 @@
 #
 # real_verify NAME FILE FLOOR
 #   `avtrace replay FILE --verify` with every mismatch shown. Prints the
-#   match rate. Each mismatch must match an entry of tests/known-gaps.txt
-#   (class = the fact verify names, workload = NAME or *, and the entry's
-#   optional match=ERE against the mismatch's lines joined by " | ");
+#   match rate. Each mismatch must match an entry of tests/known-gaps.txt:
+#   its kind (vma, flags, ..., the first word verify prints) among the
+#   kinds the entry's fact field starts with ("av/active/avcs ..."; or the
+#   entry's class is that kind), workload = NAME or *, and the entry's
+#   match=ERE (against the mismatch's lines joined by " | ") when it has
+#   one; a workload-* entry needs a match=ERE to explain anything;
 #   an unexplained mismatch fails, and so does a match rate below FLOOR
 #   (percent) or an empty comparison.
 # real_invariants FILE
@@ -26,10 +29,18 @@ done < <(awk -F ' [|] ' '/^[^#]/ && NF >= 4 {
 # known_gap NAME FACT BLOCK: print the fact of the entry explaining this
 # mismatch; fail if none does
 known_gap() {
-	local name=$1 fact=$2 block=$3 i
+	local name=$1 fact=$2 block=$3 i kinds
 	for i in "${!G_CLASS[@]}"; do
-		[ "${G_CLASS[$i]}" = "$fact" ] || continue
-		case ",${G_WL[$i]}," in *",$name,"*|*",*,"*) ;; *) continue ;; esac
+		kinds=${G_FACT[$i]%% *}
+		case "/$kinds/" in
+		*"/$fact/"*) ;;
+		*) [ "${G_CLASS[$i]}" = "$fact" ] || continue ;;
+		esac
+		case ",${G_WL[$i]}," in
+		*",$name,"*) ;;
+		*",*,"*) [ -n "${G_RE[$i]}" ] || continue ;;	# no blanket excuses
+		*) continue ;;
+		esac
 		if [ -n "${G_RE[$i]}" ] && ! [[ $block =~ ${G_RE[$i]} ]]; then continue; fi
 		echo "${G_FACT[$i]}"
 		return 0
