@@ -82,8 +82,8 @@ static struct avt_vma *stack_expand(struct avt_engine *e, struct avt_mm *mm, uin
 	return n;
 }
 
-int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
-		      bool kernel)
+static int fault(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
+		 bool kernel, enum avt_prepare_site site)
 {
 	struct avt_vma *v = avt_mm__find(mm, addr);
 	uint64_t pfn = addr >> PAGE_SHIFT;
@@ -108,7 +108,7 @@ int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bo
 	if (!write) {
 		if (!f && !avt_vma__faulted(e, v) && thp_read_path(e, v, addr)) {
 			e->st.faults_thp_read++;
-			return avt_vma__prepare(e, v, AVT_PREP_FAULT);
+			return avt_vma__prepare(e, v, site);
 		}
 		return 0;		/* zero page or page cache: no anon work */
 	}
@@ -130,7 +130,7 @@ int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bo
 			return 0;
 		}
 		/* wp_page_copy */
-		err = avt_vma__prepare(e, v, AVT_PREP_FAULT);
+		err = avt_vma__prepare(e, v, site);
 		if (err)
 			return err;
 		nf = folio_new(e, v, addr);
@@ -140,7 +140,7 @@ int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bo
 		e->st.cow_copies++;
 		return avt_ptes__set(e, &mm->ptes, pfn, nf);
 	}
-	err = avt_vma__prepare(e, v, AVT_PREP_FAULT);
+	err = avt_vma__prepare(e, v, site);
 	if (err)
 		return err;
 	e->st.faults_prepare++;
@@ -148,6 +148,22 @@ int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bo
 	if (!nf)
 		return -ENOMEM;
 	return avt_ptes__set(e, &mm->ptes, pfn, nf);
+}
+
+/* A fault event of the trace (user or kernel mode): the fault path. */
+int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
+		      bool kernel)
+{
+	return fault(e, mm, addr, write, kernel, AVT_PREP_FAULT);
+}
+
+/* A fault the kernel makes on its own behalf under mmap_lock (GUP for
+ * population, userfaultfd fills): may bypass VM access checks like
+ * FOLL_FORCE; PREPARE is reported with the given site. */
+int avt_fault__gup(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
+		   enum avt_prepare_site site)
+{
+	return fault(e, mm, addr, write, true, site);
 }
 
 /*
@@ -185,7 +201,7 @@ int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uin
 		for (; a < b; a += PAGE_SIZE) {
 			/* faults never change the layout here: stack growth
 			 * needs an address below the VMA */
-			int err = avt_fault__handle(e, mm, a, write, true);
+			int err = avt_fault__gup(e, mm, a, write, AVT_PREP_POPULATE);
 
 			if (err)
 				return err;

@@ -266,6 +266,8 @@ int avt_vma__prepare(struct avt_engine *e, struct avt_vma *v, enum avt_prepare_s
 /* ---- fault.c: faults and folios (§5, §7) ---- */
 int avt_fault__handle(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
 		      bool kernel);
+int avt_fault__gup(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool write,
+		   enum avt_prepare_site site);
 int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
 			bool write_always, bool stop_on_error);
 void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end);

@@ -13,9 +13,22 @@
  *
  * Call protocol (what the VMA layer guarantees):
  *  - A VMA is born with zeroed scheme words (vma_init) and dies after
- *    on_remove(). Every VMA that ever became faulted is unlink()ed before
- *    on_remove(), except in exit teardown where unlink() is called for every
- *    VMA in address order first (free_pgtables), then on_remove() for each.
+ *    on_remove(). unlink() is called for every VMA leaving an mm, faulted
+ *    or not (a no-op for unfaulted ones): munmap/MAP_FIXED/mremap source
+ *    (all detached VMAs in address order, after their pages were zapped),
+ *    removal by a merge (after the range update), exit/exec teardown (every
+ *    VMA in address order, pages zapped first); and for a whole-VMA
+ *    MREMAP_DONTUNMAP source that stays mapped (why = DONTUNMAP).
+ *  - prepare(vma, reuse, site) runs only for a VMA that is not faulted; the
+ *    VMA layer found `reuse` (find_mergeable_anon_vma: next first, then prev,
+ *    anon_vma_compatible + reusable_neighbour). site says who asked: the
+ *    fault path (FAULT: fault events, incl. the THP read path), population
+ *    under mmap_lock (POPULATE: MAP_POPULATE, mlock, MADV_POPULATE_*,
+ *    locked mprotect/mremap/brk growth), STACK, UFFD, GUARD.
+ *  - The hooks before_fork (once per fork, before any fork_link),
+ *    before_mremap_move (per moved piece, before copy_vma) and
+ *    before_uffd_move (before any page moves) let a scheme change state
+ *    first (e.g. upgrade); after_event runs once every event is complete.
  *  - clone(dst, src, op): dst is a fresh VMA (scheme words zero) that copies
  *    src's attributes (SPLIT: a piece of src; REMAP: the mremap copy), or for
  *    MERGE_UNFAULTED (DUP, mm/vma.c:dup_anon_vma) an existing unfaulted VMA

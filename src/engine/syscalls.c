@@ -378,7 +378,7 @@ static void madvise_mm(struct avt_engine *e, struct avt_mm *mm, uint64_t start, 
 					return;
 			} else if (!v->file && !(v->flags & VM_SHARED) && e->set.thp) {
 				for (uint64_t a = cur; a < min64(end, v->end); a += PAGE_SIZE)
-					avt_fault__handle(e, mm, a, false, true);
+					avt_fault__gup(e, mm, a, false, AVT_PREP_POPULATE);
 			}
 			cur = v->end;
 		}
@@ -825,7 +825,7 @@ static int uffd_fill(struct avt_engine *e, struct avt_mm *mm, uint64_t dst, uint
 		if (err)
 			return err;
 		if (!zero && !avt_ptes__get(&mm->ptes, a >> PAGE_SHIFT))
-			avt_fault__handle(e, mm, a, true, true);
+			avt_fault__gup(e, mm, a, true, AVT_PREP_UFFD);
 	}
 	return 0;
 }
