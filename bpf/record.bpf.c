@@ -167,10 +167,14 @@ static __always_inline void *reserve(__u64 size, __u32 tgid)
  * Wake the consumer only when the ring is filling up: a wakeup per record
  * costs a context switch per event; the driver polls every 100 ms anyway.
  */
+__u64 ring_hwm = 0;	/* most bytes seen waiting in the ring (racy max: a hint) */
+
 static __always_inline void submit(void *r)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
+	if (avail > ring_hwm)
+		ring_hwm = avail;
 	bpf_ringbuf_submit(r, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 

@@ -88,6 +88,8 @@ int stats__write(struct recorder *r, bool final)
 		key = next;
 		prev = &key;
 	}
+	if (!err)
+		err = put(r, AVT_STATS_RING_HWM, 0, r->skel->bss->ring_hwm);
 	for (int t = 1; final && !err && t < AVT_EV__MAX_KNOWN; t++)
 		if (r->by_type[t])
 			err = put(r, AVT_STATS_EVENTS, t, r->by_type[t]);
