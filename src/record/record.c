@@ -175,6 +175,7 @@ int record__run(const struct record_opts *o)
 	int nr_sites = 0, err, ret = AVT_EXIT_FAIL, tty;
 	double t_start, t_last_status, t_last_ckpt, t_last_stats;
 	uint64_t ev_last = 0, written = 0;
+	int cmd_status = 0;
 
 	verbose = o->verbose;
 	avt_meta__init(&meta);
@@ -334,6 +335,7 @@ int record__run(const struct record_opts *o)
 
 			if (waitpid(r->child, &st, WNOHANG) == r->child) {
 				r->child = -1;
+				cmd_status = st;
 				break;
 			}
 		}
@@ -364,6 +366,12 @@ int record__run(const struct record_opts *o)
 		"%llu faults filtered in kernel, %u checkpoints)\n",
 		(unsigned long long)written, o->output, (unsigned long long)r->drops,
 		(unsigned long long)r->filtered, r->checkpoints);
+	if (WIFEXITED(cmd_status) && WEXITSTATUS(cmd_status))
+		fprintf(stderr, "avtrace record: %s exited with status %d\n", o->cmd_argv[0],
+			WEXITSTATUS(cmd_status));
+	else if (WIFSIGNALED(cmd_status))
+		fprintf(stderr, "avtrace record: %s was killed by signal %d\n", o->cmd_argv[0],
+			WTERMSIG(cmd_status));
 	if (r->drops)
 		avt_warn("%llu events lost: the ring buffer was full; raise --ring-size",
 			 (unsigned long long)r->drops);
