@@ -1,21 +1,44 @@
 #!/bin/bash
-# make bench: decode-only and replay throughput on the seeded "forkheavy"
-# trace, ns per simulated page operation, and peak RSS. Single-threaded.
+# make bench: single-threaded throughput on the seeded "forkheavy" trace
+# (bench/gen_forkheavy.c, 5 M events, seed 42):
+#   decode.*                 decode only (bench/decode), thread CPU time
+#   replay.SCHEME.*          bench/replay: the trace decoded in chunks of 1024
+#                            events into memory, only the engine's feed calls
+#                            timed (engine_events_per_sec excludes decode;
+#                            events_per_sec = decode + engine, both CPU time)
+#   page_ops, ns_per_page_op simulated page operations (faults + PTEs copied at
+#                            fork + PTEs zapped/moved), engine CPU time / ops
+#   cli.SCHEME.*             `avtrace replay --mode=SCHEME` end to end:
+#                            user seconds, events/s over user time, peak RSS
+#   rss.*                    peak RSS of the CLI replay at 1/5 and 5/5 of the
+#                            trace: flat = memory follows live state, not length
+# BENCH_EVENTS=N overrides the trace length.
 set -eu
 O=${1:-.output}
-A=./avtrace
+A=$O/avtrace
 EVENTS=${BENCH_EVENTS:-5000000}
-f=$O/bench/forkheavy.avt
+f=$O/bench/forkheavy-$EVENTS.avt
+f5=$O/bench/forkheavy-$((EVENTS / 5)).avt
 mkdir -p "$O/bench"
-[ -f "$f" ] || "$O/bench/gen_forkheavy" "$f" "$EVENTS" 42
+for t in "$f:$EVENTS" "$f5:$((EVENTS / 5))"; do
+	p=${t%:*}
+	[ "$p" -nt "$O/bench/gen_forkheavy" ] || "$O/bench/gen_forkheavy" "$p" "${t##*:}" 42
+done
+echo "machine $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 ls -l "$f" | awk '{printf "trace %s: %.1f MB\n", $NF, $5/1e6}'
 "$O/bench/decode" "$f"
-pages=$("$A" script "$f" 2>/dev/null | grep -c ' fault ' || true)
+ops=--page-ops
 for mode in $("$A" replay --list-modes); do
-	/usr/bin/time -f "%e %M" -o "$O/bench/time.$mode" "$A" replay "$f" --mode="$mode" > "$O/bench/report.$mode"
-	read -r secs rss < "$O/bench/time.$mode"
-	ev=$(awk '/^decode.events /{print $2}' < <("$O/bench/decode" "$f"))
-	awk -v m="$mode" -v s="$secs" -v r="$rss" -v e="$ev" -v p="$pages" 'BEGIN{
-		printf "replay.%s.seconds %.2f\nreplay.%s.events_per_sec %.0f\nreplay.%s.ns_per_page_op %.1f\nreplay.%s.peak_rss_kb %d\n",
-			m, s, m, (s>0?e/s:0), m, (p>0?s*1e9/p:0), m, r }'
+	"$O/bench/replay" "$mode" "$f" $ops
+	ops=
+	/usr/bin/time -f "%U %M" -o "$O/bench/time.$mode" "$A" replay "$f" --mode="$mode" > "$O/bench/report.$mode"
+	read -r user rss < "$O/bench/time.$mode"
+	ev=$(awk '$1 ~ /\.events\.total$/ {print $2; exit}' "$O/bench/report.$mode")
+	awk -v m="$mode" -v u="$user" -v r="$rss" -v e="$ev" 'BEGIN{
+		printf "cli.%s.user_seconds %.2f\ncli.%s.events_per_sec %.0f\ncli.%s.peak_rss_kb %d\n",
+			m, u, m, (u>0?e/u:0), m, r }'
+done
+for t in "$f5" "$f"; do
+	/usr/bin/time -f "%M" -o "$O/bench/time.rss" "$A" replay "$t" --mode=eager-legacy --no-report
+	echo "rss.eager-legacy.$(basename "$t" .avt)_kb $(cat "$O/bench/time.rss")"
 done
