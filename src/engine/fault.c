@@ -212,8 +212,21 @@ int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uin
 
 void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end)
 {
-	size_t n = avt_ptes__collect(e, &mm->ptes, s >> PAGE_SHIFT, end >> PAGE_SHIFT);
+	uint64_t lo = s >> PAGE_SHIFT, hi = end >> PAGE_SHIFT;
+	size_t n;
 
+	if (!mm->ptes.n || hi <= lo)
+		return;
+	if (hi - lo <= mm->ptes.cap) {	/* small range: one probe per page */
+		for (uint64_t p = lo; p < hi; p++) {
+			struct avt_folio *f = avt_ptes__del(&mm->ptes, p);
+
+			if (f)
+				avt_folio__put(e, f);
+		}
+		return;
+	}
+	n = avt_ptes__collect(e, &mm->ptes, lo, hi);
 	for (size_t i = 0; i < n; i++) {
 		struct avt_folio *f = avt_ptes__del(&mm->ptes, e->scratch[i]);
 
@@ -237,19 +250,36 @@ void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t fro
 	}
 }
 
+static void copy_one(struct avt_engine *e, struct avt_mm *dst, uint64_t pfn, struct avt_folio *f)
+{
+	f->mapcount++;
+	f->exclusive = 0;
+	avt_ptes__set(e, &dst->ptes, pfn, f);
+}
+
 void avt_folio__copy_range(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,
 			   uint64_t s, uint64_t end)
 {
-	size_t n = avt_ptes__collect(e, &src->ptes, s >> PAGE_SHIFT, end >> PAGE_SHIFT);
+	uint64_t lo = s >> PAGE_SHIFT, hi = end >> PAGE_SHIFT;
+	size_t n;
 
+	if (!src->ptes.n || hi <= lo)
+		return;
+	if (hi - lo <= src->ptes.cap) {	/* small range: one probe per page */
+		for (uint64_t p = lo; p < hi; p++) {
+			struct avt_folio *f = avt_ptes__get(&src->ptes, p);
+
+			if (f)
+				copy_one(e, dst, p, f);
+		}
+		return;
+	}
+	n = avt_ptes__collect(e, &src->ptes, lo, hi);
 	for (size_t i = 0; i < n; i++) {
 		struct avt_folio *f = avt_ptes__get(&src->ptes, e->scratch[i]);
 
-		if (!f)
-			continue;
-		f->mapcount++;
-		f->exclusive = 0;
-		avt_ptes__set(e, &dst->ptes, e->scratch[i], f);
+		if (f)
+			copy_one(e, dst, e->scratch[i], f);
 	}
 }
 
