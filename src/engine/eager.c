@@ -846,6 +846,41 @@ static int eg_check(struct avt_scheme *s, char *why, size_t len)
 			 (unsigned long long)e->st.av.live, (unsigned long long)nav);
 		return -EPROTO;
 	}
+	/* I6: VMAs of one mm with the same av link the same set of AVs
+	 * (compared by size and two order-independent sums of the set) */
+	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
+		struct avt_vma *v, *w;
+
+		avt_for_each_vma(mm, v) {
+			uint64_t xs = 0, sum = 0, n = 0;
+
+			if (!v->anon)
+				continue;
+			avt_list_for_each(p, &v->chain) {
+				uintptr_t a = (uintptr_t)avt_container_of(p, struct avc, same_vma)->av;
+
+				xs ^= a * 0x9e3779b97f4a7c15ULL;
+				sum += a;
+				n++;
+			}
+			v->sw = (uintptr_t)(xs ^ (sum << 1) ^ n);
+		}
+		avt_for_each_vma(mm, v) {
+			int k = 0;
+
+			if (!v->anon)
+				continue;
+			/* the nearest other VMA with the same av within 64
+			 * (splits sit close; a full check is quadratic) */
+			for (w = v->next; w && w->anon != v->anon && k < 64; w = w->next, k++)
+				;
+			if (w && w->anon == v->anon && w->sw != v->sw) {
+				snprintf(why, len, "I6: VMAs %#llx and %#llx share an anon_vma but not their chains' AVs",
+					 (unsigned long long)v->start, (unsigned long long)w->start);
+				return -EPROTO;
+			}
+		}
+	}
 	/* I7: each mapped folio's AV is alive and links the mapping VMA */
 	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
 		for (size_t i = 0; i < mm->ptes.cap; i++) {
