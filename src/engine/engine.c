@@ -282,9 +282,11 @@ void avt_engine__lock(struct avt_engine *e, struct avt_lock_family *fam,
 	 * where at least one of the two is a write, could have waited.
 	 */
 	if (fam->seen && (fam->last_pid != pid || fam->last_cpu != cpu) &&
-	    ts - fam->last_ts <= e->window_ns && ts >= fam->last_ts)
+	    ts - fam->last_ts <= e->window_ns && ts >= fam->last_ts &&
+	    (mode == AVT_LOCK_WRITE || fam->last_write))
 		e->st.lock_contended++;
 	fam->seen = true;
+	fam->last_write = mode == AVT_LOCK_WRITE;
 	fam->last_ts = ts;
 	fam->last_cpu = cpu;
 	fam->last_pid = pid;
@@ -485,6 +487,7 @@ int avt_engine__finish(struct avt_engine *e)
 	if (e->finished)
 		return 0;
 	e->finished = true;
+	avt_proc__snapshot_close(e);	/* a trace that ends inside a snapshot */
 	avt_census__run(e);
 	return 0;
 }

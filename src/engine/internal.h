@@ -103,7 +103,7 @@ struct avt_lock_family {
 	uint64_t w, r;
 	uint64_t last_ts;
 	uint32_t last_cpu, last_pid;
-	bool seen;
+	bool seen, last_write;
 };
 
 struct avt_stats {
@@ -289,6 +289,7 @@ int avt_proc__fork(struct avt_engine *e, struct avt_proc *p, const struct avt_ev
 int avt_proc__exit(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev);
 int avt_proc__exec(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev);
 int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev);
+void avt_proc__snapshot_close(struct avt_engine *e);
 void avt_mm__put(struct avt_engine *e, struct avt_mm *mm);
 void avt_proc__free_all(struct avt_engine *e);
 
