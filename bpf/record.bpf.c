@@ -24,6 +24,7 @@ const volatile bool trace_all = false;		/* -a */
 const volatile bool filter_cg = false;		/* -c */
 const volatile bool fault_filter = true;	/* drop repeated faults on a page */
 const volatile bool record_alloc = true;	/* anon_vma / AVC allocation truth */
+const volatile bool drop_exec_faults = true;	/* see execing */
 const volatile __u32 self_tgid = 0;		/* never trace the recorder */
 const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the consumer past this fill */
 
@@ -124,6 +125,28 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } filtered_cpu SEC(".maps");
+
+/*
+ * execve in flight, per thread: the mm at its entry. exec_mmap switches the
+ * task to the new mm well before sched_process_exec; kernel-mode faults
+ * taken after that (the ELF's bss cleared by padzero, create_elf_tables on
+ * the new stack) belong to the new image, which the exec snapshot shows
+ * whole. Written before the exec event they would be replayed on the old
+ * mm -- for a vfork child, its parent's. They are dropped and counted.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);			/* tid */
+	__type(value, __u64);			/* current->mm at execve entry */
+} execing SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_faults_cpu SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -546,8 +569,14 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (added)
 		snap_task(bpf_get_current_task_btf(), AVT_SNAP_START, tgid, tid);
-	if (id == 59 || id == 322 || id == 60 || id == 231)
-		return 0;	/* never returns to this tid's exit (or replaced by exec) */
+	if (id == 59 || id == 322) {
+		__u64 mm = (__u64)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm);
+
+		bpf_map_update_elem(&execing, &tid, &mm, BPF_ANY);
+		return 0;	/* its effect is the exec event and snapshot */
+	}
+	if (id == 60 || id == 231)
+		return 0;	/* never returns to this tid's exit */
 	p = bpf_map_lookup_elem(&scratch, &zero);
 	if (!p)
 		return 0;
@@ -730,8 +759,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!enabled)
 		return 0;
 	p = bpf_map_lookup_elem(&pending, &tid);
-	if (!p)
+	if (!p) {
+		bpf_map_delete_elem(&execing, &tid);	/* a failed execve */
 		return 0;
+	}
 	t = bpf_map_lookup_elem(&targets, &tgid);
 	if (!t)
 		goto out;
@@ -872,6 +903,11 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 
 	if (!enabled)
 		return 0;
+	{
+		__u32 old = old_pid;	/* the tid at entry: de_thread may change it */
+
+		bpf_map_delete_elem(&execing, &old);
+	}
 	bool added = false;
 
 	t = target_of(tgid, &added);	/* the exec snapshot below is its base */
@@ -912,6 +948,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 			__sync_fetch_and_add(&t->inflight, -1);
 	}
 	bpf_map_delete_elem(&pending, &tid);
+	bpf_map_delete_elem(&execing, &tid);	/* killed inside execve */
 	if (!t)
 		return 0;
 	r = reserve(sizeof(*r), tgid);
@@ -946,6 +983,19 @@ static __always_inline void on_fault(unsigned long address, struct pt_regs *regs
 	t = target_of(tgid, NULL);
 	if (!t)
 		return;
+	if (kflag && drop_exec_faults) {
+		/* inside execve, already on the new mm: the new image's (see execing) */
+		__u64 *mm0 = bpf_map_lookup_elem(&execing, &tid);
+
+		if (mm0 && *mm0 != (__u64)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm)) {
+			__u32 zero = 0;
+			__u64 *c = bpf_map_lookup_elem(&exec_faults_cpu, &zero);
+
+			if (c)
+				*c += 1;
+			return;
+		}
+	}
 	if (fault_filter) {
 		/*
 		 * Keep the first read and the first write of each page per

@@ -111,6 +111,9 @@ enum avt_stats_kind {
 	AVT_STATS_RING_HWM = 4,		/* key = 0, value = bytes */
 	AVT_STATS_FAULTS_FILTERED = 5,	/* key = cpu, value = faults dropped by filter */
 	AVT_STATS_SNAP_FAILED = 6,	/* key = tgid, value = failed snapshots */
+	AVT_STATS_EXEC_FAULTS = 7,	/* key = cpu, value = kernel faults of a task
+					 * inside execve on its new mm, dropped
+					 * (the exec snapshot holds their result) */
 };
 
 /*

@@ -288,6 +288,10 @@ static void print_drops(const struct info *in)
 	if (nx)
 		printf("filtered   %" PRIu64 " faults dropped by the in-kernel filter\n", t);
 	free(x);
+	nx = stats_of(&in->stats, AVT_STATS_EXEC_FAULTS, &x, &t);
+	if (nx)
+		printf("exec       %" PRIu64 " kernel faults on the new image inside execve dropped\n", t);
+	free(x);
 	nx = stats_of(&in->stats, AVT_STATS_SNAP_FAILED, &x, &t);
 	if (nx)
 		printf("snapshots  %" PRIu64 " failed (%zu tgids)\n", t, nx);

@@ -14,6 +14,7 @@
 
 enum {
 	OPT_CKPT = 0x100, OPT_NO_FAULT_FILTER, OPT_NO_ALLOC, OPT_PROBE, OPT_STATUS, OPT_NO_STATUS,
+	OPT_KEEP_EXEC_FAULTS,
 };
 
 static const char doc[] =
@@ -47,6 +48,9 @@ static const struct argp_option options[] = {
 	{ "probe", OPT_PROBE, NULL, 0, "Only check that a trivial tp_btf program loads; exit 0 "
 	  "if it does", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's log (verifier output on load errors)", 0 },
+	/* for tests: record what older recorders did, to show what the fix changes */
+	{ "keep-exec-faults", OPT_KEEP_EXEC_FAULTS, NULL, OPTION_HIDDEN,
+	  "Keep kernel faults on the new image inside execve (written before the exec event)", 0 },
 	{ 0 }
 };
 
@@ -157,6 +161,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBE:
 		a->probe = 1;
+		break;
+	case OPT_KEEP_EXEC_FAULTS:
+		a->o.keep_exec_faults = true;
 		break;
 	case 'v':
 		a->o.verbose = true;

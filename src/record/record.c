@@ -96,8 +96,10 @@ static int fill_meta(const struct record_opts *o, struct avt_meta *m, int nr_sit
 	} else
 		off += snprintf(buf + off, sizeof(buf) - off, "target=command");
 	if (off < sizeof(buf))
-		snprintf(buf + off, sizeof(buf) - off, " descendants=followed fault-filter=%s alloc=%s",
+		snprintf(buf + off, sizeof(buf) - off,
+			 " descendants=followed fault-filter=%s exec-faults=%s alloc=%s",
 			 o->fault_filter ? "first-touch" : "off",
+			 o->keep_exec_faults ? "kept" : "dropped",
 			 o->alloc && nr_sites > 0 ? "on" : "off");
 	err = err ?: avt_meta__set(m, AVT_KEY_FILTERS, buf);
 	return err;
@@ -224,6 +226,7 @@ int record__run(const struct record_opts *o)
 	r->skel->rodata->trace_all = o->all;
 	r->skel->rodata->filter_cg = o->cgroup != NULL;
 	r->skel->rodata->fault_filter = o->fault_filter;
+	r->skel->rodata->drop_exec_faults = !o->keep_exec_faults;
 	r->skel->rodata->record_alloc = o->alloc && nr_sites > 0;
 	r->skel->rodata->self_tgid = getpid();
 	for (int i = 0; i < nr_sites; i++)

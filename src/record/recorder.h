@@ -28,6 +28,8 @@ struct record_opts {
 	bool alloc;			/* allocation-truth events, default on */
 	int status;			/* live status line: -1 auto (TTY), 0 off, 1 on */
 	const char *cmdline;		/* the command line, for metadata */
+	bool keep_exec_faults;		/* hidden, tests: do not drop the faults a
+					 * task takes on its new mm inside execve */
 };
 
 /* Run a recording. Returns an AVT_EXIT_* code (cli.h); prints its own errors. */

@@ -81,6 +81,7 @@ int stats__write(struct recorder *r, bool final)
 		return ncpu;
 	err = write_percpu(r, r->skel->maps.drops_cpu, AVT_STATS_DROPS_CPU, ncpu);
 	err = err ?: write_percpu(r, r->skel->maps.filtered_cpu, AVT_STATS_FAULTS_FILTERED, ncpu);
+	err = err ?: write_percpu(r, r->skel->maps.exec_faults_cpu, AVT_STATS_EXEC_FAULTS, ncpu);
 	fd = bpf_map__fd(r->skel->maps.drops_tgid);
 	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
 		if (!bpf_map_lookup_elem(fd, &next, &v) && v)
