@@ -236,6 +236,18 @@ static bool proc_dead(struct avt_engine *e, uint32_t pid, uint64_t start)
 	return false;
 }
 
+/* End the snapshot being rebuilt, if any. A snapshot's snap_end can be
+ * missing (a trace cut inside a snapshot, a damaged or hand-written one):
+ * the scheme still completes what snap_end completes (the lazy scheme's
+ * parents and counts), before the next snapshot, the end and teardown. */
+void avt_proc__snapshot_close(struct avt_engine *e)
+{
+	if (e->snap_active && OPS(e)->snap_end)
+		OPS(e)->snap_end(S(e));
+	e->snap_active = false;
+	e->snap_proc = NULL;
+}
+
 int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 {
 	struct avt_proc *p = avt_proc__find(e, ev->pid);
@@ -244,8 +256,7 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 	case AVT_EV_SNAP_BEGIN: {
 		const struct avt_ev_snap_begin *sb = &ev->u.snap_begin;
 
-		e->snap_active = false;
-		e->snap_proc = NULL;
+		avt_proc__snapshot_close(e);
 		if ((!p || !p->mm) && (sb->kind == AVT_SNAP_EXIT || proc_dead(e, ev->pid, sb->start))) {
 			/* taken at sched_process_exit (or a checkpoint racing
 			 * with it), written after the exit event: the process
@@ -308,10 +319,7 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 		return 0;
 	}
 	case AVT_EV_SNAP_END:
-		if (e->snap_active && OPS(e)->snap_end)
-			OPS(e)->snap_end(S(e));
-		e->snap_active = false;
-		e->snap_proc = NULL;
+		avt_proc__snapshot_close(e);
 		return 0;
 	}
 	return 0;
@@ -319,6 +327,7 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 
 void avt_proc__free_all(struct avt_engine *e)
 {
+	avt_proc__snapshot_close(e);
 	for (size_t i = 0; i < e->nr_procs; i++) {
 		struct avt_proc *p = e->procs[i];
 
