@@ -521,6 +521,12 @@ static bool root_scanned(struct lazy *z, const struct lroot *r)
 	return false;
 }
 
+/* every PTE of r's mm was counted this event, or the mm is gone */
+static bool watch_seen(struct lazy *z, const struct lroot *r)
+{
+	return root_scanned(z, r) || !mm_alive(z, r);
+}
+
 static void drop_root(struct lazy *z, struct lroot *r)
 {
 	avt_list_del(&r->all);
@@ -673,10 +679,10 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	/* zombies (V_ZOMBIE_LEAK) and released roots waiting to be dropped */
 	for (i = j = 0; i < z->nwatch; i++) {
 		struct lroot *r = z->watch[i];
-		bool seen = root_scanned(z, r) || !mm_alive(z, r);
-
+		/* watch_seen() (a pid lookup) only where it decides: most
+		 * watched roots are released ones a VMA still points to */
 		if (r->zombie && !r->released) {
-			if (seen || r->mm == z->vscanned) {
+			if (watch_seen(z, r) || r->mm == z->vscanned) {
 				bool leak = r->scan_vrefs == 0 ||
 					    (int64_t)r->scan_vrefs != r->refcount;
 
@@ -688,7 +694,7 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 			z->watch[j++] = r;
 			continue;
 		}
-		if (r->released && !r->vma && seen && !r->scan_folios) {
+		if (r->released && !r->vma && !r->scan_folios && watch_seen(z, r)) {
 			drop_root(z, r);
 			continue;
 		}
