@@ -501,6 +501,11 @@ int cmd_diff(int argc, char **argv)
 			avt_err("unknown scheme '%s' (see avtrace replay --list-modes)", env.modes[i]);
 			return AVT_EXIT_USAGE;
 		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(env.modes[j], env.modes[i])) {
+				avt_err("scheme '%s' is listed twice in --mode", env.modes[i]);
+				return AVT_EXIT_USAGE;
+			}
 	}
 	if (env.nr_inputs == 2 && env.nr_modes != 1) {
 		avt_err("two traces are compared under one scheme (got %d in --mode)", env.nr_modes);

@@ -117,9 +117,15 @@ static int pass_next(struct pass *ps, struct avt_event *ev, struct avt_meta *met
 		while (n && (ps->line[n - 1] == '\n' || ps->line[n - 1] == '\r'))
 			ps->line[--n] = '\0';
 		if ((size_t)n != strlen(ps->line)) {
-			avt_err("%s:%d: NUL byte in line", env.input, ps->lineno);
+			avt_err("%s:%d: NUL byte in line: not a text trace", env.input, ps->lineno);
 			return -1;
 		}
+		for (const unsigned char *c = (const unsigned char *)ps->line; *c; c++)
+			if ((*c < 0x20 && !strchr("\t\f\v", *c)) || *c == 0x7f) {
+				avt_err("%s:%d: control byte 0x%02x in line: not a text trace",
+					env.input, ps->lineno, *c);
+				return -1;
+			}
 		why[0] = '\0';
 		ret = avt_text_parser__line(ps->p, ps->line, ev, meta, why, sizeof(why));
 		if (ret < 0) {
@@ -226,7 +232,7 @@ int cmd_import(int argc, char **argv)
 		}
 		fd = mkstemp(tmp);
 		if (fd < 0) {
-			avt_err("cannot create %s: %s", tmp, strerror(errno));
+			avt_err("cannot create %s: %s", env.output, strerror(errno));
 			free(tmp);
 			tmp = NULL;
 			goto cleanup;
@@ -271,7 +277,7 @@ int cmd_import(int argc, char **argv)
 		}
 		fd = -1;
 		if (rename(tmp, env.output)) {
-			avt_err("%s: %s", env.output, strerror(errno));
+			avt_err("cannot create %s: %s", env.output, strerror(errno));
 			goto cleanup;
 		}
 		free(tmp);

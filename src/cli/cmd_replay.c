@@ -303,7 +303,7 @@ int cmd_replay(int argc, char **argv)
 		} else {
 			state_out = fopen(env.state_path, "w");
 			if (!state_out) {
-				avt_err("%s: %s", env.state_path, strerror(errno));
+				avt_err("cannot create %s: %s", env.state_path, strerror(errno));
 				goto cleanup;
 			}
 		}

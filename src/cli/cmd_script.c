@@ -207,7 +207,7 @@ int cmd_script(int argc, char **argv)
 	if (env.output && strcmp(env.output, "-")) {
 		out = fopen(env.output, "w");
 		if (!out) {
-			avt_err("%s: %s", env.output, strerror(errno));
+			avt_err("cannot create %s: %s", env.output, strerror(errno));
 			out = NULL;
 			goto cleanup;
 		}
@@ -250,7 +250,7 @@ int cmd_script(int argc, char **argv)
 	ret = AVT_EXIT_OK;
 cleanup:
 	if (out && out != stdout && fclose(out) && ret == AVT_EXIT_OK) {
-		avt_err("%s: %s", env.output, strerror(errno));
+		avt_err("%s: write error: %s", env.output, strerror(errno));
 		ret = AVT_EXIT_FAIL;
 	}
 	free(line);
