@@ -296,6 +296,8 @@ void avt_census__run(struct avt_engine *e)
 {
 	struct avt_rmap_result r;
 
+	uint64_t alias = 0;
+
 	e->census_epoch++;
 	avt_hist__reset(&e->st.census);
 	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
@@ -310,8 +312,11 @@ void avt_census__run(struct avt_engine *e)
 			f->census = e->census_epoch;
 			OPS(e)->rmap_walk(S(e), f, false, &r);
 			avt_hist__add(&e->st.census, r.visited);
+			if (r.mapping <= r.visited)
+				alias += r.visited - r.mapping;
 		}
 	}
+	e->st.census_false_alias = alias;
 	e->st.census_runs++;
 	e->st.census_folios_total += e->st.census.count;
 	e->st.census_visits_total += e->st.census.sum;

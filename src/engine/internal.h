@@ -127,7 +127,7 @@ struct avt_stats {
 	uint64_t rmap_walks, rmap_visits, rmap_visits_max, rmap_no_folio;
 	uint64_t census_runs;
 	struct avt_hist census;		/* AVCs visited per folio, last census */
-	uint64_t census_folios_total, census_visits_total;
+	uint64_t census_folios_total, census_visits_total, census_false_alias;
 	uint64_t unknown_pid, unmodelled, failed_syscalls, ret_mismatch;
 	uint64_t faults_unmapped, faults_segv, faults_prepare, faults_thp_read;
 	uint64_t snap_vmas, snap_truncated, snap_ignored;

@@ -16,7 +16,8 @@
  *  chain_length.*  |chain(V)| over faulted VMAs at end (mean, max, one
  *        `chain_length.N count` line per length); max_ever over time.
  *  rmap.census.*  AVCs visited per mapped anon folio at the last census
- *        (end of trace); runs = checkpoints + end.
+ *        (end of trace); runs = checkpoints + end; false_alias = visits of
+ *        VMAs that do not map the folio (summed over the census).
  *  lock.*  anon_vma root rwsem acquisitions (W/R), per tag; families =
  *        roots ever locked; family.max_* = most acquisitions on one root;
  *  truth.*  the kernel's own anon_vma/AVC alloc/free events carried by the
@@ -140,6 +141,7 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 	     st->census.count ? (double)st->census.sum / st->census.count : 0, false);
 	emit(ctx, "rmap.census.visits.p99", (double)avt_hist__pct(&st->census, 99), true);
 	emit(ctx, "rmap.census.visits.max", (double)st->census.max, true);
+	emit(ctx, "rmap.census.false_alias", (double)st->census_false_alias, true);
 	emit(ctx, "rmap.census.folios_total", (double)st->census_folios_total, true);
 	emit(ctx, "rmap.census.visits_total", (double)st->census_visits_total, true);
 	emit(ctx, "rmap.walks", (double)st->rmap_walks, true);
