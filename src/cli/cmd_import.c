@@ -116,16 +116,20 @@ static int pass_next(struct pass *ps, struct avt_event *ev, struct avt_meta *met
 		ps->lineno++;
 		while (n && (ps->line[n - 1] == '\n' || ps->line[n - 1] == '\r'))
 			ps->line[--n] = '\0';
-		if ((size_t)n != strlen(ps->line)) {
-			avt_err("%s:%d: NUL byte in line: not a text trace", env.input, ps->lineno);
-			return -1;
-		}
-		for (const unsigned char *c = (const unsigned char *)ps->line; *c; c++)
-			if ((*c < 0x20 && !strchr("\t\f\v", *c)) || *c == 0x7f) {
-				avt_err("%s:%d: control byte 0x%02x in line: not a text trace",
-					env.input, ps->lineno, *c);
+		for (ssize_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)ps->line[i];
+
+			if (!c) {
+				avt_err("%s:%d: NUL byte in line: not a text trace", env.input,
+					ps->lineno);
 				return -1;
 			}
+			if ((c < 0x20 && !strchr("\t\f\v", c)) || c == 0x7f) {
+				avt_err("%s:%d: control byte 0x%02x in line: not a text trace",
+					env.input, ps->lineno, c);
+				return -1;
+			}
+		}
 		why[0] = '\0';
 		ret = avt_text_parser__line(ps->p, ps->line, ev, meta, why, sizeof(why));
 		if (ret < 0) {

@@ -130,6 +130,17 @@ expect 1 "^avtrace import: $T/nul.txt:2: NUL byte in line: not a text trace\$" "
 expect 1 "^avtrace import: $T/syntax.txt:3: unknown event 'mmapp'\$" "$A" import "$T/syntax.txt" -o "$T/x.avt"
 ls "$T"/x.avt* >/dev/null 2>&1 && bad "a failed import left an output file" || ok
 
+# ---- snapshots without their snap_end (a trace cut inside a snapshot) -------------
+# (the engines crashed at teardown: lazy in lav__unlink, eager in its teardown)
+sv='snap_vma 0x100000-0x104000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=0xa2 root=0xa1 parent=0xa1 children=0 active=1 avcs=2 chain=0xa2,0xa1'
+printf '2 snap_begin kind=start n=0 flags=0 start=2 comm=c\n2 %s\n' "$sv" > "$T/snap-open.txt"
+printf '2 snap_begin kind=start n=0 flags=0 start=2 comm=c\n2 %s\n3 snap_begin kind=start n=0 flags=0 start=3 comm=d\n3 %s\n3 snap_end kind=start n=0 status=complete vmas=1 window=0-1\n2 write 0x100000\n' "$sv" "$sv" > "$T/snap-twice.txt"
+for f in snap-open snap-twice; do
+	run "$A" replay "$T/$f.txt" --mode=eager,eager-legacy,lazy --check-invariants
+	[ "$rc" = 0 ] && [ ! -s "$T/err" ] && grep -q '^lazy.events.total ' "$T/out" && ok ||
+		{ bad "replay $f.txt: exit $rc"; head -5 "$T/err"; }
+done
+
 # ---- truncated mid-chunk: the readable prefix, where and why it stopped -----------
 cut_re="file ends inside chunk [0-9]+ at offset [0-9]+ \([0-9]+ of [0-9]+ payload bytes\)"
 run "$A" info "$T/half.avt"
@@ -217,24 +228,33 @@ expect 1 "^avtrace replay: warning: $T/small.avt: checkpoint 3 is not in the tra
 expect 1 "^avtrace script: $T/small.avt: no complete snapshot for checkpoint 2\$" "$A" script "$T/small.avt" --snapshot=2 --state
 
 # ---- outputs that cannot be written -------------------------------------------------
-if [ -c /dev/full ] && ! (echo x > /dev/full) 2>/dev/null; then
+# as root, a private node of the same device: an import that renamed over
+# its output (the bug this guards) must not take /dev/full from the system
+is_full() { [ -c "$1" ] && (echo x > "$1") 2>&1 | grep -q 'No space left on device'; }
+FULL=/dev/full
+[ "$(id -u)" = 0 ] && mknod -m 666 "$T/full" c 1 7 2>/dev/null && is_full "$T/full" && FULL=$T/full
+if is_full "$FULL"; then
 	nospc='No space left on device'
 	for c in "script $T/big.avt" "script $T/small.avt" "replay $T/small.avt" "replay $T/small.avt --state" \
 		 "diff $T/small.avt --mode=eager,lazy" "info $T/small.avt" "info --chunks $T/big.avt" \
 		 "replay --list-modes" "script $T/snap.avt --snapshot=start --state"; do
 		# shellcheck disable=SC2086
-		timeout 20 "$A" $c >/dev/full 2>"$T/err"; rc=$?
+		timeout 20 "$A" $c >"$FULL" 2>"$T/err"; rc=$?
 		[ "$rc" = 1 ] && [ "$(nlines)" = 1 ] && grep -qE "^avtrace [a-z]+: stdout: write error: $nospc\$" "$T/err" && san_clean && ok ||
-			{ bad "$c > /dev/full: exit $rc"; cat "$T/err"; }
+			{ bad "$c > $FULL: exit $rc"; cat "$T/err"; }
 	done
-	expect 1 "^avtrace script: /dev/full: write error: $nospc\$" "$A" script "$T/small.avt" -o /dev/full
-	expect 1 "^avtrace import: /dev/full: write error: $nospc\$" "$A" import "$T/big.txt" -o /dev/full
-	[ -c /dev/full ] && ok || bad "import -o /dev/full replaced the device node"
-	timeout 20 "$A" import "$T/big.txt" -o - >/dev/full 2>"$T/err"; rc=$?
+	expect 1 "^avtrace script: $FULL: write error: $nospc\$" "$A" script "$T/small.avt" -o "$FULL"
+	if [ "$FULL" != /dev/full ] || [ "$(id -u)" != 0 ]; then
+		expect 1 "^avtrace import: $FULL: write error: $nospc\$" "$A" import "$T/big.txt" -o "$FULL"
+		[ -c "$FULL" ] && ok || bad "import -o $FULL replaced the device node"
+	else
+		echo "note: no private full device (nodev?): import -o /dev/full is not run as root"
+	fi
+	timeout 20 "$A" import "$T/big.txt" -o - >"$FULL" 2>"$T/err"; rc=$?
 	[ "$rc" = 1 ] && [ "$(nlines)" = 1 ] && grep -qE "^avtrace import: stdout: write error: $nospc\$" "$T/err" && ok ||
-		{ bad "import -o - > /dev/full: exit $rc"; cat "$T/err"; }
-	expect 1 "^avtrace replay: /dev/full: write error: $nospc\$" "$A" replay "$T/small.avt" --state=/dev/full
-	expect 1 "^avtrace replay: /dev/full: write error: $nospc\$" "$A" replay "$T/small.avt" --no-report --state=/dev/full
+		{ bad "import -o - > $FULL: exit $rc"; cat "$T/err"; }
+	expect 1 "^avtrace replay: $FULL: write error: $nospc\$" "$A" replay "$T/small.avt" --state="$FULL"
+	expect 1 "^avtrace replay: $FULL: write error: $nospc\$" "$A" replay "$T/small.avt" --no-report --state="$FULL"
 else
 	echo "note: /dev/full is missing or writable here: its cases are not run"
 fi
