@@ -224,7 +224,28 @@ struct avt_vma *avt_mm__find(struct avt_mm *mm, uint64_t addr);	/* containing */
 struct avt_vma *avt_mm__find_ge(struct avt_mm *mm, uint64_t addr);	/* first with end > addr */
 struct avt_vma *avt_mm__prev_of(struct avt_mm *mm, uint64_t addr);	/* last with end <= addr */
 
-struct avt_folio *avt_ptes__get(struct avt_ptes *t, uint64_t pfn);
+/* The slot where pfn's probe sequence starts (Fibonacci hashing). */
+static inline size_t avt_ptes__hash(uint64_t pfn, size_t cap)
+{
+	pfn *= 0x9e3779b97f4a7c15ULL;
+	return (size_t)(pfn >> 20) & (cap - 1);
+}
+
+/* Inline: the hottest engine call (faults, fork copies, lazy scans). */
+static inline struct avt_folio *avt_ptes__get(const struct avt_ptes *t, uint64_t pfn)
+{
+	const uint64_t *keys = t->keys;
+	size_t mask = t->cap - 1, i;
+
+	if (!t->n)
+		return NULL;
+	for (i = avt_ptes__hash(pfn, t->cap);; i = (i + 1) & mask) {
+		if (keys[i] == pfn)
+			return t->vals[i];
+		if (keys[i] == PTE_EMPTY)
+			return NULL;
+	}
+}
 int avt_ptes__set(struct avt_engine *e, struct avt_ptes *t, uint64_t pfn, struct avt_folio *f);
 struct avt_folio *avt_ptes__del(struct avt_ptes *t, uint64_t pfn);
 int avt_ptes__reserve(struct avt_ptes *t, size_t n);

@@ -226,25 +226,7 @@ struct avt_vma *avt_mm__prev_of(struct avt_mm *mm, uint64_t addr)
 }
 
 /* ---- page table ---- */
-static inline size_t pte_hash(uint64_t k, size_t cap)
-{
-	k *= 0x9e3779b97f4a7c15ULL;
-	return (size_t)(k >> 20) & (cap - 1);
-}
-
-struct avt_folio *avt_ptes__get(struct avt_ptes *t, uint64_t pfn)
-{
-	size_t i;
-
-	if (!t->n)
-		return NULL;
-	for (i = pte_hash(pfn, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		if (t->keys[i] == pfn)
-			return t->vals[i];
-		if (t->keys[i] == PTE_EMPTY)
-			return NULL;
-	}
-}
+#define pte_hash avt_ptes__hash	/* avt_ptes__get is inline in internal.h */
 
 static int ptes_resize(struct avt_ptes *t, size_t nc)
 {
