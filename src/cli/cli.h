@@ -32,6 +32,11 @@ extern const char *avt_cmd_name;
  * avt_trace_stopped: after the last avt_reader__next() (its result in ret),
  * 0 if the whole trace was read, else -1 with the reason in buf. */
 struct avt_reader;
+struct argp_state;
+/* argp: ARGP_KEY_ARG/ARGP_KEY_END of a command's one FILE operand ("one
+ * WHAT file only", "missing WHAT FILE"); ARGP_ERR_UNKNOWN for other keys. */
+int avt_argp_file(int key, char *arg, struct argp_state *state, const char **file,
+		  const char *what);
 const char *avt_trace_msg(const char *path, const char *why, char *buf, size_t len);
 struct avt_reader *avt_trace_open(const char *path);
 int avt_trace_stopped(const char *path, const struct avt_reader *r, int ret, char *buf,

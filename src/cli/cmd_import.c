@@ -54,16 +54,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.output = arg;
 		break;
 	case ARGP_KEY_ARG:
-		if (env.input) {
-			argp_error(state, "one text file only (extra '%s')", arg);
-			return EINVAL;
-		}
-		env.input = arg;
-		break;
+		return avt_argp_file(key, arg, state, &env.input, "text");
 	case ARGP_KEY_END:
-		if (!env.input)
-			argp_error(state, "missing TEXT file");
-		else if (!env.output)
+		avt_argp_file(key, arg, state, &env.input, "text");
+		if (!env.output)
 			argp_error(state, "missing -o FILE");
 		break;
 	default:
@@ -251,9 +245,12 @@ int cmd_import(int argc, char **argv)
 		goto cleanup;
 	while ((r = pass_next(&ps, &ev, NULL)) == 1) {
 		err = avt_writer__write(w, &ev);
-		if (err) {
+		if (err == -EINVAL || err == -E2BIG) {	/* this event cannot be encoded */
 			avt_err("%s:%d: cannot write this event: %s", env.input, ps.lineno,
 				strerror(-err));
+			goto cleanup;
+		} else if (err) {			/* the output failed */
+			avt_err("%s: write error: %s", out_name, strerror(-err));
 			goto cleanup;
 		}
 	}

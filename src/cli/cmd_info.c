@@ -57,19 +57,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'c':
 		env.chunks = 1;
 		break;
-	case ARGP_KEY_ARG:
-		if (env.input) {
-			argp_error(state, "one trace file only (extra '%s')", arg);
-			return EINVAL;
-		}
-		env.input = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!env.input)
-			argp_error(state, "missing trace FILE");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return avt_argp_file(key, arg, state, &env.input, "trace");
 	}
 	return 0;
 }
@@ -291,6 +280,11 @@ static void print_drops(const struct info *in)
 	nx = stats_of(&in->stats, AVT_STATS_EXEC_FAULTS, &x, &t);
 	if (nx)
 		printf("exec       %" PRIu64 " kernel faults on the new image inside execve dropped\n", t);
+	free(x);
+	nx = stats_of(&in->stats, AVT_STATS_EXIT_ELSEWHERE, &x, &t);
+	if (nx)
+		printf("exits      %" PRIu64 " torn down in another context (%zu tgids): their frees are not in the trace\n",
+		       t, nx);
 	free(x);
 	nx = stats_of(&in->stats, AVT_STATS_SNAP_FAILED, &x, &t);
 	if (nx)

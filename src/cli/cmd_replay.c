@@ -217,19 +217,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			snprintf(nb, sizeof(nb), "%.*s", (int)len, arg);
 			return lazy_param_add(state, nb, arg + len + 1);
 		}
-	case ARGP_KEY_ARG:
-		if (env.input) {
-			argp_error(state, "one trace file only (extra '%s')", arg);
-			return EINVAL;
-		}
-		env.input = arg;
-		break;
-	case ARGP_KEY_END:
-		if (!env.input)
-			argp_error(state, "missing trace FILE");
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return avt_argp_file(key, arg, state, &env.input, "trace");
 	}
 	return 0;
 }

@@ -103,15 +103,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case ARGP_KEY_ARG:
-		if (env.input) {
-			argp_error(state, "one trace file only (extra '%s')", arg);
-			return EINVAL;
-		}
-		env.input = arg;
-		break;
+		return avt_argp_file(key, arg, state, &env.input, "trace");
 	case ARGP_KEY_END:
-		if (!env.input)
-			argp_error(state, "missing trace FILE");
+		avt_argp_file(key, arg, state, &env.input, "trace");
 		if (env.snapshot != env.state)
 			argp_error(state, "--snapshot and --state go together");
 		if (env.snap_pid && !env.snapshot)
