@@ -394,6 +394,11 @@ int avt_vma__munmap(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_
 	struct avt_vma *v = avt_mm__find_ge(mm, s), *first, *last, *it, *nx;
 	int err;
 
+	/* an empty or wrapping range (a length of 0 that a damaged or
+	 * hand-written trace says succeeded) unmaps nothing; without this the
+	 * split at s left nothing to gather and the detach ran off the list */
+	if (end <= s)
+		return 0;
 	if (!v || v->start >= end)
 		return 0;
 	if (s > v->start) {
