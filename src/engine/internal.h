@@ -83,6 +83,7 @@ struct avt_proc {
 	char comm[AVT_COMM_LEN];
 	struct avt_mm *mm;
 	bool live, passive;
+	bool snap_open;			/* being rebuilt from a snapshot */
 	struct avt_proc_stats st;
 	struct avt_proc *hnext;		/* pid hash chain (live ones) */
 };
@@ -174,8 +175,8 @@ struct avt_engine {
 	FILE *state_out;
 	bool state_cp_set;
 	/* snapshot being rebuilt */
-	struct avt_proc *snap_proc;
-	bool snap_active;
+	uint32_t snap_open;		/* processes being rebuilt now */
+	bool snap_active;		/* snap_open > 0 */
 	bool finished;
 };
 

@@ -236,16 +236,31 @@ static bool proc_dead(struct avt_engine *e, uint32_t pid, uint64_t start)
 	return false;
 }
 
-/* End the snapshot being rebuilt, if any. A snapshot's snap_end can be
- * missing (a trace cut inside a snapshot, a damaged or hand-written one):
- * the scheme still completes what snap_end completes (the lazy scheme's
- * parents and counts), before the next snapshot, the end and teardown. */
+/*
+ * Snapshots are rebuilt per process: snapshots of different processes
+ * interleave in a trace (two execs on two CPUs, an exit snapshot taken
+ * while a checkpoint walks another process), so each process has its own
+ * open rebuild and snap_vma events are matched by pid. The scheme's
+ * snap_end completes whatever snap_vma left pending (it is idempotent).
+ */
+static void snapshot_end(struct avt_engine *e, struct avt_proc *p)
+{
+	if (!p->snap_open)
+		return;
+	p->snap_open = false;
+	e->snap_open--;
+	e->snap_active = e->snap_open > 0;
+	if (OPS(e)->snap_end)
+		OPS(e)->snap_end(S(e));
+}
+
+/* End every rebuild still open. A snapshot's snap_end can be missing (a
+ * trace cut inside a snapshot, a damaged or hand-written one): the scheme
+ * still completes what snap_end completes, at the end and at teardown. */
 void avt_proc__snapshot_close(struct avt_engine *e)
 {
-	if (e->snap_active && OPS(e)->snap_end)
-		OPS(e)->snap_end(S(e));
-	e->snap_active = false;
-	e->snap_proc = NULL;
+	for (size_t i = 0; i < e->nr_procs && e->snap_open; i++)
+		snapshot_end(e, e->procs[i]);
 }
 
 int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
@@ -256,7 +271,8 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 	case AVT_EV_SNAP_BEGIN: {
 		const struct avt_ev_snap_begin *sb = &ev->u.snap_begin;
 
-		avt_proc__snapshot_close(e);
+		if (p)
+			snapshot_end(e, p);	/* a new snapshot of the same process */
 		if ((!p || !p->mm) && (sb->kind == AVT_SNAP_EXIT || proc_dead(e, ev->pid, sb->start))) {
 			/* taken at sched_process_exit (or a checkpoint racing
 			 * with it), written after the exit event: the process
@@ -287,7 +303,8 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 		}
 		p->passive = sb->flags & AVT_SNAP_PASSIVE;
 		p->mm->passive = p->passive;
-		e->snap_proc = p;
+		p->snap_open = true;
+		e->snap_open++;
 		e->snap_active = true;
 		return 0;
 	}
@@ -295,7 +312,7 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 		const struct avt_ev_snap_vma *sv = &ev->u.snap_vma;
 		struct avt_vma *v, *o;
 
-		if (!e->snap_active || !p || p != e->snap_proc)
+		if (!p || !p->snap_open)
 			return 0;
 		o = avt_mm__find_ge(p->mm, sv->start);
 		if (sv->end <= sv->start || (o && o->start < sv->end)) {
@@ -319,7 +336,8 @@ int avt_proc__snapshot(struct avt_engine *e, const struct avt_event *ev)
 		return 0;
 	}
 	case AVT_EV_SNAP_END:
-		avt_proc__snapshot_close(e);
+		if (p)
+			snapshot_end(e, p);
 		return 0;
 	}
 	return 0;
