@@ -135,7 +135,9 @@ ls "$T"/x.avt* >/dev/null 2>&1 && bad "a failed import left an output file" || o
 sv='snap_vma 0x100000-0x104000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=0xa2 root=0xa1 parent=0xa1 children=0 active=1 avcs=2 chain=0xa2,0xa1'
 printf '2 snap_begin kind=start n=0 flags=0 start=2 comm=c\n2 %s\n' "$sv" > "$T/snap-open.txt"
 printf '2 snap_begin kind=start n=0 flags=0 start=2 comm=c\n2 %s\n3 snap_begin kind=start n=0 flags=0 start=3 comm=d\n3 %s\n3 snap_end kind=start n=0 status=complete vmas=1 window=0-1\n2 write 0x100000\n' "$sv" "$sv" > "$T/snap-twice.txt"
-for f in snap-open snap-twice; do
+# a call the kernel would refuse, claimed to succeed (munmap len=0 crashed eager)
+printf '1 exec file=/bin/x\n1 mmap addr=0x100000 len=0x4000 prot=rw- flags=MAP_PRIVATE|MAP_ANONYMOUS fd=-1 off=0x0 = 0x100000\n1 write 0x100000\n1 munmap addr=0x101000 len=0 = 0\n1 fork child=2 flags=newmm\n2 write 0x101000\n' > "$T/munmap0.txt"
+for f in snap-open snap-twice munmap0; do
 	run "$A" replay "$T/$f.txt" --mode=eager,eager-legacy,lazy --check-invariants
 	[ "$rc" = 0 ] && [ ! -s "$T/err" ] && grep -q '^lazy.events.total ' "$T/out" && ok ||
 		{ bad "replay $f.txt: exit $rc"; head -5 "$T/err"; }
