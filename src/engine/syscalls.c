@@ -104,6 +104,13 @@ static int sys_mmap(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev
 	}
 	if (sc->ret < 0 || !len)
 		return 0;
+	/* mmap never returns 0 (mmap_min_addr): a result of 0 means none was
+	 * written (a hand-written scenario line without `= RET`), so the hint
+	 * is where the mapping goes */
+	if (!addr)
+		addr = sc->args[0] & ~(PAGE_SIZE - 1);
+	if (!addr)
+		return 0;
 	a.flags = (prot & 7) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | mm->def_flags;
 	if (fl & K_MAP_GROWSDOWN)
 		a.flags |= VM_GROWSDOWN;
