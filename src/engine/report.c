@@ -280,32 +280,9 @@ static void emit_find(void *ctx, const char *name, double v, bool integer)
 	}
 }
 
-/* Short names used by the lazy scenario files map onto the report names. */
-static const char *alias(const char *name, char *buf, size_t len)
-{
-	static const struct { const char *from, *to; } tab[] = {
-		{ "anon_vma.alloc", "anon_vma.allocated" },
-		{ "anon_vma.free", "anon_vma.freed" },
-		{ "avc.alloc", "anon_vma_chain.allocated" },
-		{ "avc.free", "anon_vma_chain.freed" },
-		{ "avc.live", "anon_vma_chain.live" },
-		{ "avc.peak", "anon_vma_chain.peak" },
-		{ "vma.alloc", "vma.allocated" },
-		{ "vma.free", "vma.freed" },
-	};
-
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (!strcmp(name, tab[i].from)) {
-			snprintf(buf, len, "%s", tab[i].to);
-			return buf;
-		}
-	return name;
-}
-
 int avt_report__metric(struct avt_engine *e, const char *name, double *val)
 {
-	char buf[96];
-	struct find_ctx c = { .name = alias(name, buf, sizeof(buf)) };
+	struct find_ctx c = { .name = name };
 
 	collect(e, emit_find, &c, 0);
 	if (!c.found)
