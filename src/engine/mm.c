@@ -142,7 +142,9 @@ static struct avt_vma *tfloor(struct avt_vma *t, uint64_t addr)
 
 void avt_mm__insert(struct avt_engine *e, struct avt_mm *mm, struct avt_vma *v)
 {
-	struct avt_vma *p = tfloor(mm->root, v->start);
+	/* appending (dup_mmap, ascending mmaps): the predecessor is the last */
+	struct avt_vma *p = mm->last && mm->last->start <= v->start ? mm->last :
+			    tfloor(mm->root, v->start);
 
 	(void)e;
 	v->tl = v->tr = NULL;
