@@ -95,6 +95,7 @@ static void mm_teardown(struct avt_engine *e, struct avt_mm *mm)
 	avt_ptes__fini(&mm->ptes);
 	avt_for_each_vma(mm, v)
 		OPS(e)->unlink(S(e), v, AVT_UNLINK_EXIT);
+	mm->root = NULL;	/* every VMA goes: no treap rebalancing per erase */
 	for (v = mm->first; v; v = n) {
 		n = v->next;
 		avt_mm__erase(mm, v);
