@@ -357,6 +357,15 @@ int cmd_replay(int argc, char **argv)
 			 env.state_cp);
 	for (i = 0; i < env.nr_modes; i++)
 		avt_engine__finish(eng[i]);
+	{
+		/* the numbers of tainted processes are not exact: say so once */
+		double t = 0;
+
+		if (!avt_engine__metric(eng[0], "tainted.processes", &t) && t > 0)
+			avt_warn("%s: %.0f process%s tainted (unmodelled VMA changes or lost events): "
+				 "their numbers are not exact (see the tainted.* lines)",
+				 env.input, t, t == 1 ? " is" : "es are");
+	}
 	if (env.state && !env.state_at) {
 		for (i = 0; i < env.nr_modes; i++) {
 			if (env.nr_modes > 1)

@@ -423,6 +423,8 @@ static int dispatch(struct avt_engine *e, const struct avt_event *ev)
 		return 0;
 	case AVT_EV_UNMODELLED:
 		e->st.unmodelled++;
+		if ((p = avt_proc__find(e, ev->pid)))
+			p->taint |= AVT_TAINT_UNMODELLED;
 		return 0;
 	case AVT_EV_ALLOC: {
 		const struct avt_ev_alloc *a = &ev->u.alloc;
@@ -430,6 +432,12 @@ static int dispatch(struct avt_engine *e, const struct avt_event *ev)
 
 		if (a->op == AVT_ALLOC)
 			(*(av ? &e->st.truth_av_alloc : &e->st.truth_avc_alloc))++;
+		/* every PREPARE allocates one AVC: a kernel PREPARE the
+		 * engine did not run is a fault no event shows (gup writes:
+		 * execve's argument copy, process_vm_writev, O_DIRECT) */
+		if (a->op == AVT_ALLOC && !av && a->site == AVT_SITE_PREPARE &&
+		    (p = avt_proc__find(e, ev->pid)))
+			p->st.truth_prepares++;
 		else if (a->op == AVT_FREE)
 			(*(av ? &e->st.truth_av_free : &e->st.truth_avc_free))++;
 		return 0;
@@ -438,6 +446,9 @@ static int dispatch(struct avt_engine *e, const struct avt_event *ev)
 		if (ev->u.stats.kind == AVT_STATS_DROPS_CPU ||
 		    ev->u.stats.kind == AVT_STATS_DROPS_TGID)
 			e->st.trace_dropped += ev->u.stats.value;
+		if (ev->u.stats.kind == AVT_STATS_DROPS_TGID && ev->u.stats.value &&
+		    (p = avt_proc__find(e, ev->u.stats.key)))
+			p->taint |= AVT_TAINT_DROPS;
 		return 0;
 	case AVT_EV_KSM:
 		e->st.ksm_events++;	/* eager: the merged page's rmap item pin is not modelled */

@@ -75,6 +75,14 @@ struct avt_mm {
 
 struct avt_proc_stats {
 	uint64_t av_alloc, avc_alloc, lock_w, lock_r, faults, events;
+	uint64_t prepares;		/* PREPAREs the engine ran for it */
+	uint64_t truth_prepares;	/* the kernel's PREPARE-site AVC allocs */
+};
+
+/* Why a process's results are not exact (issue 4: tainted in every report). */
+enum avt_taint {
+	AVT_TAINT_UNMODELLED = 1u << 0,	/* a VMA change no event explains */
+	AVT_TAINT_DROPS = 1u << 1,	/* the recorder lost some of its events */
 };
 
 struct avt_proc {
@@ -84,6 +92,7 @@ struct avt_proc {
 	struct avt_mm *mm;
 	bool live, passive;
 	bool snap_open;			/* being rebuilt from a snapshot */
+	uint8_t taint;			/* enum avt_taint */
 	struct avt_proc_stats st;
 	struct avt_proc *hnext;		/* pid hash chain (live ones) */
 };

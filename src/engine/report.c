@@ -82,6 +82,52 @@ static int cmp_pid(const void *a, const void *b)
 
 /* per_process: 0 = global metrics; REPORT_PROCS = the most active processes;
  * SIZE_MAX = every process (metric lookups) */
+/*
+ * Processes whose numbers are not exact: tainted ones (an `unmodelled`
+ * event, or events the recorder lost: stats drops_tgid) and kernel
+ * PREPAREs that no recorded event explains (the trace's PREPARE-site AVC
+ * allocations beyond the PREPAREs the engine ran: faults through
+ * get_user_pages, which fire no tracepoint). Counted overall and listed
+ * per process, up to REPORT_PROCS of each.
+ */
+static void taint_lines(struct avt_engine *e, emit_fn emit, void *ctx)
+{
+	uint64_t tainted = 0, unm = 0, drops = 0, unexp = 0, unexp_procs = 0;
+	size_t listed_t = 0, listed_u = 0;
+	char n[128];
+
+	for (size_t i = 0; i < e->nr_procs; i++) {
+		const struct avt_proc *p = e->procs[i];
+
+		tainted += !!p->taint;
+		unm += !!(p->taint & AVT_TAINT_UNMODELLED);
+		drops += !!(p->taint & AVT_TAINT_DROPS);
+		if (p->st.truth_prepares > p->st.prepares) {
+			unexp += p->st.truth_prepares - p->st.prepares;
+			unexp_procs++;
+		}
+	}
+	emit(ctx, "tainted.processes", (double)tainted, true);
+	emit(ctx, "tainted.unmodelled", (double)unm, true);
+	emit(ctx, "tainted.drops", (double)drops, true);
+	emit(ctx, "prepare.unexplained", (double)unexp, true);
+	emit(ctx, "prepare.unexplained.processes", (double)unexp_procs, true);
+	for (size_t i = 0; i < e->nr_procs; i++) {
+		const struct avt_proc *p = e->procs[i];
+		const char *comm = p->comm[0] ? p->comm : "?";
+
+		if (p->taint && listed_t++ < REPORT_PROCS) {
+			/* value: 1 = unmodelled change, 2 = lost events, 3 = both */
+			snprintf(n, sizeof(n), "tainted.%s[%u]", comm, p->pid);
+			emit(ctx, n, (double)p->taint, true);
+		}
+		if (p->st.truth_prepares > p->st.prepares && listed_u++ < REPORT_PROCS) {
+			snprintf(n, sizeof(n), "prepare.unexplained.%s[%u]", comm, p->pid);
+			emit(ctx, n, (double)(p->st.truth_prepares - p->st.prepares), true);
+		}
+	}
+}
+
 static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_procs)
 {
 	bool per_process = all_procs > 0;
@@ -191,6 +237,7 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 	emit(ctx, "truth.anon_vma_chain.freed", (double)st->truth_avc_free, true);
 	emit(ctx, "trace.dropped_events", (double)st->trace_dropped, true);
 	emit(ctx, "ksm.events", (double)st->ksm_events, true);
+	taint_lines(e, emit, ctx);
 	return;
 processes:
 	{

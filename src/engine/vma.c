@@ -58,6 +58,8 @@ int avt_vma__prepare(struct avt_engine *e, struct avt_vma *v, enum avt_prepare_s
 	else if (p && avt_vma__compatible(p, v) && OPS(e)->reusable_neighbour(S(e), p))
 		reuse = p;
 	e->st.prepares++;
+	if (e->cur)
+		e->cur->st.prepares++;
 	if (reuse)
 		e->st.prepare_reuses++;
 	return OPS(e)->prepare(S(e), v, reuse, site);
