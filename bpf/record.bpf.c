@@ -43,6 +43,7 @@ __u32 iter_active = 0, iter_n = 0;
 __u64 iter_t0 = 0;
 __u32 iter_tgid = 0, iter_status = 0;
 __u64 iter_seq0 = 0, iter_ops0 = 0;
+__u64 exit_snaps_skipped = 0;	/* exit snapshots left to a checkpoint run */
 
 /* ---- maps -------------------------------------------------------------- */
 struct {
@@ -148,6 +149,14 @@ struct {
 	__type(value, __u64);
 } exec_faults_cpu SEC(".maps");
 
+/* mm of each traced process whose group died, until exit_mmap tears it down */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);			/* mm */
+	__type(value, __u32);			/* tgid */
+} exiting_mm SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
 	__uint(max_entries, 1);
@@ -225,6 +234,17 @@ static __always_inline struct rec_target *target_of(__u32 tgid, bool *added)
 	if (tgid == self_tgid)
 		return NULL;
 	t = bpf_map_lookup_elem(&targets, &tgid);
+	if (t && t->exiting) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		if (BPF_CORE_READ(task, group_leader, start_time) == t->exit_start)
+			return t;	/* its own teardown (exit_mmap's frees) */
+		/* a new process with the pid of one still being torn down */
+		if (!added)
+			return NULL;
+		bpf_map_delete_elem(&targets, &tgid);
+		t = NULL;
+	}
 	if (t || !added)
 		return t;
 	if (trace_all || (filter_cg && bpf_current_task_under_cgroup(&cgroup_map, 0) == 1)) {
@@ -422,11 +442,23 @@ int snap_iter(struct bpf_iter__task_vma *ctx)
 	tgid = task->tgid;
 	t = bpf_map_lookup_elem(&targets, &tgid);
 	if (!iter_active) {
+		/*
+		 * One snapshot of a process at a time in the stream (snap_vma
+		 * records do not say which snapshot they belong to): a process
+		 * already exiting takes its own exit snapshot, so skip it
+		 * (the driver sees -ESRCH). Checked before this run becomes
+		 * visible to sched_process_exit, which skips its snapshot
+		 * while a run of its tgid is under way: one of the two always
+		 * snapshots, and they cannot interleave unless the exit path
+		 * runs whole between the two instructions below.
+		 */
+		if (task->flags & 0x4 /* PF_EXITING */)
+			return 0;
+		iter_tgid = tgid;
 		iter_active = 1;
 		iter_n = 0;
 		iter_status = AVT_SNAP_COMPLETE;
 		iter_t0 = bpf_ktime_get_ns();
-		iter_tgid = tgid;
 		iter_seq0 = mm_seq(BPF_CORE_READ(vma, vm_mm));
 		iter_ops0 = t ? t->ops : 0;
 		emit_snap_begin(task, iter_kind, iter_ckpt, iter_tgid, iter_tgid);
@@ -889,8 +921,10 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	}
 	__sync_fetch_and_add(&t->ops, 1);
 	t->fault_gen++;		/* write faults after fork may COW: keep them */
+	/* (BPF_ANY: an entry left for a dead process's teardown under the
+	 * same pid is replaced; the child cannot have run yet) */
 	if (ctgid != ptgid)
-		bpf_map_update_elem(&targets, &ctgid, &zero, BPF_NOEXIST);
+		bpf_map_update_elem(&targets, &ctgid, &zero, BPF_ANY);
 	return 0;
 }
 
@@ -959,10 +993,86 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 		submit(r);
 	}
 	mm = p->mm;
-	/* The mm is still intact here; snapshot it once, when it goes away. */
-	if (group_dead && mm && mm->mm_users.counter <= 1)
-		snap_task(p, AVT_SNAP_EXIT, tgid, tid);
-	if (group_dead)
+	/* The mm is still intact here; snapshot it once, when it goes away --
+	 * unless a checkpoint run of this process is under way right now: it
+	 * is the snapshot then (see snap_iter) */
+	if (group_dead && mm && mm->mm_users.counter <= 1) {
+		if (iter_active && iter_tgid == tgid)
+			__sync_fetch_and_add(&exit_snaps_skipped, 1);
+		else
+			snap_task(p, AVT_SNAP_EXIT, tgid, tid);
+	}
+	if (group_dead && mm) {
+		__u64 key = (__u64)mm;
+
+		bpf_map_update_elem(&exiting_mm, &key, &tgid, BPF_ANY);
+	}
+	if (group_dead) {
+		/* keep tracing its mm's teardown: see struct rec_target */
+		t->exit_start = BPF_CORE_READ(p, group_leader, start_time);
+		t->exiting = 1;
+	}
+	return 0;
+}
+
+/*
+ * The end of an address space's teardown (after free_pgtables unlinked
+ * every anon_vma and remove_vma freed the VMAs). In the context of the
+ * task that dropped the last user: the exiting process's own, normally.
+ * An exec's teardown of the old mm also lands here, but that process is
+ * not marked exiting.
+ */
+SEC("tp_btf/exit_mmap")
+int BPF_PROG(exit_mmap, struct mm_struct *mm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, owner;
+	__u64 key = (__u64)mm;
+	__u32 *o = bpf_map_lookup_elem(&exiting_mm, &key);
+	struct rec_target *t;
+
+	if (!o)
+		return 0;	/* not a dead process's mm (e.g. an exec's old one) */
+	owner = *o;
+	bpf_map_delete_elem(&exiting_mm, &key);
+	/*
+	 * The teardown is over: say so in stream order (the end of the
+	 * uncertainty about the families it left), and whether it ran in
+	 * another context: the last reference was someone else's (a CLONE_VM
+	 * sharer, a reader of /proc/PID, a snapshot iterator's, dropped
+	 * in a kworker), so its frees went unattributed. Our own synchronous
+	 * snapshot run is the exception: on_alloc attributed them.
+	 */
+	{
+		struct rec_stats *r = reserve(sizeof(*r), owner);
+
+		if (r) {
+			fill_hdr(&r->h, AVT_EV_STATS, 0, 0);
+			r->kind = AVT_STATS_TEARDOWN;
+			r->pad = 0;
+			r->key = owner;
+			r->value = tgid != owner && !(tgid == self_tgid && iter_tgid == owner) ? 2 : 1;
+			submit(r);
+		}
+	}
+	t = bpf_map_lookup_elem(&targets, &owner);
+	if (t && t->exiting)
+		bpf_map_delete_elem(&targets, &owner);
+	return 0;
+}
+
+/* Fallback: the mm went away elsewhere (shared with another process, or
+ * its last reference dropped by someone else): the leader's task_struct
+ * is freed after the whole group was reaped. */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(sched_process_free, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	struct rec_target *t;
+
+	if (p->pid != p->tgid)
+		return 0;
+	t = bpf_map_lookup_elem(&targets, &tgid);
+	if (t && t->exiting && t->exit_start == p->start_time)
 		bpf_map_delete_elem(&targets, &tgid);
 	return 0;
 }
@@ -1079,6 +1189,23 @@ static __always_inline void on_alloc(__u64 call_site, const void *ptr, const str
 	site = site_of(call_site);
 	if (!site)
 		return;		/* not an rmap function: some other 64-byte object */
+	owner = tgid;
+	owner_tid = (__u32)pid_tgid;
+	if (tgid == self_tgid) {
+		/*
+		 * Our own snapshot run held a reference to the mm of a process
+		 * that exited meanwhile (the iterator's get_task_mm: its exit
+		 * skipped the exit snapshot, mm_users > 1) and dropped the
+		 * last one: exit_mmap runs here, and its frees are that
+		 * process's teardown.
+		 */
+		struct rec_target *it = iter_tgid ? bpf_map_lookup_elem(&targets, &iter_tgid) : NULL;
+
+		if (!it || !it->exiting)
+			return;
+		owner = owner_tid = iter_tgid;
+		goto emit;
+	}
 	if (!target_of(tgid, NULL))
 		return;
 	/*
@@ -1086,14 +1213,13 @@ static __always_inline void on_alloc(__u64 call_site, const void *ptr, const str
 	 * anon_vma of *that* process's VMA from our context: attribute the
 	 * allocation to the target (process_vm_writev, ptrace POKETEXT/DATA).
 	 */
-	owner = tgid;
-	owner_tid = (__u32)pid_tgid;
 	p = bpf_map_lookup_elem(&pending, &owner_tid);
 	if (p && !p->sys && (p->raw_nr == 311 ||
 			     (p->raw_nr == 101 && (p->args[0] == 4 || p->args[0] == 5)))) {
 		owner = p->raw_nr == 311 ? p->args[0] : p->args[1];
 		owner_tid = owner;
 	}
+emit:
 	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(s, name));
 	r = reserve(sizeof(*r), tgid);
 	if (!r)

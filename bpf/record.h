@@ -119,12 +119,29 @@ struct rec_unmodelled {
 	uint64_t seq_before, seq_after;
 };
 
+struct rec_stats {		/* a stats record written from BPF, in stream order */
+	struct rec_hdr h;
+	uint16_t kind, pad;
+	uint32_t key;
+	uint64_t value;
+};
+
 /* Value of the traced-tgid map. */
 struct rec_target {
 	uint64_t ops;		/* modelled mm operations seen (unmodelled check) */
 	uint32_t fault_gen;	/* bumped when earlier faults stop deciding anything */
 	uint32_t inflight;	/* modelled calls and clones now inside the kernel */
 	uint64_t calls;		/* entries and exits of those (overlap detection) */
+	/*
+	 * The thread group died (sched_process_exit, group_dead) but its mm
+	 * may not be torn down yet: exit_mm runs after that tracepoint, and
+	 * exit_mmap's anon_vma/AVC frees come in the dying task's context.
+	 * The entry stays, marked, until exit_mmap (or, failing that,
+	 * sched_process_free of the group leader); exit_start tells the
+	 * dying process from a new one that got its pid meanwhile.
+	 */
+	uint32_t exiting, pad;
+	uint64_t exit_start;	/* group leader's start_time */
 };
 
 /* Allocation call-site range, resolved from /proc/kallsyms. */

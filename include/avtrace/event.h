@@ -114,6 +114,14 @@ enum avt_stats_kind {
 	AVT_STATS_EXEC_FAULTS = 7,	/* key = cpu, value = kernel faults of a task
 					 * inside execve on its new mm, dropped
 					 * (the exec snapshot holds their result) */
+	AVT_STATS_TEARDOWN = 8,		/* key = tgid; written by the recorder in
+					 * stream order when exit_mmap finished
+					 * tearing down the mm of a process whose
+					 * group died: value 1 = in its own context
+					 * (its frees are in the trace before this),
+					 * 2 = in another one (the last reference
+					 * was someone else's, e.g. the recorder's
+					 * snapshot or a kworker: frees unrecorded) */
 };
 
 /*

@@ -281,10 +281,15 @@ static void print_drops(const struct info *in)
 	if (nx)
 		printf("exec       %" PRIu64 " kernel faults on the new image inside execve dropped\n", t);
 	free(x);
-	nx = stats_of(&in->stats, AVT_STATS_EXIT_ELSEWHERE, &x, &t);
-	if (nx)
-		printf("exits      %" PRIu64 " torn down in another context (%zu tgids): their frees are not in the trace\n",
-		       t, nx);
+	nx = stats_of(&in->stats, AVT_STATS_TEARDOWN, &x, &t);
+	if (nx) {
+		size_t away = 0;
+
+		for (size_t i = 0; i < nx; i++)
+			away += x[i].v == 2;
+		printf("teardowns  %zu recorded, %zu of them in another context (frees not in the trace)\n",
+		       nx, away);
+	}
 	free(x);
 	nx = stats_of(&in->stats, AVT_STATS_SNAP_FAILED, &x, &t);
 	if (nx)

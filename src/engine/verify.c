@@ -42,8 +42,11 @@
  *               of the same process or was written after its exit; and num_children /
  *               num_active of a family another process changed inside the
  *               snapshot, is forking (fork allocations seen, fork event
- *               not yet) or left by an exit less than EXIT_TEARDOWN_NS
- *               before (the kernel's exit_mmap may still be running)
+ *               not yet) or left by an exit whose teardown may still run
+ *               (the kernel's exit_mmap): less than EXIT_TEARDOWN_NS
+ *               before, or, in traces holding exit_mmap's frees, until
+ *               those frees are all in the trace (at most
+ *               EXIT_TEARDOWN_MAX_NS)
  *   passive     snapshots flagged passive
  *   seeded      snapshots the engine rebuilds a process from
  *   incomplete  snapshots whose status is partial or failed
@@ -53,7 +56,14 @@
  *               (get_user_pages: execve's argument copy, process_vm_writev,
  *               O_DIRECT); those alloc events likewise
  *   free-at-exit-unrecorded  frees the engine does at a process's exit
- *               when the trace holds no frees after that exit event
+ *               when the trace holds no frees after that exit event, in
+ *               traces of recorders that stopped tracing at the exit (no
+ *               exit-frees=recorded in the filters metadata) or for
+ *               processes whose mm was torn down in another context
+ *               (stats teardown value 2, or exited inside a checkpoint
+ *               snapshot of itself); newer traces
+ *               hold exit_mmap's frees and they are compared (those still
+ *               to come when a window closes count in the next window)
  *   partial_family  a process seeded with families reaching outside the
  *               trace (record -- CMD before CMD's exec), until it execs
  *   file_mode_unrecorded, shmem_inode  facts older traces cannot carry
@@ -125,6 +135,11 @@ struct pinfo {
 	uint8_t taint;
 	bool compared, listed_tainted;
 	bool exited, exit_frees_seen;
+	bool exit_elsewhere;		/* exited inside a checkpoint snapshot of
+					 * itself: the iterator's reference to the
+					 * mm was the last, the teardown ran in the
+					 * recorder's (or a kworker's) context */
+	uint64_t kx[2];			/* kernel anon_vma/AVC frees after the exit */
 	uint64_t dead_start;			/* start serial of the process that exited */
 	bool partial, partial_window;		/* seeded with a family reaching outside */
 	uint64_t k[K__N], e[K__N], ex[2];	/* window counters */
@@ -134,6 +149,9 @@ struct pinfo {
 					 * to the window of that event */
 	bool fork_pending;		/* kp holds fork/clone-site allocations */
 	uint64_t unexplained;
+	uint64_t unexp_avc_free;	/* AVC frees still to discount: see kernel_alloc */
+	struct ovr { uint64_t start, end; } *ov;	/* ranges of overlapped calls */
+	size_t nov, capov;
 	struct cvma *cap;			/* engine state captured at exit */
 	size_t ncap, capcap;
 	bool has_cap;
@@ -148,6 +166,19 @@ enum role { R_NONE, R_CHECK, R_SEED, R_PASSIVE, R_NOMODEL, R_LATE };
  * still counted its anon_vmas in the postmaster's num_children) was about
  * 20 ms; twice that and more */
 #define EXIT_TEARDOWN_NS (50ULL * 1000 * 1000)
+/*
+ * Traces that hold exit_mmap's frees (exit-frees=recorded) say when a
+ * teardown is over instead: the recorder writes `stats kind=teardown
+ * key=TGID` in stream order when exit_mmap finished (in whatever context
+ * it ran); and once the kernel freed as many anon_vmas and AVCs after the
+ * exit event as the engine did at it, unlink_anon_vmas has done every
+ * num_children/num_active_vmas decrement (each precedes the free of its
+ * AVC). A snapshot that begins after either is judged, however soon.
+ * Until then the families are ambiguous -- but not forever: a teardown
+ * held off by someone keeping the mm would hide real mismatches, so after
+ * EXIT_TEARDOWN_MAX_NS they are judged again.
+ */
+#define EXIT_TEARDOWN_MAX_NS (1000ULL * 1000 * 1000)
 
 struct avt_verify {
 	struct avt_engine *e;
@@ -156,8 +187,14 @@ struct avt_verify {
 	char err[256];
 	/* pass 1 */
 	struct vmap drop_tgids;
+	struct vmap exit_else;		/* tgids with stats teardown=2: their
+					 * teardown ran in another context */
 	bool global_taint, has_alloc;
 	bool has_fmode;			/* the trace records files' open mode */
+	bool exit_frees;		/* the recorder kept an exiting process traced
+					 * until its mm was torn down (filters metadata
+					 * exit-frees=recorded): exit_mmap's frees are
+					 * in the trace */
 	uint64_t scan_snaps;		/* snap_begin ordinal, pass 1 */
 	struct vmap last_snap;		/* pid -> ordinal of its last snapshot, while
 					 * only kernel faults/allocs followed it */
@@ -173,6 +210,8 @@ struct avt_verify {
 	struct vmap troots;		/* kernel roots used by tainted processes */
 	struct vmap ext;		/* kernel ids of families reaching outside the trace */
 	struct vmap unexp;		/* kernel av ids found to be unexplained prepares */
+	struct vmap konly;		/* of those, the ones the engine does not have
+					 * (a checked VMA's; seeds give the engine theirs) */
 	/* snapshot being read */
 	struct snap {
 		bool active, ambiguous;
@@ -195,6 +234,11 @@ struct avt_verify {
 		uint64_t ts;
 		uint32_t pid;
 		struct vmap roots;
+		bool elsewhere;			/* torn down in another context */
+		bool done;			/* the recorder's teardown marker seen */
+		uint64_t want[2], got[2];	/* exit-frees traces: the engine's
+						 * anon_vma/AVC frees at the exit,
+						 * the kernel's after it */
 	} exits[NR_EXITS];
 	unsigned exit_next;
 	/* windows */
@@ -204,6 +248,7 @@ struct avt_verify {
 	uint64_t match[F__N], mism[F__N], cls[C__N];
 	uint64_t snaps[R_LATE + 1], snaps_ambiguous, snaps_incomplete, snaps_tainted;
 	uint64_t snaps_overlap, snaps_dropped;
+	uint64_t ov_calls, ov_facts;	/* AVT_SYSF_OVERLAP calls, facts not judged */
 	uint64_t snaps_compared;
 	uint64_t nr_ev;
 	char **shown;
@@ -268,8 +313,142 @@ struct avt_verify *avt_verify__new(const struct avt_verify_opts *o)
 		return NULL;
 	}
 	v->scheme = avt_engine__scheme(v->e);
+	{
+		const char *f = o->meta ? avt_meta__get(o->meta, AVT_KEY_FILTERS) : NULL;
+
+		v->exit_frees = f && strstr(f, "exit-frees=recorded");
+	}
 	v->max_shown = o->max_shown ? o->max_shown : 20;
 	return v;
+}
+
+/* ---- calls that overlapped another call of their process ---- */
+#define OV_PAGE 4096ULL
+#define OV_MAX 256
+
+/*
+ * AVT_SYSF_OVERLAP: the recorder writes a call at its exit, so when two
+ * calls (or a call and a clone) of one process were inside the kernel at
+ * the same time, the trace's order of them may not be the order of their
+ * changes. The VMAs around such a call's range (a page either side: merges
+ * reach the neighbours) are not judged until the process is re-seeded
+ * (exec): class ambiguous. Past OV_MAX ranges, one range spans them all.
+ */
+static void ov_add(struct pinfo *p, uint64_t start, uint64_t len)
+{
+	uint64_t s = start > OV_PAGE ? start - OV_PAGE : 0;
+	uint64_t e = len ? start + len : start + OV_PAGE;
+
+	e = e < start || e > UINT64_MAX - OV_PAGE ? UINT64_MAX : e + OV_PAGE;
+	if (p->nov == OV_MAX) {
+		for (size_t i = 1; i < p->nov; i++) {
+			p->ov[0].start = p->ov[i].start < p->ov[0].start ? p->ov[i].start : p->ov[0].start;
+			p->ov[0].end = p->ov[i].end > p->ov[0].end ? p->ov[i].end : p->ov[0].end;
+		}
+		p->nov = 1;
+	}
+	if (p->nov == p->capov) {
+		size_t nc = p->capov ? p->capov * 2 : 8;
+		struct ovr *nv = realloc(p->ov, nc * sizeof(*nv));
+
+		if (!nv) {	/* no room: the whole address space then */
+			if (p->capov) {
+				p->ov[0] = (struct ovr){ 0, UINT64_MAX };
+				p->nov = 1;
+			}
+			return;
+		}
+		p->ov = nv;
+		p->capov = nc;
+	}
+	p->ov[p->nov++] = (struct ovr){ s, e };
+}
+
+static bool ov_hit(const struct pinfo *p, uint64_t start, uint64_t end)
+{
+	for (size_t i = 0; i < p->nov; i++)
+		if (start < p->ov[i].end && p->ov[i].start < end)
+			return true;
+	return false;
+}
+
+/* a forked child starts with its parent's state, and so its uncertainty */
+static void ov_copy(struct pinfo *to, const struct pinfo *from)
+{
+	to->nov = 0;
+	if (!from->nov)
+		return;
+	if (to->capov < from->nov) {
+		struct ovr *nv = realloc(to->ov, from->nov * sizeof(*nv));
+
+		if (!nv) {
+			ov_add(to, 0, UINT64_MAX);
+			return;
+		}
+		to->ov = nv;
+		to->capov = from->nov;
+	}
+	memcpy(to->ov, from->ov, from->nov * sizeof(*to->ov));
+	to->nov = from->nov;
+}
+
+static struct pinfo *pinfo_get(struct avt_verify *v, uint32_t pid);
+
+/* the ranges an overlapped call may have changed */
+static void ov_call(struct avt_verify *v, const struct avt_event *ev)
+{
+	const struct avt_ev_syscall *sc = &ev->u.sys;
+	const uint64_t *a = sc->args;
+	struct pinfo *p = pinfo_get(v, ev->pid);
+	bool ok = sc->ret >= 0;
+
+	if (!p)
+		return;
+	switch (sc->sys) {
+	case AVT_SYS_MMAP:
+		ov_add(p, ok ? (uint64_t)sc->ret : a[0], a[1]);
+		break;
+	case AVT_SYS_MREMAP:
+		ov_add(p, a[0], a[1]);
+		ov_add(p, ok ? (uint64_t)sc->ret : a[4], a[2]);
+		if (a[4])
+			ov_add(p, a[4], a[2]);
+		break;
+	case AVT_SYS_BRK: {
+		uint64_t lo = a[0] < (uint64_t)sc->ret ? a[0] : (uint64_t)sc->ret;
+		uint64_t hi = a[0] < (uint64_t)sc->ret ? (uint64_t)sc->ret : a[0];
+
+		if (a[0])	/* brk(0) only asks */
+			ov_add(p, lo, hi - lo);
+		break;
+	}
+	case AVT_SYS_MLOCKALL: case AVT_SYS_MUNLOCKALL:
+		ov_add(p, 0, UINT64_MAX);
+		break;
+	case AVT_SYS_SHMAT:
+		ov_add(p, ok ? (uint64_t)sc->ret : a[1], a[3]);
+		break;
+	case AVT_SYS_SHMDT:	/* the segment's VMAs start there */
+		ov_add(p, a[0], 0);
+		break;
+	case AVT_SYS_PROCESS_MADVISE: {
+		struct pinfo *t = pinfo_get(v, (uint32_t)a[0]);
+
+		if (t)
+			ov_add(t, a[1], a[2]);
+		break;
+	}
+	case AVT_SYS_PRCTL:	/* PR_SET_VMA: arg3 addr, arg4 len */
+		ov_add(p, a[2], a[3]);
+		break;
+	case AVT_SYS_UFFD_COPY: case AVT_SYS_UFFD_MOVE:
+		ov_add(p, a[0], a[2]);
+		ov_add(p, a[1], a[2]);
+		break;
+	default:		/* addr len ... */
+		ov_add(p, a[0], a[1]);
+		break;
+	}
 }
 
 static void pinfo_free_cap(struct pinfo *p)
@@ -287,6 +466,7 @@ void avt_verify__free(struct avt_verify *v)
 	avt_engine__free(v->e);
 	for (size_t i = 0; i < v->npi; i++) {
 		pinfo_free_cap(v->pi[i]);
+		free(v->pi[i]->ov);
 		free(v->pi[i]);
 	}
 	free(v->pi);
@@ -302,6 +482,7 @@ void avt_verify__free(struct avt_verify *v)
 		vmap__fini(&v->parked[i].busy_roots);
 	}
 	vmap__fini(&v->drop_tgids);
+	vmap__fini(&v->exit_else);
 	vmap__fini(&v->last_snap);
 	vmap__fini(&v->in_execve);
 	vmap__fini(&v->pidx);
@@ -311,6 +492,7 @@ void avt_verify__free(struct avt_verify *v)
 	vmap__fini(&v->troots);
 	vmap__fini(&v->ext);
 	vmap__fini(&v->unexp);
+	vmap__fini(&v->konly);
 	for (int i = 0; i < NR_EXITS; i++)
 		vmap__fini(&v->exits[i].roots);
 	free(v);
@@ -381,6 +563,8 @@ void avt_verify__prescan(struct avt_verify *v, const struct avt_event *ev)
 		v->has_fmode = true;
 	if (ev->type != AVT_EV_STATS || !ev->u.stats.value)
 		return;
+	if (ev->u.stats.kind == AVT_STATS_TEARDOWN && ev->u.stats.value == 2)
+		vmap__put(&v->exit_else, ev->u.stats.key ? ev->u.stats.key : UINT32_MAX, 1);
 	if (ev->u.stats.kind == AVT_STATS_DROPS_TGID) {
 		vmap__put(&v->drop_tgids, ev->u.stats.key ? ev->u.stats.key : UINT32_MAX, 1);
 	} else if (ev->u.stats.kind == AVT_STATS_DROPS_CPU && !v->drop_tgids.n) {
@@ -735,6 +919,7 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 		return;
 	}
 	if (k->av && !e->av && unexplained(v, c->p, k->av)) {
+		vmap__put(&v->konly, k->av, 1);
 		v->cls[C_UNEXPLAINED] += 6;
 		return;
 	}
@@ -776,6 +961,25 @@ static void compare(struct avt_verify *v, struct pinfo *p, const struct cvma *e,
 	canon_build(&c.ck, k, nk);
 	canon_build(&c.ce, e, ne);
 	while (i < nk || j < ne) {
+		/* near a call whose order in the trace is uncertain */
+		if (p->nov && i < nk && (j >= ne || k[i].start <= e[j].start) &&
+		    ov_hit(p, k[i].start, k[i].end)) {
+			v->cls[C_AMBIGUOUS] += vma_facts(&k[i]);
+			v->ov_facts += vma_facts(&k[i]);
+			if (j < ne && e[j].start == k[i].start)
+				j++;
+			i++;
+			continue;
+		}
+		if (p->nov && j < ne && (i >= nk || e[j].start <= k[i].start) &&
+		    ov_hit(p, e[j].start, e[j].end)) {
+			v->cls[C_AMBIGUOUS]++;
+			v->ov_facts++;
+			if (i < nk && e[j].start == k[i].start)
+				i++;
+			j++;
+			continue;
+		}
 		if (j >= ne || (i < nk && k[i].start < e[j].start)) {
 			/* show the engine VMA overlapping it, if any */
 			const struct cvma *o = j < ne && e[j].start < k[i].end ? &e[j] : NULL;
@@ -1007,7 +1211,12 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 	for (int i = 0; i < NR_EXITS; i++) {
 		const struct recent_exit *x = &v->exits[i];
 
-		if (!x->roots.n || ev->ts < x->ts || ev->ts - x->ts > EXIT_TEARDOWN_NS)
+		if (!x->roots.n || ev->ts < x->ts)
+			continue;
+		if (v->exit_frees ? x->done || ev->ts - x->ts > EXIT_TEARDOWN_MAX_NS ||
+				    (!x->elsewhere && x->got[0] >= x->want[0] &&
+				     x->got[1] >= x->want[1]) :
+				    ev->ts - x->ts > EXIT_TEARDOWN_NS)
 			continue;
 		if (x->pid == ev->pid && sb->kind == AVT_SNAP_EXIT)
 			continue;	/* its own exit snapshot: taken before the teardown */
@@ -1073,7 +1282,7 @@ static void window_close(struct avt_verify *v, const char *label, bool last)
 {
 	for (size_t i = 0; i < v->npi; i++) {
 		struct pinfo *p = v->pi[i];
-		uint64_t e[K__N], carry[K__N] = { 0 };
+		uint64_t e[K__N], carry[K__N] = { 0 }, carry_e[K__N] = { 0 };
 		bool any = false;
 
 		/* a fork (or split) in progress: its fork/clone-site allocations
@@ -1099,11 +1308,35 @@ static void window_close(struct avt_verify *v, const char *label, bool last)
 			v->cls[C_PARTIAL] += K__N;
 			goto reset;
 		}
-		if (p->exited && !p->exit_frees_seen && (p->ex[0] || p->ex[1])) {
+		if ((!v->exit_frees || vmap__get(&v->exit_else, p->pid ? p->pid : UINT32_MAX, NULL)) &&
+		    p->exited && !p->exit_frees_seen && (p->ex[0] || p->ex[1])) {
 			e[K_AV_FREE] -= p->ex[0];
 			e[K_AVC_FREE] -= p->ex[1];
 			v->cls[C_EXITFREE] += (p->ex[0] ? 1 : 0) + (p->ex[1] ? 1 : 0);
+		} else if (p->exited && p->exit_elsewhere) {
+			/* some of its frees ran in a teardown elsewhere (its own,
+			 * or a family member's that held the last reference) */
+			for (int j = 0; j < 2; j++) {
+				int k = j ? K_AVC_FREE : K_AV_FREE;
+				uint64_t miss = p->ex[j] > p->kx[j] ? p->ex[j] - p->kx[j] : 0;
+
+				miss = miss < e[k] ? miss : e[k];
+				e[k] -= miss;
+				v->cls[C_EXITFREE] += miss ? 1 : 0;
+			}
 		}
+		/* the trace has exit_mmap's frees, but not all of them yet:
+		 * the teardown runs on after sched_process_exit, past this
+		 * window's snapshots; the rest is expected in the next one */
+		if (v->exit_frees && !last && p->exited && !p->exit_elsewhere)
+			for (int j = 0; j < 2; j++) {
+				int k = j ? K_AVC_FREE : K_AV_FREE;
+				uint64_t late = p->ex[j] > p->kx[j] ? p->ex[j] - p->kx[j] : 0;
+
+				late = late < e[k] ? late : e[k];
+				e[k] -= late;
+				carry_e[k] = late;
+			}
 		if (!p->comm[0])
 			pinfo_comm(v, p);
 		for (int k = 0; k < K__N; k++) {
@@ -1117,9 +1350,10 @@ static void window_close(struct avt_verify *v, const char *label, bool last)
 		}
 reset:
 		memcpy(p->k, carry, sizeof(p->k));
-		memset(p->e, 0, sizeof(p->e));
+		memcpy(p->e, carry_e, sizeof(p->e));
 		memset(p->ex, 0, sizeof(p->ex));
-		p->exited = p->exit_frees_seen = false;
+		memset(p->kx, 0, sizeof(p->kx));
+		p->exited = p->exit_frees_seen = p->exit_elsewhere = false;
 		p->partial_window = p->partial;
 	}
 }
@@ -1129,11 +1363,14 @@ static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
 	const struct avt_ev_alloc *a = &ev->u.alloc;
 	struct pinfo *p = pinfo_get(v, ev->pid);
 	bool av = a->cache == AVT_CACHE_ANON_VMA, alloc = a->op == AVT_ALLOC;
+	bool unexp_free = false;
 
 	if (av) {
 		unpair(v, a->id);	/* a new object behind this id from now on */
 		vmap__del(&v->troots, a->id);
+		unexp_free = !alloc && vmap__get(&v->konly, a->id, NULL);
 		vmap__del(&v->unexp, a->id);
+		vmap__del(&v->konly, a->id);
 		vmap__del(&v->ext, a->id);
 		if (alloc && a->site == AVT_SITE_PREPARE)
 			vmap__put(&v->prep, a->id, ev->pid);
@@ -1142,8 +1379,31 @@ static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
 	}
 	if (!p)
 		return;
-	if (!alloc && p->exited)
+	/*
+	 * The free of an anon_vma only the kernel had (an unexplained
+	 * prepare in a VMA the engine already simulated, its allocations
+	 * taken out of the counts), and of
+	 * the one AVC its prepare linked (freed next to it, before or after):
+	 * not the engine's to match either.
+	 */
+	if (unexp_free) {
+		p->unexp_avc_free++;
+		v->cls[C_UNEXPLAINED]++;
+		return;
+	}
+	if (!alloc && !av && p->unexp_avc_free) {
+		p->unexp_avc_free--;
+		v->cls[C_UNEXPLAINED]++;
+		return;
+	}
+	if (!alloc && p->exited) {
 		p->exit_frees_seen = true;
+		p->kx[av ? 0 : 1]++;
+	}
+	if (!alloc && v->exit_frees)	/* the teardown's progress */
+		for (int i = 0; i < NR_EXITS; i++)
+			if (v->exits[i].pid == ev->pid && v->exits[i].roots.n)
+				v->exits[i].got[av ? 0 : 1]++;
 	p->k[av ? (alloc ? K_AV_ALLOC : K_AV_FREE) : (alloc ? K_AVC_ALLOC : K_AVC_FREE)]++;
 	/* from the first fork/clone-site allocation on, until the process's
 	 * next event: an operation whose event follows (prepare allocations
@@ -1161,6 +1421,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 	struct avt_stats *st = &v->e->st;
 	uint64_t b[K__N], unm = st->unmodelled;
 	struct pinfo *p = NULL;
+	struct recent_exit *xnew = NULL;
 	int err;
 
 	v->nr_ev++;
@@ -1191,6 +1452,40 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		v->close_pending = true;
 		v->window_cp = ev->u.checkpoint.n;
 		break;
+	case AVT_EV_SYSCALL:
+		if (ev->u.sys.flags & AVT_SYSF_OVERLAP) {
+			v->ov_calls++;
+			ov_call(v, ev);
+		}
+		break;
+	case AVT_EV_STATS:
+		/* the recorder's marker: that teardown is over (the latest
+		 * exit of the tgid) */
+		if (ev->u.stats.kind == AVT_STATS_TEARDOWN) {
+			struct recent_exit *last = NULL;
+
+			for (int i = 0; i < NR_EXITS; i++)
+				if (v->exits[i].roots.n && v->exits[i].pid == ev->u.stats.key &&
+				    (!last || v->exits[i].ts > last->ts))
+					last = &v->exits[i];
+			if (last)
+				last->done = true;
+			/* torn down elsewhere: its frees, and those of anon_vmas
+			 * of its families whose last reference it held (an
+			 * exited parent's root...), are not in the trace */
+			for (int i = 0; last && ev->u.stats.value == 2 && i < NR_EXITS; i++) {
+				struct recent_exit *y = &v->exits[i];
+				bool shared = y == last;
+				struct pinfo *q;
+
+				for (size_t j = 0; !shared && j < y->roots.cap; j++)
+					shared = y->roots.used[j] == 1 &&
+						 vmap__get(&last->roots, y->roots.keys[j], NULL);
+				if (shared && y->roots.n && (q = pinfo_get(v, y->pid)) && q->exited)
+					q->exit_elsewhere = true;
+			}
+		}
+		break;
 	case AVT_EV_UNMODELLED:
 		p = pinfo_get(v, ev->pid);
 		if (p && !p->taint)
@@ -1212,6 +1507,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				if (c->taint != T_DROPS)
 					c->taint = t ? T_INHERITED : T_NONE;
 				c->partial = c->partial_window = p->partial;
+				ov_copy(c, p);
 			}
 		}
 		break;
@@ -1219,8 +1515,10 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		p = pinfo_get(v, ev->pid);
 		if (p && (p->taint == T_UNMODELLED || p->taint == T_INHERITED || p->taint == T_ENGINE))
 			p->taint = T_NONE;	/* the exec snapshot re-seeds it */
-		if (p)
+		if (p) {
 			p->partial = false;	/* partial_window stays for this window */
+			p->nov = 0;		/* a new image: the exec snapshot seeds it */
+		}
 		if (p)
 			memcpy(p->comm, ev->u.exec.comm, AVT_COMM_LEN);
 		break;
@@ -1231,13 +1529,24 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			p = pinfo_get(v, ev->pid);
 			if (p && ep)
 				p->dead_start = ep->start;
+			for (int i = -1; p && i < NR_PARKED; i++) {
+				const struct snap *sp = i < 0 ? &v->sn : &v->parked[i];
+
+				if (sp->active && sp->pid == ev->pid && sp->kind != AVT_SNAP_EXIT)
+					p->exit_elsewhere = true;
+			}
 			if (ep && ep->mm && ep->mm->users == 1) {
 				struct recent_exit *x = &v->exits[v->exit_next++ % NR_EXITS];
 
 				vmap__fini(&x->roots);
 				x->ts = ev->ts;
 				x->pid = ev->pid;
+				x->elsewhere = p && p->exit_elsewhere;
+				x->done = false;
+				memset(x->want, 0, sizeof(x->want));
+				memset(x->got, 0, sizeof(x->got));
 				busy_roots_add(v, &x->roots, ev->pid);
+				xnew = x;
 			}
 			if (p && ep && ep->mm && ep->mm->users == 1) {
 				pinfo_free_cap(p);
@@ -1290,6 +1599,10 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			if (ev->type == AVT_EV_EXIT) {
 				p->ex[0] += st->av.free - b[K_AV_FREE];
 				p->ex[1] += st->avc.free - b[K_AVC_FREE];
+			}
+			if (xnew) {
+				xnew->want[0] = st->av.free - b[K_AV_FREE];
+				xnew->want[1] = st->avc.free - b[K_AVC_FREE];
 			}
 		}
 	}
@@ -1367,6 +1680,8 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 		fprintf(out, "verify.class.%s %" PRIu64 " facts\n", cls_name[c], v->cls[c]);
 	fprintf(out, "verify.class.snapshotless %" PRIu64 " processes%s\n", v->snapless,
 		v->snapless_list);
+	fprintf(out, "verify.overlapped_calls %" PRIu64 " (%" PRIu64 " facts near them ambiguous)\n",
+		v->ov_calls, v->ov_facts);
 	for (size_t i = 0; i < v->npi; i++) {
 		const struct pinfo *p = v->pi[i];
 

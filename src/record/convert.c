@@ -188,6 +188,15 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		ev.u.unmodelled.seq_after = u->seq_after;
 		break;
 	}
+	case AVT_EV_STATS: {
+		const struct rec_stats *st = data;
+
+		NEED(*st);
+		ev.u.stats.kind = st->kind;
+		ev.u.stats.key = st->key;
+		ev.u.stats.value = st->value;
+		break;
+	}
 	default:
 		return 0;	/* not ours: never write what we cannot vouch for */
 	}

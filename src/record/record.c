@@ -81,10 +81,11 @@ static int fill_meta(const struct record_opts *o, struct avt_meta *m, int nr_sit
 	err = err ?: avt_meta__set(m, AVT_KEY_PROBES,
 				   o->alloc && nr_sites > 0 ?
 				   "tp_btf:sys_enter,sys_exit,sched_process_fork,sched_process_exec,"
-				   "sched_process_exit,page_fault_user,page_fault_kernel,"
-				   "kmem_cache_alloc,kmem_cache_free;iter:task_vma" :
+				   "sched_process_exit,sched_process_free,exit_mmap,page_fault_user,"
+				   "page_fault_kernel,kmem_cache_alloc,kmem_cache_free;iter:task_vma" :
 				   "tp_btf:sys_enter,sys_exit,sched_process_fork,sched_process_exec,"
-				   "sched_process_exit,page_fault_user,page_fault_kernel;iter:task_vma");
+				   "sched_process_exit,sched_process_free,exit_mmap,page_fault_user,"
+				   "page_fault_kernel;iter:task_vma");
 	if (o->all)
 		off += snprintf(buf + off, sizeof(buf) - off, "target=all");
 	else if (o->cgroup)
@@ -97,10 +98,11 @@ static int fill_meta(const struct record_opts *o, struct avt_meta *m, int nr_sit
 		off += snprintf(buf + off, sizeof(buf) - off, "target=command");
 	if (off < sizeof(buf))
 		snprintf(buf + off, sizeof(buf) - off,
-			 " descendants=followed fault-filter=%s exec-faults=%s alloc=%s",
+			 " descendants=followed fault-filter=%s exec-faults=%s alloc=%s%s",
 			 o->fault_filter ? "first-touch" : "off",
 			 o->keep_exec_faults ? "kept" : "dropped",
-			 o->alloc && nr_sites > 0 ? "on" : "off");
+			 o->alloc && nr_sites > 0 ? "on" : "off",
+			 o->alloc && nr_sites > 0 ? " exit-frees=recorded" : "");
 	err = err ?: avt_meta__set(m, AVT_KEY_FILTERS, buf);
 	return err;
 }
@@ -369,6 +371,10 @@ int record__run(const struct record_opts *o)
 		"%llu faults filtered in kernel, %u checkpoints)\n",
 		(unsigned long long)written, o->output, (unsigned long long)r->drops,
 		(unsigned long long)r->filtered, r->checkpoints);
+	if (o->verbose && r->skel->bss->exit_snaps_skipped)
+		fprintf(stderr, "avtrace record: %llu exit snapshot(s) left to the checkpoint "
+			"snapshot running at that moment\n",
+			(unsigned long long)r->skel->bss->exit_snaps_skipped);
 	if (WIFEXITED(cmd_status) && WEXITSTATUS(cmd_status))
 		fprintf(stderr, "avtrace record: %s exited with status %d\n", o->cmd_argv[0],
 			WEXITSTATUS(cmd_status));

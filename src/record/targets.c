@@ -135,6 +135,13 @@ int targets__list(struct recorder *r, pid_t **out)
 	if (!v)
 		return -ENOMEM;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct rec_target t;
+
+		key = next;
+		prev = &key;
+		/* a dead process whose mm teardown is still being recorded */
+		if (!bpf_map_lookup_elem(fd, &next, &t) && t.exiting)
+			continue;
 		if (n == cap) {
 			pid_t *nv = realloc(v, 2 * cap * sizeof(*v));
 
@@ -146,8 +153,6 @@ int targets__list(struct recorder *r, pid_t **out)
 			cap *= 2;
 		}
 		v[n++] = next;
-		key = next;
-		prev = &key;
 	}
 	*out = v;
 	return (int)n;

@@ -8,6 +8,8 @@
 # judged (and ambiguous, passive, incomplete, unexplained-prepare, file
 # mode and shmem inode facts are classes of their own); release 5.15 -> a one-line refusal, exit 1 (--verify-mode
 # overrides); script --snapshot=N --state equals replay --state-at.
+# Exit frees (exit-frees=recorded traces), the teardown's end told by them,
+# and AVT_SYSF_OVERLAP calls (overlap.txt) are covered too.
 set -u
 A=${AVTRACE:?}
 D=tests/cli/verify
@@ -73,6 +75,45 @@ run late "$T/late.txt"
 sed -e 's/^@1000000000 //' "$T/late.txt" > "$T/soon.txt"
 run soon "$T/soon.txt"
 [ $rc = 0 ] && ok || bad "nc right after an exit: exit $rc, expected 0 (ambiguous)"
+# exit_mmap's frees: a trace whose recorder kept exiting processes traced
+# until their mm was torn down (filters exit-frees=recorded) must hold
+# them -- missing ones are a mismatch; an older trace without them gets the
+# free_at_exit_unrecorded class instead; frees still to come when a
+# checkpoint's window closes count in the next window
+EF='meta filters="target=command exit-frees=recorded"'
+sed -e '/^2 alloc cache=.*op=free/d' $D/match.txt > "$T/nofree_old.txt"
+run nofree_old "$T/nofree_old.txt"
+[ $rc = 0 ] && grep -q "^verify.class.free_at_exit_unrecorded [1-9]" "$T/nofree_old.out" && ok ||
+	bad "exit frees absent in an old trace: exit $rc $(grep 'free_at_exit\|^alloc' "$T/nofree_old.out")"
+sed -e "s/^meta thp=never/&\n$EF/" "$T/nofree_old.txt" > "$T/nofree.txt"
+run nofree "$T/nofree.txt"
+[ $rc = 3 ] && grep -q "^alloc mismatch in the window ending at the end, c\[2\]: anon_vma frees kernel 0 engine 1" "$T/nofree.out" &&
+	grep -q "^verify.class.free_at_exit_unrecorded 0 " "$T/nofree.out" && ok ||
+	bad "exit frees absent with exit-frees=recorded: exit $rc $(grep 'free_at_exit\|^alloc' "$T/nofree.out")"
+sed -e "s/^meta thp=never/&\n$EF/" $D/match.txt > "$T/withfree.txt"
+run withfree "$T/withfree.txt"
+[ $rc = 0 ] && grep -q "^verify.class.free_at_exit_unrecorded 0 " "$T/withfree.out" && ok ||
+	bad "exit frees recorded: exit $rc $(grep 'free_at_exit\|^alloc' "$T/withfree.out")"
+awk '/^2 alloc cache=avc op=free site=unlink id=0xc3/ { print "0 checkpoint n=2"
+	print "1 snap_begin kind=checkpoint n=2 flags=0 start=1 comm=p"
+	print "1 snap_vma 0x100000-0x102000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=0xa1 root=0xa1 parent=0xa1 children=2 active=3 avcs=1 chain=0xa1"
+	print "1 snap_vma 0x102000-0x103000 flags=0x100071 pgoff=0x102 dev=0:0 ino=0 av=0xa1 root=0xa1 parent=0xa1 children=2 active=3 avcs=1 chain=0xa1"
+	print "1 snap_vma 0x103000-0x104000 flags=0x100073 pgoff=0x103 dev=0:0 ino=0 av=0xa1 root=0xa1 parent=0xa1 children=2 active=3 avcs=1 chain=0xa1"
+	print "1 snap_end kind=checkpoint n=2 status=complete vmas=3 window=0-0" } 1' "$T/withfree.txt" > "$T/latefree.txt"
+run latefree "$T/latefree.txt"
+[ $rc = 0 ] && grep -q "^verify.match.alloc 100.00 % (20/20)" "$T/latefree.out" && ok ||
+	bad "exit frees after a checkpoint: exit $rc $(grep 'match.alloc\|^alloc\|mismatch at' "$T/latefree.out")"
+# with exit_mmap's frees in the trace, the frees say when C's teardown is
+# over, not the 50 ms: right after C's frees P's num_children is judged
+# (mismatch); with C's frees still to come at P's snapshot it is not
+sed -e "s/^meta thp=never/&\n$EF/" "$T/soon.txt" > "$T/soonef.txt"
+run soonef "$T/soonef.txt"
+[ $rc = 3 ] && grep -q "^children mismatch" "$T/soonef.out" && ok ||
+	bad "nc right after a finished teardown: exit $rc, expected 3"
+{ grep -v '^2 alloc cache=.*op=free' "$T/soonef.txt"; grep '^2 alloc cache=.*op=free' "$T/soonef.txt"; } > "$T/pending.txt"
+run pending "$T/pending.txt"
+[ $rc = 0 ] && grep -q "^verify.match.alloc 100.00 %" "$T/pending.out" && ok ||
+	bad "nc while the teardown's frees are still to come: exit $rc, expected 0 (ambiguous): $(grep 'mismatch at\|^alloc' "$T/pending.out" | head -3)"
 # --verify-show limits the detail, not the count
 sed -e '/^2 snap_vma/s/avcs=2/avcs=5/' $D/match.txt > "$T/two.txt"
 run two "$T/two.txt" --verify-show=1
@@ -101,6 +142,15 @@ for c in "ambiguous 10" "passive 10" "incomplete 10" "unexplained_prepare 6" \
 done
 grep -q "^verify.unexplained_prepare p\[1\] 1" "$T/classes.out" && ok || bad "classes: unexplained prepare not charged to p[1]"
 grep -q "^verify.match.all 100.00 % (12/12)" "$T/classes.out" && ok || bad "classes: $(grep match.all "$T/classes.out")"
+# with exit_mmap's frees recorded, the exit frees of that kernel-only
+# anon_vma (and of the AVC its prepare linked) are not the engine's either
+{ sed 's/^meta thp=never/&\nmeta filters="exit-frees=recorded"/' $D/classes.txt
+  echo "1 exit code=0 group_dead=1"
+  echo "1 alloc cache=anon_vma op=free site=put id=0xa1"
+  echo "1 alloc cache=avc op=free site=unlink id=0xc1"; } > "$T/uxfree.txt"
+run uxfree "$T/uxfree.txt"
+[ $rc = 0 ] && grep -q "^verify.class.unexplained_prepare 8 facts" "$T/uxfree.out" && ok ||
+	bad "exit frees of an unexplained prepare: exit $rc $(grep '^alloc\|unexplained_prepare' "$T/uxfree.out")"
 
 # 3c. interleaved, overlapping and late snapshots (tests/cli/verify/interleave.txt)
 run inter $D/interleave.txt
@@ -109,6 +159,40 @@ for c in "compared 3" "overlapping 2" "after_exit 1"; do
 	grep -q "^verify.snapshots.$c$" "$T/inter.out" && ok || bad "interleave: no 'verify.snapshots.$c'"
 done
 "$A" replay $D/interleave.txt --state | grep -q "^2 " && bad "interleave: a snapshot rebuilt the dead child" || ok
+
+# 3d. calls flagged AVT_SYSF_OVERLAP (tests/cli/verify/overlap.txt): the
+# trace's order of two racing calls is not the kernel's; the VMAs near
+# them are ambiguous, a VMA far from them is still judged; the same trace
+# without the flags is a mismatch
+run ovl $D/overlap.txt
+[ $rc = 0 ] && grep -q "^verify.overlapped_calls 2 (6 facts near them ambiguous)" "$T/ovl.out" &&
+	grep -q "^verify.class.ambiguous 6 facts" "$T/ovl.out" && grep -q "^verify.match.all 100.00 % (5/5)" "$T/ovl.out" && ok ||
+	bad "overlap: exit $rc $(grep 'overlapped\|match.all\|mismatch at' "$T/ovl.out")"
+sed 's/ sflags=0x8//' $D/overlap.txt > "$T/noovl.txt"
+run noovl "$T/noovl.txt"
+[ $rc = 3 ] && grep -q "^vma mismatch" "$T/noovl.out" && ok || bad "overlap flags removed: exit $rc, expected 3"
+# the uncertainty is inherited by a forked child, and ends at exec
+sed -e 's/^0 checkpoint n=1/1 fork child=3\/3 flags=newmm clone_flags=0x11 start=3 comm=c\n&/' \
+    -e '$a 3 snap_begin kind=checkpoint n=1 flags=0 start=3 comm=c' \
+    -e '$a 3 snap_vma 0x100000-0x104000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=- root=- parent=- children=0 active=0 avcs=0 chain=-' \
+    -e '$a 3 snap_vma 0x200000-0x201000 flags=0x71 pgoff=0x200 dev=0:0 ino=0 av=- root=- parent=- children=0 active=0 avcs=0 chain=-' \
+    -e '$a 3 snap_end kind=checkpoint n=1 status=complete vmas=2 window=0-0' $D/overlap.txt > "$T/ovfork.txt"
+run ovfork "$T/ovfork.txt"
+[ $rc = 0 ] && grep -q "^verify.class.ambiguous 12 facts" "$T/ovfork.out" && ok ||
+	bad "overlap inherited by fork: exit $rc $(grep 'class.ambiguous\|mismatch at' "$T/ovfork.out")"
+{ sed '/^0 checkpoint n=1/,$d' $D/overlap.txt; cat <<'EOT'
+1 exec file=/bin/q comm=q old_tid=1 start=1
+1 snap_begin kind=exec n=0 flags=0 start=1 comm=q
+1 snap_vma 0x100000-0x104000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=- root=- parent=- children=0 active=0 avcs=0 chain=-
+1 snap_end kind=exec n=0 status=complete vmas=1 window=0-0
+0 checkpoint n=1
+1 snap_begin kind=checkpoint n=1 flags=0 start=1 comm=q
+1 snap_vma 0x100000-0x103000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=- root=- parent=- children=0 active=0 avcs=0 chain=-
+1 snap_end kind=checkpoint n=1 status=complete vmas=1 window=0-0
+EOT
+} > "$T/ovexec.txt"
+run ovexec "$T/ovexec.txt"
+[ $rc = 3 ] && grep -q "^vma mismatch" "$T/ovexec.out" && ok || bad "overlap after exec: exit $rc, expected 3 (the exec ends the uncertainty)"
 
 # 4. kernels no scheme models: refusal, one line, exit 1
 sed 's/^meta release=.*/meta release=5.15.0-91-generic/' $D/match.txt > "$T/old.txt"
