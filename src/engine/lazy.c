@@ -812,6 +812,20 @@ static void lz_uffd_move_lock(struct avt_scheme *s, struct avt_folio *f)
 		lav__lock(LZ(s), fm_ptr(f->mapping), AVT_LOCK_WRITE, AVT_LT_UFFD_MOVE, 0);
 }
 
+/* A skipped uffd_move (test-only skip_upgrade, §4.1) leaves a moved lazy
+ * folio's mapping and index as they were, so that V_RMAP_MISS and
+ * V_KIND_MISMATCH (§5) can see it. A folio whose mapping is an anon_vma
+ * is moved as eager moves it (the skip is of the lazy handling only);
+ * otherwise the folio gets D's handle (§4.3 item 11). */
+static bool lz_folio_uffd_move(struct avt_scheme *s, struct avt_vma *src, struct avt_vma *dst,
+			       struct avt_folio *f, uint64_t new_index)
+{
+	(void)src;
+	(void)dst;
+	(void)new_index;
+	return !((LZ(s)->o.skip & SKIP_UFFD_MOVE) && fm_is_lazy(f->mapping));
+}
+
 /* ---- end of an event: releases, grow policy, reindex, detectors ---- */
 static void grow_check(struct lazy *z, struct avt_mm *mm)
 {
@@ -1092,6 +1106,7 @@ const struct avt_scheme_ops avt_scheme_lazy = {
 	.before_uffd_move = lz_before_uffd_move,
 	.pt_move_lock = lz_pt_move_lock,
 	.uffd_move_lock = lz_uffd_move_lock,
+	.folio_uffd_move = lz_folio_uffd_move,
 	.snap_vma = lz_snap_vma,
 	.snap_end = lz_snap_end,
 	.vma_state = lz_vma_state,

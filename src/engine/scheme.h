@@ -44,6 +44,13 @@
  *    VMA gets; the VMA is faulted (prepare() ran) when this is called.
  *    folio_move(vma, folio): folio_move_anon_rmap on write-reuse; the scheme
  *    returns the new handle (the engine counts a rewrite if it changed).
+ *  - folio_uffd_move(src, dst, folio, new_index) (optional): per present
+ *    folio UFFDIO_MOVE moves, after dst was prepared and the source PTE
+ *    cleared, before the folio is rewritten. true (or no op): the engine
+ *    gives the folio folio_move(dst)'s handle and new_index and counts one
+ *    rewrite (folio.rewrites.uffd_move); false: mapping and index stay as
+ *    they are, no rewrite is counted (the PTE still moves). src is the VMA
+ *    that mapped the folio (NULL if none did).
  */
 #ifndef AVT_ENGINE_SCHEME_H
 #define AVT_ENGINE_SCHEME_H
@@ -187,6 +194,10 @@ struct avt_scheme_ops {
 	void (*pt_move_lock)(struct avt_scheme *s, struct avt_vma *vma, enum avt_lock_tag tag);
 	/* lock taken by UFFDIO_MOVE of a present folio (optional) */
 	void (*uffd_move_lock)(struct avt_scheme *s, struct avt_folio *f);
+	/* (optional) may UFFDIO_MOVE rewrite f's mapping and index (see the
+	 * call protocol above)? */
+	bool (*folio_uffd_move)(struct avt_scheme *s, struct avt_vma *src, struct avt_vma *dst,
+				struct avt_folio *f, uint64_t new_index);
 
 	/* --- snapshots (optional): rebuild a VMA's links from opaque ids --- */
 	int (*snap_vma)(struct avt_scheme *s, struct avt_vma *v,

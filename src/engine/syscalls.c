@@ -848,6 +848,7 @@ static int uffd_move(struct avt_engine *e, struct avt_mm *mm, uint64_t dst, uint
 		OPS(e)->before_uffd_move(S(e), sv, dv);
 	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
 		struct avt_folio *f = avt_ptes__get(&mm->ptes, (src + off) >> PAGE_SHIFT);
+		uint64_t idx;
 		void *h;
 		int err;
 
@@ -861,13 +862,17 @@ static int uffd_move(struct avt_engine *e, struct avt_mm *mm, uint64_t dst, uint
 		err = avt_vma__prepare(e, dv, AVT_PREP_UFFD);
 		if (err)
 			return err;
+		idx = dv->pgoff + ((dst + off - dv->start) >> PAGE_SHIFT);
 		avt_ptes__del(&mm->ptes, (src + off) >> PAGE_SHIFT);
-		h = OPS(e)->folio_move(S(e), dv, f);
-		f->mapping = h;
-		f->index = dv->pgoff + ((dst + off - dv->start) >> PAGE_SHIFT);
+		if (!OPS(e)->folio_uffd_move ||
+		    OPS(e)->folio_uffd_move(S(e), avt_mm__find(mm, src + off), dv, f, idx)) {
+			h = OPS(e)->folio_move(S(e), dv, f);
+			f->mapping = h;
+			f->index = idx;
+			e->st.folio_rewrites++;
+			e->st.folio_rewrites_uffd++;
+		}
 		f->exclusive = 1;
-		e->st.folio_rewrites++;
-		e->st.folio_rewrites_uffd++;
 		avt_ptes__set(e, &mm->ptes, (dst + off) >> PAGE_SHIFT, f);
 	}
 	return 0;
