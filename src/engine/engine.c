@@ -154,6 +154,7 @@ void avt_engine__free(struct avt_engine *e)
 	free(e->pid_hash);
 	free(e->procs);
 	free(e->scratch);
+	avt_inv9__fini(e);
 	avt_hist__fini(&e->st.census);
 	free(e);
 }

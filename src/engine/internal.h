@@ -187,6 +187,14 @@ struct avt_engine {
 	uint32_t snap_open;		/* processes being rebuilt now */
 	bool snap_active;		/* snap_open > 0 */
 	bool finished;
+	/* invariant 9 (merge_check.c): ranges the current event changed */
+	struct avt_inv9_touch *touch;
+	size_t nr_touch, cap_touch;
+	uint64_t touch_event;
+	bool touch_lost;
+	uint64_t inv9_judged;		/* borders judged */
+	uint64_t inv9_honoured;		/* of those, equal attrs but anon refused */
+	uint32_t test_skip_merge;	/* tests only: refuse the next N existing-range merges */
 };
 
 /* ---- stats helpers (schemes call these) ---- */
@@ -327,6 +335,22 @@ void avt_proc__free_all(struct avt_engine *e);
 /* ---- state.c / invariants.c / report.c ---- */
 int avt_state__write(struct avt_engine *e, FILE *out);
 int avt_invariants__check(struct avt_engine *e);
+/* invariant 9: record a range an operation changed (no-op unless
+ * --check-invariants), check the merge decisions at its borders */
+enum avt_inv9_kind {
+	AVT_INV9_EXISTING = 1,	/* vma_modify (mprotect, madvise, mlock, mbind, ...) */
+	AVT_INV9_NEW,		/* mmap */
+	AVT_INV9_BRK,		/* brk growth: just_expand */
+};
+struct avt_inv9_touch {
+	struct avt_mm *mm;
+	uint64_t s, end;
+	enum avt_inv9_kind kind;
+};
+void avt_inv9__touch(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
+		     enum avt_inv9_kind kind);
+int avt_inv9__check(struct avt_engine *e);
+void avt_inv9__fini(struct avt_engine *e);
 int avt_report__write(struct avt_engine *e, FILE *out);
 int avt_report__metric(struct avt_engine *e, const char *name, double *val);
 

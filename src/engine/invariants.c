@@ -45,6 +45,9 @@ int avt_invariants__check(struct avt_engine *e)
 		if (n != mm->map_count)
 			return fail(e, "I9: map_count", mm->owner_pid, n);
 	}
+	err = avt_inv9__check(e);
+	if (err)
+		return err;
 	if (st->av.live != st->av.alloc + st->av_seeded - st->av.free ||
 	    st->avc.live != st->avc.alloc + st->avc_seeded - st->avc.free) {
 		snprintf(e->err, sizeof(e->err), "I8: live != allocated - freed");

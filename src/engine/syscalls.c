@@ -166,6 +166,7 @@ static int sys_mmap(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev
 	v = map_range(e, mm, addr, addr + len, pgoff, &a, file, dev, ino);
 	if (!v)
 		return -ENOMEM;
+	avt_inv9__touch(e, mm, addr, addr + len, AVT_INV9_NEW);
 	if (e->set.soft_dirty)
 		v->flags |= VM_SOFTDIRTY;
 	if ((a.flags & VM_LOCKED) ||
@@ -197,6 +198,7 @@ static int mprotect_fixup(struct avt_engine *e, struct avt_vma *v, struct avt_vm
 	err = avt_vma__modify(e, *prev, v, s, end, &a, out);
 	if (err)
 		return err;
+	avt_inv9__touch(e, (*out)->mm, s, end, AVT_INV9_EXISTING);
 	*prev = *out;
 	if ((old & VM_LOCKED) && (newflags & VM_WRITE) && !(old & VM_WRITE))
 		avt_fault__populate(e, (*out)->mm, s, end, false, false);
@@ -278,6 +280,7 @@ static int walk_modify(struct avt_engine *e, struct avt_mm *mm, uint64_t start, 
 			err = avt_vma__modify(e, prev, v, a, b, &na, &r);
 			if (err)
 				return err;
+			avt_inv9__touch(e, mm, a, b, AVT_INV9_EXISTING);
 		} else {
 			r = v;
 		}
@@ -417,8 +420,10 @@ static int mlock_fixup(struct avt_engine *e, struct avt_vma *v, struct avt_vma *
 	avt_vma__attrs(v, &a);
 	a.flags = newflags;
 	err = avt_vma__modify(e, *prev, v, s, end, &a, out);
-	if (!err)
+	if (!err) {
+		avt_inv9__touch(e, (*out)->mm, s, end, AVT_INV9_EXISTING);
 		*prev = *out;
+	}
 	return err;
 }
 
@@ -511,6 +516,7 @@ static int do_brk_flags(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, 
 		new_vma_fill(v, addr, addr + len, addr >> PAGE_SHIFT, &a, 0, 0, 0);
 		avt_mm__insert(e, mm, v);
 	}
+	avt_inv9__touch(e, mm, addr, addr + len, AVT_INV9_BRK);
 	if (e->set.soft_dirty)
 		v->flags |= VM_SOFTDIRTY;
 	if (mm->def_flags & VM_LOCKED)

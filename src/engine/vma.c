@@ -256,6 +256,10 @@ static struct avt_vma *merge_existing_range(struct avt_engine *e, struct vmg *g)
 	}
 	if (!merge_left && !merge_right)
 		return NULL;
+	if (e->test_skip_merge) {	/* tests: prove invariant 9 can fail */
+		e->test_skip_merge--;
+		return NULL;
+	}
 	merge_both = merge_left && merge_right;
 	g->remove_middle = left_side && right_side;
 	g->remove_next = merge_both;

@@ -36,6 +36,7 @@ static const char *const rule_names[R__MAX] = {
 	"brk in child",
 };
 static uint64_t hits[R__MAX];
+static uint64_t inv9_judged, inv9_honoured;	/* invariant 9 exercised */
 
 struct gproc {
 	uint32_t pid;
@@ -329,6 +330,10 @@ static void run_seed(uint64_t seed, int steps)
 	hits[R_FORK_CHILD_REFUSAL] += (uint64_t)(metric(g.e[1], "merge.refused.tgt_fork_child") +
 						 metric(g.e[1], "merge.refused.src_fork_child") +
 						 metric(g.e[1], "merge.refused.copied_fork_child"));
+	for (int i = 0; i < 2; i++) {
+		inv9_judged += g.e[i]->inv9_judged;
+		inv9_honoured += g.e[i]->inv9_honoured;
+	}
 	avt_engine__free(g.e[0]);
 	avt_engine__free(g.e[1]);
 }
@@ -347,6 +352,9 @@ static void test_random(void **state)
 	for (int r = 0; r < R__MAX; r++)
 		if (!hits[r])
 			fail_msg("rule never hit: %s", rule_names[r]);
+	printf("I9: %llu borders judged, %llu legitimate non-merges\n",
+	       (unsigned long long)inv9_judged, (unsigned long long)inv9_honoured);
+	assert_true(inv9_judged > 0 && inv9_honoured > 0);
 }
 
 int main(void)
