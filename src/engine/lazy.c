@@ -133,6 +133,10 @@ static int h5_pair(struct lazy *z, const struct avt_vma *n, const struct avt_vma
 {
 	unsigned kn = vkind(n), ks = src ? vkind(src) : LK_NONE;
 	unsigned lo = kn < ks ? kn : ks, hi = kn < ks ? ks : kn;
+	/* an mremap reindex copy is LAZY with a fresh root of its own (§4.3
+	 * item 10): it shares no root with any neighbour, not even with its
+	 * own source when that is the neighbour */
+	bool fresh = src && src == z->reindex_src;
 
 	if ((kn == LK_NONE || kn == LK_EAGER) && (ks == LK_NONE || ks == LK_EAGER))
 		return H5_EAGER_RULES;
@@ -141,7 +145,7 @@ static int h5_pair(struct lazy *z, const struct avt_vma *n, const struct avt_vma
 	if (lo == LK_NONE && hi == LK_PARENT)
 		return H5_FORK_CHILD;
 	if (kn == LK_LAZY && ks == LK_LAZY)
-		return vroot(n) == vroot(src) ? H5_OK : H5_LAZY_ROOT;
+		return !fresh && vroot(n) == vroot(src) ? H5_OK : H5_LAZY_ROOT;
 	if (lo == LK_LAZY && hi == LK_EAGER) {
 		const struct avt_vma *eg = kn == LK_EAGER ? n : src;
 
@@ -493,6 +497,25 @@ static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, str
 }
 
 /* ---- operations ---- */
+/* v (not LAZY/PARENT) becomes its own root: a new one, or, for a root
+ * struct faulted again, the root it still is (refcount++) */
+static struct lroot *own_root(struct lazy *z, struct avt_vma *v)
+{
+	struct lroot *r = struct_root(v);
+
+	if (r && !r->released) {
+		r->refcount++;
+		return r;
+	}
+	if (r) {		/* its old, released root keeps the frozen base */
+		r->start = v->start;
+		r->pgoff = v->pgoff;
+		r->vma = NULL;
+		v->sw &= SW_KIND_MASK | SW_BASEBAD;	/* forget the stash */
+	}
+	return root_new(z, v);
+}
+
 static int lz_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *reuse,
 		      enum avt_prepare_site site)
 {
@@ -512,21 +535,12 @@ static int lz_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *r
 			else if (pv && vkind(pv) == LK_LAZY && avt_vma__compatible(pv, v))
 				r = vroot(pv);
 		}
+		if (r)
+			r->refcount++;	/* a LAZY neighbour's root is never released */
+		else
+			r = own_root(z, v);
 		if (!r)
-			r = struct_root(v);	/* a root struct faulted again */
-		if (r && !r->released) {
-			r->refcount++;
-		} else {
-			if (r) {		/* its old, released root keeps the frozen base */
-				r->start = v->start;
-				r->pgoff = v->pgoff;
-				r->vma = NULL;
-				v->sw &= SW_KIND_MASK | SW_BASEBAD;	/* forget the stash */
-			}
-			r = root_new(z, v);
-			if (!r)
-				return -ENOMEM;
-		}
+			return -ENOMEM;
 		set_kind(z, v, LK_LAZY, r);
 		z->st.lazy_entries++;
 		return 0;
@@ -549,8 +563,13 @@ static int lz_clone(struct avt_scheme *s, struct avt_vma *dst, struct avt_vma *s
 	struct lroot *r = vref(src);
 	int err;
 
-	if (src == z->reindex_src)
-		return 0;	/* reindex: the copy starts NONE, own root later */
+	if (src == z->reindex_src && op == AVT_CLONE_REMAP) {
+		/* reindex: the copy starts NONE; its own root and the folio
+		 * rewrite come once its PTEs are moved (reindex_finish) */
+		z->reindex_dst = dst;
+		z->reindex_src = NULL;
+		return 0;
+	}
 	switch (vkind(src)) {
 	case LK_LAZY:
 		r->refcount++;
@@ -667,6 +686,12 @@ static void lz_range_begin(struct avt_scheme *s, struct avt_vma *v, struct avt_v
 	struct lazy *z = LZ(s);
 
 	lazy_hz__mark_vma_change(z, v->mm);
+	if (tag == AVT_RANGE_MERGE && z->reindex_src) {
+		/* reindex: copy_vma merged the range into v (H5 let only a NONE
+		 * neighbour take it); v holds it after the move */
+		z->reindex_dst = v;
+		z->reindex_src = NULL;
+	}
 	if (tag == AVT_RANGE_MERGE && z->o.merge_absorb) {
 		struct avt_vma *c[2] = { v, adj };
 
@@ -700,6 +725,10 @@ static void lz_on_remove(struct avt_scheme *s, struct avt_vma *v)
 	for (size_t i = 0; i < z->nover; i++)
 		if (z->over[i] == v)
 			z->over[i] = z->over[--z->nover];
+	if (z->reindex_src == v)
+		z->reindex_src = NULL;
+	if (z->reindex_dst == v)
+		z->reindex_dst = NULL;
 	kind_count(z, vkind(v), LK_NONE);	/* normally already NONE (unlinked) */
 	v->sw &= ~(uintptr_t)SW_KIND_MASK;
 	if (!r)
@@ -767,17 +796,21 @@ static void lz_rmap_walk(struct avt_scheme *s, struct avt_folio *f, bool lock,
 }
 
 /* ---- moves ---- */
+static void reindex_finish(struct lazy *z);
+
 static void lz_before_mremap_move(struct avt_scheme *s, struct avt_vma *src)
 {
 	struct lazy *z = LZ(s);
 	unsigned k = vkind(src);
 
+	reindex_finish(z);	/* the previous piece of a multi-VMA move */
+	z->reindex_src = NULL;
 	if (!(k == LK_LAZY || (k == LK_PARENT && vroot(src))))
 		return;
 	if (z->o.skip & SKIP_MREMAP)
 		return;		/* test-only: M keeps vm_pgoff, copies the root */
 	if (z->o.mremap_policy == POLICY_REINDEX && k == LK_LAZY && !src->file) {
-		z->reindex_src = src;	/* finished in after_event */
+		z->reindex_src = src;	/* until copy_vma made the copy */
 		return;
 	}
 	upgrade(z, src, TRIG_MREMAP, NULL);
@@ -860,43 +893,41 @@ static void grow_check(struct lazy *z, struct avt_mm *mm)
 	}
 }
 
-/* mremap reindex (§4.3 item 10): the copy got vm_pgoff = new_start >> 12
- * (copy_vma saw an unfaulted source); make it its own root and rewrite
- * mapping and index of every moved folio. */
-static void reindex_finish(struct lazy *z, const struct avt_event *ev)
+/* mremap reindex (§4.3 item 10), once a moved piece's PTEs are moved (at
+ * the next piece's move or at the end of the event): the VMA holding it
+ * (the copy, vm_pgoff = new_start >> 12 because copy_vma saw an unfaulted
+ * source, or a NONE neighbour it merged into) becomes its own root, and
+ * every moved folio gets that root and its new index. */
+static void reindex_finish(struct lazy *z)
 {
-	struct avt_proc *p = avt_proc__find(z->e, ev->pid);
-	uint64_t to = (uint64_t)ev->u.sys.ret, len = ev->u.sys.args[2];
-	struct avt_vma *m;
+	struct avt_vma *m = z->reindex_dst;
+	struct avt_mm *mm;
 	size_t n;
+	void *h;
 
-	z->reindex_src = NULL;
-	if (!p || !p->mm || ev->u.sys.ret < 0)
-		return;
-	m = avt_mm__find(p->mm, to);
+	z->reindex_dst = NULL;
 	if (!m)
 		return;
 	if (vkind(m) == LK_NONE) {
-		struct lroot *r = root_new(z, m);
+		struct lroot *r = own_root(z, m);
 
 		if (!r)
 			return;
 		set_kind(z, m, LK_LAZY, r);
 	}
-	n = avt_ptes__collect(z->e, &p->mm->ptes, to >> PAGE_SHIFT, (to + len) >> PAGE_SHIFT);
+	h = lz_folio_handle(&z->e->scheme, m);
+	if (!h)
+		return;
+	mm = m->mm;
+	n = avt_ptes__collect(z->e, &mm->ptes, m->start >> PAGE_SHIFT, m->end >> PAGE_SHIFT);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t pfn = z->e->scratch[i];
-		struct avt_folio *f = avt_ptes__get(&p->mm->ptes, pfn);
-		struct avt_vma *w = avt_mm__find(p->mm, pfn << PAGE_SHIFT);
-		void *h;
+		struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
 
-		if (!f || !w || !fm_is_lazy(f->mapping))
-			continue;
-		h = lz_folio_handle(&z->e->scheme, w);
-		if (!h)
+		if (!f || !fm_is_lazy(f->mapping))
 			continue;
 		f->mapping = h;
-		f->index = w->pgoff + (((pfn << PAGE_SHIFT) - w->start) >> PAGE_SHIFT);
+		f->index = m->pgoff + (pfn - (m->start >> PAGE_SHIFT));
 		z->st.rewrites_reindex++;
 		z->e->st.folio_rewrites++;
 	}
@@ -928,8 +959,7 @@ static void lz_after_event(struct avt_scheme *s, const struct avt_event *ev)
 	if (ev->type == AVT_EV_KSM)
 		ksm_event(z, ev);
 
-	if (z->reindex_src && ev->type == AVT_EV_SYSCALL && ev->u.sys.sys == AVT_SYS_MREMAP)
-		reindex_finish(z, ev);
+	reindex_finish(z);
 	z->reindex_src = NULL;
 	if (p && p->mm && (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT))
 		grow_check(z, p->mm);

@@ -174,7 +174,10 @@ struct lazy {
 	struct lazy_first first[LC__MAX];
 	/* per-event bookkeeping */
 	uint64_t ev_seen;		/* events finished (after_event calls) */
-	struct avt_vma *reindex_src;	/* mremap reindex in progress */
+	/* mremap reindex (§4.3 item 10): the LAZY source while copy_vma
+	 * decides (is_faulted false, H5 sees a fresh root), then the VMA
+	 * that holds the moved range until its folios are rewritten */
+	struct avt_vma *reindex_src, *reindex_dst;
 	/* pending during_copy rewrites of the current fork: old root -> AV */
 	struct { struct lroot *old; struct lav *av; } *pend;
 	size_t npend, cappend;
