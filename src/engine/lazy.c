@@ -207,6 +207,7 @@ static bool lz_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
 	struct lazy *z = LZ(s);
 	int d = h5_pair(z, n, range_src);
 
+	z->abs_last = NULL;
 	switch (d) {
 	case H5_OK:
 		return true;
@@ -258,8 +259,9 @@ static bool lz_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
 		}
 		a = absorb_find(z, lz);
 		if (a) {
+			z->abs_last = a;
+			z->abs_last_prev = a->av;
 			a->av = eg->anon;
-			a->ev = z->e->nr_events;
 		}
 		return a != NULL;
 	}
@@ -271,10 +273,12 @@ static bool lz_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
 }
 
 /* can_vma_merge_right's prev/next test: they must pass H5 against each
- * other too (in a three-way merge). */
-static bool lz_conflict(struct avt_scheme *s, const struct avt_vma *p, const struct avt_vma *n)
+ * other too (in a three-way merge). With lazy_merge_absorb a LAZY/EAGER
+ * pair passes: the LAZY one is upgraded into the EAGER one's anon_vma at
+ * the commit, like every LAZY struct of the merge (§4.4 trigger merge,
+ * H5), and the merge is then eager's. */
+static bool conflict(struct lazy *z, const struct avt_vma *p, const struct avt_vma *n)
 {
-	struct lazy *z = LZ(s);
 	int d;
 
 	if (vkind(p) == LK_NONE || vkind(n) == LK_NONE)
@@ -289,9 +293,33 @@ static bool lz_conflict(struct avt_scheme *s, const struct avt_vma *p, const str
 	case H5_MIXED:
 		count_blocked(z, n, d);
 		return true;
-	default:
-		return true;	/* incl. absorb in a three-way merge: not modelled */
+	case H5_ABSORB: {
+		const struct avt_vma *lz = vkind(n) == LK_LAZY ? n : p;
+		const struct avt_vma *eg = lz == n ? p : n;
+		struct lazy_absorb *a = absorb_find(z, lz);
+
+		if (!a)
+			return true;
+		a->av = eg->anon;
+		return false;
 	}
+	default:
+		return true;
+	}
+}
+
+static bool lz_conflict(struct avt_scheme *s, const struct avt_vma *p, const struct avt_vma *n)
+{
+	struct lazy *z = LZ(s);
+	struct lazy_absorb *last = z->abs_last;
+	bool refused = conflict(z, p, n);
+
+	/* the right-hand merge is off: an absorb its pair test set (for the
+	 * middle VMA) must not outlive it when only the left merge commits */
+	if (refused && last)
+		last->av = z->abs_last_prev;
+	z->abs_last = NULL;
+	return refused;
 }
 
 static struct lazy_absorb *absorb_find(struct lazy *z, const struct avt_vma *v)

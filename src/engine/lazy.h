@@ -199,6 +199,10 @@ struct lazy {
 	/* lazy_merge_absorb: LAZY side -> the EAGER side's AV, this event */
 	struct lazy_absorb { const struct avt_vma *lazy; struct lav *av; uint64_t ev; } *abs;
 	size_t nabs, capabs;
+	/* the entry the latest merge question set, and its value before: a
+	 * right-hand merge refused by the prev/next test takes it back */
+	struct lazy_absorb *abs_last;
+	struct lav *abs_last_prev;
 	/* snapshot rebuild: opaque ids -> AVs of the snapshot being read */
 	struct lazy_snapmap { uint64_t id, serial; struct lav *av; } *smap;
 	size_t nsmap, capsmap, snap_mark;	/* [snap_mark, nsmap): this snapshot's */
