@@ -208,6 +208,16 @@ static int sym_one(const struct symtab *t, const char *s, size_t n, uint64_t *v,
 	return -EINVAL;
 }
 
+/* prot's own three-letter form "rw-" (one token of a prot value) */
+static int prot_rwx(const char *s, size_t n, uint64_t *v)
+{
+	if (n != 3 || (s[0] != 'r' && s[0] != '-') || (s[1] != 'w' && s[1] != '-') ||
+	    (s[2] != 'x' && s[2] != '-'))
+		return -1;
+	*v = (s[0] == 'r' ? 1 : 0) | (s[1] == 'w' ? 2 : 0) | (s[2] == 'x' ? 4 : 0);
+	return 0;
+}
+
 int sym_parse(const struct symtab *t, const char *s, uint64_t *v, char *why, size_t why_len)
 {
 	uint64_t acc = 0, x;
@@ -223,9 +233,11 @@ int sym_parse(const struct symtab *t, const char *s, uint64_t *v, char *why, siz
 		const char *bar = strchr(s, '|');
 		size_t n = bar ? (size_t)(bar - s) : strlen(s);
 
-		err = sym_one(t, s, n, &x, why, why_len);
-		if (err)
-			return err;
+		if (t != &sym_prot || prot_rwx(s, n, &x)) {
+			err = sym_one(t, s, n, &x, why, why_len);
+			if (err)
+				return err;
+		}
 		acc |= x;
 		if (!bar)
 			break;
@@ -251,30 +263,5 @@ void prot_format(struct tbuf *b, uint64_t v)
 
 int prot_parse(const char *s, uint64_t *v, char *why, size_t why_len)
 {
-	uint64_t acc = 0, x;
-	int err;
-
-	if (!*s) {
-		snprintf(why, why_len, "empty prot");
-		return -EINVAL;
-	}
-	for (;;) {
-		const char *bar = strchr(s, '|');
-		size_t n = bar ? (size_t)(bar - s) : strlen(s);
-
-		if (n == 3 && (s[0] == 'r' || s[0] == '-') && (s[1] == 'w' || s[1] == '-') &&
-		    (s[2] == 'x' || s[2] == '-')) {
-			acc |= (s[0] == 'r' ? 1 : 0) | (s[1] == 'w' ? 2 : 0) | (s[2] == 'x' ? 4 : 0);
-		} else {
-			err = sym_one(&sym_prot, s, n, &x, why, why_len);
-			if (err)
-				return err;
-			acc |= x;
-		}
-		if (!bar)
-			break;
-		s = bar + 1;
-	}
-	*v = acc;
-	return 0;
+	return sym_parse(&sym_prot, s, v, why, why_len);
 }
