@@ -44,6 +44,9 @@ __u64 iter_t0 = 0;
 __u32 iter_tgid = 0, iter_status = 0;
 __u64 iter_seq0 = 0, iter_ops0 = 0;
 __u64 exit_snaps_skipped = 0;	/* exit snapshots left to a checkpoint run */
+/* set by the driver around each iter/task_vma run: the iterator may hold a
+ * reference to that process's mm (get_task_mm, before our program runs) */
+__u32 iter_req_tgid = 0;
 
 /* ---- maps -------------------------------------------------------------- */
 struct {
@@ -448,9 +451,10 @@ int snap_iter(struct bpf_iter__task_vma *ctx)
 		 * already exiting takes its own exit snapshot, so skip it
 		 * (the driver sees -ESRCH). Checked before this run becomes
 		 * visible to sched_process_exit, which skips its snapshot
-		 * while a run of its tgid is under way: one of the two always
-		 * snapshots, and they cannot interleave unless the exit path
-		 * runs whole between the two instructions below.
+		 * while a run of its tgid is under way (and does not count the
+		 * run's reference to the mm as another user): one of the two
+		 * always snapshots, and they cannot interleave unless the exit
+		 * path runs whole between the two instructions below.
 		 */
 		if (task->flags & 0x4 /* PF_EXITING */)
 			return 0;
@@ -996,7 +1000,8 @@ int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
 	/* The mm is still intact here; snapshot it once, when it goes away --
 	 * unless a checkpoint run of this process is under way right now: it
 	 * is the snapshot then (see snap_iter) */
-	if (group_dead && mm && mm->mm_users.counter <= 1) {
+	/* (a reference held by our own snapshot run does not count) */
+	if (group_dead && mm && mm->mm_users.counter - (iter_req_tgid == tgid) <= 1) {
 		if (iter_active && iter_tgid == tgid)
 			__sync_fetch_and_add(&exit_snaps_skipped, 1);
 		else

@@ -33,9 +33,13 @@ int snapshot__take(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t ckpt)
 	r->skel->bss->iter_ckpt = ckpt;
 	r->skel->bss->iter_active = 0;
 	r->skel->bss->iter_tgid = 0;
+	r->skel->bss->iter_req_tgid = tgid;
 	link = bpf_program__attach_iter(r->skel->progs.snap_iter, &opts);
-	if (!link)
-		return -errno;	/* ESRCH: the process is gone */
+	if (!link) {
+		err = -errno;	/* ESRCH: the process is gone */
+		r->skel->bss->iter_req_tgid = 0;
+		return err;
+	}
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0) {
 		err = -errno;
@@ -48,6 +52,7 @@ int snapshot__take(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t ckpt)
 	close(fd);
 out:
 	bpf_link__destroy(link);
+	r->skel->bss->iter_req_tgid = 0;
 	ring_buffer__consume(r->rb);
 	if (!err && r->skel->bss->iter_tgid != (__u32)tgid)
 		err = -ESRCH;	/* no address space (exited, or a kernel thread) */
