@@ -286,6 +286,19 @@ else
 	[ -z "$(ls -A "$P/ro")" ] && ok || bad "files left in the read-only directory: $(ls "$P/ro")"
 fi
 
+# ---- valgrind over the error paths (plain build only: not under ASan) -----------
+if [ "${AVT_SAN:-0}" != 1 ] && command -v valgrind >/dev/null; then
+	for c in "replay $T/half.avt --mode=eager,lazy" "diff $T/flip.avt --mode=eager,lazy" "script $T/syntax.txt" \
+		 "info $T/half.avt" "replay $T/random" "replay $T/snap-open.txt --mode=lazy,eager" \
+		 "import $T/big.txt -o $T/nodir/x.avt"; do
+		# shellcheck disable=SC2086
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			"$A" $c >/dev/null 2>"$T/err"; rc=$?
+		[ "$rc" != 99 ] && ! grep -q '^==[0-9]*==' "$T/err" && ok ||
+			{ bad "valgrind $c: exit $rc"; grep '^==' "$T/err" | head -5; }
+	done
+fi
+
 # ---- fuzz: seeded mutations through every reader ---------------------------------------
 N=${AVT_FUZZ_N:-300}
 fuzz_one() {	# FILE: no crash, hang, sanitizer report or silent failure
