@@ -777,6 +777,18 @@ static void lz_on_remove(struct avt_scheme *s, struct avt_vma *v)
 	}
 }
 
+/* A new VMA struct: with lazy_vma_extra_bytes its bytes count in the meta
+ * peak from this moment (§6: peaks over every intermediate state, e.g. an
+ * mremap copy next to its source). */
+static void lz_on_alloc(struct avt_scheme *s, struct avt_vma *v)
+{
+	struct lazy *z = LZ(s);
+
+	(void)v;
+	if (z->o.vma_extra_bytes)
+		lav__meta_update(z);
+}
+
 /* ---- folios ---- */
 static void *lz_folio_handle(struct avt_scheme *s, struct avt_vma *v)
 {
@@ -1157,6 +1169,7 @@ const struct avt_scheme_ops avt_scheme_lazy = {
 	.range_begin = lz_range_begin,
 	.range_end = lz_range_end,
 	.on_remove = lz_on_remove,
+	.on_alloc = lz_on_alloc,
 	.folio_handle = lz_folio_handle,
 	.folio_move = lz_folio_move,
 	.rmap_walk = lz_rmap_walk,

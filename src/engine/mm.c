@@ -56,6 +56,8 @@ struct avt_vma *avt_vma__alloc(struct avt_engine *e, struct avt_mm *mm)
 	avt_list_init(&v->chain);
 	v->prio = rng_next(e);
 	avt_count__alloc(&e->st.vma);
+	if (e->scheme.ops->on_alloc)
+		e->scheme.ops->on_alloc(&e->scheme, v);
 	return v;
 }
 

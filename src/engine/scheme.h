@@ -12,8 +12,9 @@
  * LAZY/PARENT VMAs too (lazy-semantics §4.2).
  *
  * Call protocol (what the VMA layer guarantees):
- *  - A VMA is born with zeroed scheme words (vma_init) and dies after
- *    on_remove(). unlink() is called for every VMA leaving an mm, faulted
+ *  - A VMA is born with zeroed scheme words (vma_init), announced by
+ *    on_alloc() (optional) right after the struct is counted and before it
+ *    is filled or inserted, and dies after on_remove(). unlink() is called for every VMA leaving an mm, faulted
  *    or not (a no-op for unfaulted ones): munmap/MAP_FIXED/mremap source
  *    (all detached VMAs in address order, after their pages were zapped),
  *    removal by a merge (after the range update), exit/exec teardown (every
@@ -171,9 +172,11 @@ struct avt_scheme_ops {
 	void (*range_end)(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *adj,
 			  enum avt_range_tag tag);
 	/* notifications (optional): after a split completed; before a VMA
-	 * struct is freed (after its unlink) */
+	 * struct is freed (after its unlink); after a VMA struct is allocated
+	 * (per-VMA costs of a scheme enter its peaks at that moment) */
 	void (*on_split)(struct avt_scheme *s, struct avt_vma *orig, struct avt_vma *nw);
 	void (*on_remove)(struct avt_scheme *s, struct avt_vma *v);
+	void (*on_alloc)(struct avt_scheme *s, struct avt_vma *v);
 
 	/* --- folios --- */
 	void *(*folio_handle)(struct avt_scheme *s, struct avt_vma *v);
