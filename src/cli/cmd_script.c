@@ -160,7 +160,7 @@ static int print_snapshot(struct avt_reader *r, FILE *out)
 	}
 	n = avt_snapshot_print__finish(sp, out);
 	if (n < 0 || fflush(out) || ferror(out)) {
-		avt_err("%s: write error: %s", env.output ? env.output : "stdout", strerror(errno));
+		avt_err("%s: write error: %s", out == stdout ? "stdout" : env.output, strerror(errno));
 		goto out;
 	}
 	if (!n) {
@@ -227,10 +227,11 @@ int cmd_script(int argc, char **argv)
 			goto cleanup;
 		}
 		line[n] = '\n';
-		fwrite(line, 1, (size_t)n + 1, out);
+		if (fwrite(line, 1, (size_t)n + 1, out) != (size_t)n + 1)
+			break;	/* the output failed: said below, no need to read on */
 	}
 	if (fflush(out) || ferror(out)) {
-		avt_err("%s: write error: %s", env.output ? env.output : "stdout", strerror(errno));
+		avt_err("%s: write error: %s", out == stdout ? "stdout" : env.output, strerror(errno));
 		goto cleanup;
 	}
 	if (avt_trace_stopped(env.input, r, err, why, sizeof(why))) {
