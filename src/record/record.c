@@ -177,7 +177,7 @@ int record__run(const struct record_opts *o)
 	struct avt_meta meta;
 	char why[512];
 	int nr_sites = 0, err, ret = AVT_EXIT_FAIL, tty;
-	double t_start, t_last_status, t_last_ckpt, t_last_stats;
+	double t_start, t_last_status, t_last_ckpt, t_last_stats, t_gone = 0;
 	uint64_t ev_last = 0, written = 0;
 	int cmd_status = 0;
 
@@ -344,8 +344,14 @@ int record__run(const struct record_opts *o)
 				break;
 			}
 		}
-		if (o->nr_pids && targets__count(r) == 0)
-			break;	/* every -p target and its descendants exited */
+		/* every -p target and its descendants exited: stop once their
+		 * teardowns (exit_mmap's frees) are in, or a second later */
+		if (o->nr_pids && targets__count(r) == 0) {
+			if (t_gone == 0)
+				t_gone = t;
+			if (targets__count_all(r) == 0 || t - t_gone >= 1.0)
+				break;
+		}
 	}
 
 	/* final snapshot of what is still alive, while still attached */

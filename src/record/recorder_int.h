@@ -67,7 +67,8 @@ int targets__launch(struct recorder *r, char **argv);	/* fork, child waits */
 int targets__wait_parked(struct recorder *r);	/* child asleep before exec */
 int targets__release(struct recorder *r);		/* let the child exec */
 int targets__add(struct recorder *r, pid_t tgid);
-int targets__count(struct recorder *r);
+int targets__count(struct recorder *r);		/* live processes */
+int targets__count_all(struct recorder *r);	/* and dead ones being torn down */
 int targets__list(struct recorder *r, pid_t **out);	/* malloc'd array */
 int targets__cgroup_procs(const char *cgroup, pid_t **out);
 int targets__all_procs(pid_t **out);

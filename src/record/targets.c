@@ -158,6 +158,21 @@ int targets__list(struct recorder *r, pid_t **out)
 	return (int)n;
 }
 
+/* Entries in the map, dead processes still being torn down included. */
+int targets__count_all(struct recorder *r)
+{
+	int fd = bpf_map__fd(r->skel->maps.targets), n = 0;
+	__u32 key, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		n++;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
 int targets__count(struct recorder *r)
 {
 	pid_t *v = NULL;
