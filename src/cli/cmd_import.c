@@ -246,8 +246,8 @@ int cmd_import(int argc, char **argv)
 	while ((r = pass_next(&ps, &ev, NULL)) == 1) {
 		err = avt_writer__write(w, &ev);
 		if (err == -EINVAL || err == -E2BIG) {	/* this event cannot be encoded */
-			avt_err("%s:%d: cannot write this event: %s", env.input, ps.lineno,
-				strerror(-err));
+			avt_err("%s:%d: this event cannot be written to a trace (%s)", env.input,
+				ps.lineno, err == -E2BIG ? "too large" : "invalid");
 			goto cleanup;
 		} else if (err) {			/* the output failed */
 			avt_err("%s: write error: %s", out_name, strerror(-err));

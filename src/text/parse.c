@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "avtrace/text.h"
+#include "format/layout.h"
 #include "text/text_int.h"
 
 #define MAX_TOKS 64
@@ -310,8 +311,12 @@ static int parse_unknown(struct avt_text_parser *p, struct tok *t, int n, struct
 			have_data = true;
 			if (!strcmp(v, "-"))
 				continue;
-			if (len % 2 || len / 2 > UINT32_MAX)
+			if (len % 2)
 				return fail(why, why_len, "odd number of hex digits for key 'data'");
+			/* the binary form's bound, so that every text trace imports */
+			if (len / 2 > AVT_REC_MAX_UNKNOWN)
+				return fail(why, why_len, "data of %zu bytes is longer than %u for key 'data'",
+					    len / 2, AVT_REC_MAX_UNKNOWN);
 			if (len / 2 > p->data_cap) {
 				uint8_t *nd = realloc(p->data, len / 2);
 

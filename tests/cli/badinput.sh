@@ -128,6 +128,9 @@ expect 1 "^avtrace import: $T/random:1: control byte 0x01 in line: not a text tr
 printf '1 exec file=/bin/x\n1 e\000xit\n' > "$T/nul.txt"
 expect 1 "^avtrace import: $T/nul.txt:2: NUL byte in line: not a text trace\$" "$A" import "$T/nul.txt" -o "$T/x.avt"
 expect 1 "^avtrace import: $T/syntax.txt:3: unknown event 'mmapp'\$" "$A" import "$T/syntax.txt" -o "$T/x.avt"
+{ echo '1 exec file=/bin/x'; printf '1 unknown type=0x4242 data='; head -c 1048577 /dev/zero | od -An -tx1 -v | tr -d ' \n'; echo; } > "$T/bigdata.txt"
+expect 1 "^avtrace import: $T/bigdata.txt:2: data of 1048577 bytes is longer than 1048576 for key 'data'\$" "$A" import "$T/bigdata.txt" -o "$T/x.avt"
+expect 1 "^avtrace replay: $T/bigdata.txt:2: data of 1048577 bytes is longer than 1048576" "$A" replay "$T/bigdata.txt"
 ls "$T"/x.avt* >/dev/null 2>&1 && bad "a failed import left an output file" || ok
 
 # ---- snapshots without their snap_end (a trace cut inside a snapshot) -------------
