@@ -514,7 +514,9 @@ static void eg_rmap_walk(struct avt_scheme *s, struct avt_folio *f, bool lock,
 	memset(res, 0, sizeof(*res));
 	if (!x || x->magic != AV_MAGIC)
 		return;
-	res->visited = (uint32_t)avt_itree__query(&x->tree, f->index, f->index, walk_cb, &w);
+	/* a large folio: every VMA overlapping [index, index + nr - 1] */
+	res->visited = (uint32_t)avt_itree__query(&x->tree, f->index, f->index + f->nr - 1,
+						  walk_cb, &w);
 	res->mapping = w.mapping;
 	res->tree_size = (uint32_t)x->tree.n;
 	if (lock)
@@ -889,6 +891,7 @@ static int eg_check(struct avt_scheme *s, char *why, size_t len)
 			struct avt_vma *v;
 			struct av *x;
 			bool found = false;
+			uint64_t idx;
 
 			if (pfn == PTE_EMPTY)
 				continue;
@@ -904,7 +907,8 @@ static int eg_check(struct avt_scheme *s, char *why, size_t len)
 			avt_list_for_each(p, &v->chain)
 				if (avt_container_of(p, struct avc, same_vma)->av == x)
 					found = true;
-			if (!found || f->index != v->pgoff + (((pfn << PAGE_SHIFT) - v->start) >> PAGE_SHIFT)) {
+			idx = v->pgoff + (((pfn << PAGE_SHIFT) - v->start) >> PAGE_SHIFT);
+			if (!found || idx < f->index || idx >= f->index + f->nr) {
 				snprintf(why, len, "I7: folio at %#llx not reachable by rmap (%s)",
 					 (unsigned long long)(pfn << PAGE_SHIFT),
 					 found ? "index" : "anon_vma not in chain");

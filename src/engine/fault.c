@@ -21,6 +21,7 @@ static struct avt_folio *folio_new(struct avt_engine *e, struct avt_vma *v, uint
 	f->index = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
 	f->mapcount = 1;
 	f->exclusive = 1;
+	f->nr = 1;
 	avt_count__alloc(&e->st.folio);
 	return f;
 }
@@ -29,25 +30,81 @@ void avt_folio__put(struct avt_engine *e, struct avt_folio *f)
 {
 	if (--f->mapcount)
 		return;
+	if (f->nr > 1)
+		e->st.thp_free++;
 	avt_count__free(&e->st.folio);
 	avt_pool__free(&e->folio_pool, f);
 }
 
-/* THP enabled for this VMA and the aligned PMD block lies inside it with no
- * page table yet: do_huge_pmd_anonymous_page PREPAREs even for a read. */
-static bool thp_read_path(struct avt_engine *e, struct avt_vma *v, uint64_t addr)
+/* THP enabled for this VMA (thp=always, or madvise with VM_HUGEPAGE; never
+ * with VM_NOHUGEPAGE; private anonymous only) and the aligned PMD block
+ * lies inside it: the PMD fault path (do_huge_pmd_anonymous_page). */
+static bool thp_block_ok(struct avt_engine *e, struct avt_vma *v, uint64_t addr)
 {
 	uint64_t h = addr & ~(PMD_SIZE - 1);
 
-	if (v->file || (v->flags & VM_SHARED))
+	if (v->file || (v->flags & (VM_SHARED | VM_HUGETLB)))
 		return false;
 	if (e->set.thp == 0 || (v->flags & VM_NOHUGEPAGE))
 		return false;
 	if (e->set.thp == 1 && !(v->flags & VM_HUGEPAGE))
 		return false;
-	/* an unfaulted VMA has no anon folios, so the PMD holds no anon page
-	 * table of ours; a faulted one needs no PREPARE anyway */
 	return h >= v->start && h + PMD_SIZE <= v->end;
+}
+
+/* do_huge_pmd_anonymous_page PREPAREs even for a read (then maps the huge
+ * zero page). An unfaulted VMA has no anon folios, so the PMD holds no anon
+ * page table of ours; a faulted one needs no PREPARE anyway. */
+static bool thp_read_path(struct avt_engine *e, struct avt_vma *v, uint64_t addr)
+{
+	return thp_block_ok(e, v, addr);
+}
+
+/* A write in an eligible block whose PMD maps nothing of ours (no small
+ * page present; a huge zero PMD counts as empty: do_huge_zero_wp_pmd, 6.13+,
+ * replaces it by a THP): one folio of HPAGE_NR pages, PMD-mapped. */
+static int thp_new(struct avt_engine *e, struct avt_mm *mm, struct avt_vma *v, uint64_t addr)
+{
+	uint64_t h = addr & ~(PMD_SIZE - 1);
+	struct avt_folio *f = folio_new(e, v, h);
+	int err = 0;
+
+	if (!f)
+		return -ENOMEM;
+	f->nr = HPAGE_NR;
+	f->mapcount = HPAGE_NR;
+	e->st.thp_alloc++;
+	for (uint64_t i = 0; i < HPAGE_NR && !err; i++)
+		err = avt_ptes__set(e, &mm->ptes, (h >> PAGE_SHIFT) + i, f);
+	return err ? err : avt_ptes__set(e, &mm->pmds, h >> PMD_SHIFT, f);
+}
+
+/* __split_huge_pmd: the THP stays one (large, PTE-mapped) folio */
+static void pmd_split(struct avt_engine *e, struct avt_mm *mm, uint64_t block)
+{
+	if (avt_ptes__del(&mm->pmds, block))
+		e->st.thp_pmd_splits++;
+}
+
+void avt_folio__pmd_split_at(struct avt_engine *e, struct avt_mm *mm, uint64_t addr)
+{
+	if (mm->pmds.n && (addr & (PMD_SIZE - 1)))
+		pmd_split(e, mm, addr >> PMD_SHIFT);
+}
+
+/* wp_can_reuse_anon_folio for a large folio: every mapping of it is this
+ * mm's (the PTE slots of the folio's range here account for all of them) */
+static bool thp_reusable(struct avt_engine *e, struct avt_mm *mm, struct avt_vma *v,
+			 uint64_t addr, struct avt_folio *f)
+{
+	uint64_t idx = v->pgoff + ((addr - v->start) >> PAGE_SHIFT);
+	uint64_t base = (addr >> PAGE_SHIFT) - (idx - f->index), n = 0;
+
+	(void)e;
+	for (uint64_t p = base; p < base + f->nr; p++)
+		if (avt_ptes__get(&mm->ptes, p) == f)
+			n++;
+	return n == f->mapcount;
 }
 
 #define STACK_RLIMIT_DEFAULT	(8ULL << 20)
@@ -115,9 +172,17 @@ static int fault(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool wr
 	if (f) {
 		void *h;
 
+		if (f->nr > 1 && avt_ptes__get(&mm->pmds, addr >> PMD_SHIFT) == f &&
+		    !f->exclusive && f->mapcount != f->nr) {
+			/* do_huge_pmd_wp_page: shared and not reusable as a
+			 * whole (refcount > 1): split the PMD, fall back to a
+			 * PTE fault (do_wp_page) on this page */
+			pmd_split(e, mm, addr >> PMD_SHIFT);
+			e->st.thp_cow_fallbacks++;
+		}
 		if (f->exclusive)
 			return 0;	/* wp_page_reuse */
-		if (f->mapcount == 1) {
+		if (f->nr > 1 ? thp_reusable(e, mm, v, addr, f) : f->mapcount == 1) {
 			/* wp_can_reuse_anon_folio -> folio_move_anon_rmap */
 			h = OPS(e)->folio_move(S(e), v, f);
 			if (h != f->mapping) {
@@ -136,7 +201,7 @@ static int fault(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool wr
 		nf = folio_new(e, v, addr);
 		if (!nf)
 			return -ENOMEM;
-		f->mapcount--;
+		avt_folio__put(e, f);
 		e->st.cow_copies++;
 		return avt_ptes__set(e, &mm->ptes, pfn, nf);
 	}
@@ -144,6 +209,9 @@ static int fault(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool wr
 	if (err)
 		return err;
 	e->st.faults_prepare++;
+	if (thp_block_ok(e, v, addr) &&
+	    !avt_folio__any_in(e, mm, addr & ~(PMD_SIZE - 1), (addr & ~(PMD_SIZE - 1)) + PMD_SIZE))
+		return thp_new(e, mm, v, addr);
 	nf = folio_new(e, v, addr);
 	if (!nf)
 		return -ENOMEM;
@@ -210,11 +278,31 @@ int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uin
 	return 0;
 }
 
+/* PMD-mapped THPs of [s, end): a whole block goes with its PMD
+ * (zap_huge_pmd), a part splits the PMD first */
+static void pmds_zap(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end)
+{
+	size_t n;
+
+	if (!mm->pmds.n || end <= s)
+		return;
+	n = avt_ptes__collect(e, &mm->pmds, s >> PMD_SHIFT, ((end - 1) >> PMD_SHIFT) + 1);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b = e->scratch[i];
+
+		if (b << PMD_SHIFT >= s && (b + 1) << PMD_SHIFT <= end)
+			avt_ptes__del(&mm->pmds, b);
+		else
+			pmd_split(e, mm, b);
+	}
+}
+
 void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end)
 {
 	uint64_t lo = s >> PAGE_SHIFT, hi = end >> PAGE_SHIFT;
 	size_t n;
 
+	pmds_zap(e, mm, s, end);
 	if (!mm->ptes.n || hi <= lo)
 		return;
 	if (hi - lo <= mm->ptes.cap) {	/* small range: one probe per page */
@@ -238,8 +326,28 @@ void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, u
 void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t from,
 			   uint64_t to, uint64_t len)
 {
-	size_t n = avt_ptes__collect(e, &mm->ptes, from >> PAGE_SHIFT, (from + len) >> PAGE_SHIFT);
+	size_t n;
 	uint64_t shift_from = from >> PAGE_SHIFT, shift_to = to >> PAGE_SHIFT;
+
+	/* move_page_tables: a whole PMD moves as one entry when source and
+	 * destination are PMD-aligned alike; otherwise it is split first */
+	if (mm->pmds.n && len) {
+		n = avt_ptes__collect(e, &mm->pmds, from >> PMD_SHIFT,
+				      ((from + len - 1) >> PMD_SHIFT) + 1);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t b = e->scratch[i];
+			struct avt_folio *f;
+
+			if (b << PMD_SHIFT >= from && (b + 1) << PMD_SHIFT <= from + len &&
+			    !((to - from) & (PMD_SIZE - 1))) {
+				f = avt_ptes__del(&mm->pmds, b);
+				avt_ptes__set(e, &mm->pmds, b + ((to - from) >> PMD_SHIFT), f);
+			} else {
+				pmd_split(e, mm, b);
+			}
+		}
+	}
+	n = avt_ptes__collect(e, &mm->ptes, from >> PAGE_SHIFT, (from + len) >> PAGE_SHIFT);
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t p = e->scratch[i];
@@ -257,12 +365,16 @@ static void copy_one(struct avt_engine *e, struct avt_mm *dst, uint64_t pfn, str
 	avt_ptes__set(e, &dst->ptes, pfn, f);
 }
 
+static void pmds_copy(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,
+		      uint64_t s, uint64_t end);
+
 void avt_folio__copy_range(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,
 			   uint64_t s, uint64_t end)
 {
 	uint64_t lo = s >> PAGE_SHIFT, hi = end >> PAGE_SHIFT;
 	size_t n;
 
+	pmds_copy(e, dst, src, s, end);
 	if (!src->ptes.n || hi <= lo)
 		return;
 	if (hi - lo <= src->ptes.cap) {	/* small range: one probe per page */
@@ -281,6 +393,21 @@ void avt_folio__copy_range(struct avt_engine *e, struct avt_mm *dst, struct avt_
 		if (f)
 			copy_one(e, dst, e->scratch[i], f);
 	}
+}
+
+/* copy_huge_pmd: the child maps the same THP by PMD (blocks lie inside the
+ * VMA, so [s, end) holds whole blocks) */
+static void pmds_copy(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,
+		      uint64_t s, uint64_t end)
+{
+	size_t n;
+
+	if (!src->pmds.n || end <= s)
+		return;
+	n = avt_ptes__collect(e, &src->pmds, s >> PMD_SHIFT, end >> PMD_SHIFT);
+	for (size_t i = 0; i < n; i++)
+		avt_ptes__set(e, &dst->pmds, e->scratch[i],
+			      avt_ptes__get(&src->pmds, e->scratch[i]));
 }
 
 bool avt_folio__any_in(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end)

@@ -18,6 +18,8 @@
 #define PAGE_SHIFT 12
 #define PAGE_SIZE  4096ULL
 #define PMD_SIZE   (2ULL << 20)
+#define PMD_SHIFT  21
+#define HPAGE_NR   (PMD_SIZE >> PAGE_SHIFT)
 #define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 #define AV_BYTES  104
 #define AVC_BYTES 64
@@ -42,12 +44,15 @@ struct avt_vma {
 	uint32_t census;
 };
 
-/* One anonymous folio (order 0). mapping belongs to the scheme. */
+/* One anonymous folio: order 0, or a PMD-sized THP (nr = HPAGE_NR pages
+ * from index, mapped by nr PTE slots; mapcount counts slots in all mms).
+ * mapping belongs to the scheme. */
 struct avt_folio {
 	void *mapping;
 	uint64_t index;
 	uint32_t mapcount;
 	uint8_t exclusive;
+	uint16_t nr;			/* pages covered: 1 or HPAGE_NR */
 	uint32_t census;		/* census epoch, to visit each once */
 };
 
@@ -68,6 +73,7 @@ struct avt_mm {
 	uint64_t start_brk, brk;	/* brk == 0: unknown */
 	uint64_t def_flags;		/* mlockall(MCL_FUTURE) */
 	struct avt_ptes ptes;
+	struct avt_ptes pmds;		/* PMD-mapped THPs: PMD block number -> folio */
 	struct avt_mm *all_next, *all_prev;
 	uint32_t owner_pid;
 	bool passive;
@@ -131,6 +137,7 @@ struct avt_stats {
 	uint64_t chain_max;		/* longest chain seen at any time */
 	uint64_t folio_rewrites, folio_rewrites_move, folio_rewrites_uffd;
 	uint64_t cow_copies, cow_reuses;
+	uint64_t thp_alloc, thp_free, thp_pmd_splits, thp_cow_fallbacks;
 	uint64_t prepares, prepare_reuses;
 	uint64_t merges, merge_refused[AVT_MR__MAX], splits;
 	uint64_t forks, fork_reuses, execs, exits;
@@ -311,6 +318,8 @@ int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uin
 			bool write_always, bool stop_on_error);
 void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end);
 void avt_folio__put(struct avt_engine *e, struct avt_folio *f);
+/* __split_huge_pmd where a VMA boundary lands inside a PMD-mapped THP */
+void avt_folio__pmd_split_at(struct avt_engine *e, struct avt_mm *mm, uint64_t addr);
 void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t from,
 			   uint64_t to, uint64_t len);
 void avt_folio__copy_range(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,

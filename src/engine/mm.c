@@ -43,6 +43,7 @@ void avt_mm__free(struct avt_engine *e, struct avt_mm *mm)
 	if (mm->all_next)
 		mm->all_next->all_prev = mm->all_prev;
 	avt_ptes__fini(&mm->ptes);
+	avt_ptes__fini(&mm->pmds);
 	avt_pool__free(&e->mm_pool, mm);
 }
 

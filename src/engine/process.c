@@ -93,6 +93,7 @@ static void mm_teardown(struct avt_engine *e, struct avt_mm *mm)
 		if (mm->ptes.keys[i] != PTE_EMPTY)
 			avt_folio__put(e, mm->ptes.vals[i]);
 	avt_ptes__fini(&mm->ptes);
+	avt_ptes__fini(&mm->pmds);
 	avt_for_each_vma(mm, v)
 		OPS(e)->unlink(S(e), v, AVT_UNLINK_EXIT);
 	mm->root = NULL;	/* every VMA goes: no treap rebalancing per erase */

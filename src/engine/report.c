@@ -151,6 +151,13 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 	emit(ctx, "meta.peak", (double)st->meta_peak, true);
 	count4(emit, ctx, "vma", &st->vma);
 	count4(emit, ctx, "folio", &st->folio);
+	/* PMD-sized anonymous THPs (one folio of HPAGE_NR pages each; never
+	 * split into small folios: see man avtrace-replay, THP) */
+	emit(ctx, "folio.thp.allocated", (double)st->thp_alloc, true);
+	emit(ctx, "folio.thp.freed", (double)st->thp_free, true);
+	emit(ctx, "folio.thp.live", (double)(st->thp_alloc - st->thp_free), true);
+	emit(ctx, "folio.thp.pmd_splits", (double)st->thp_pmd_splits, true);
+	emit(ctx, "folio.thp.cow_fallbacks", (double)st->thp_cow_fallbacks, true);
 
 	/* chain length distribution over faulted VMAs at end */
 	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {

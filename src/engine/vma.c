@@ -161,6 +161,8 @@ static void commit_merge(struct avt_engine *e, struct vmg *g)
 	if (g->remove_next)
 		rm[nr_rm++] = g->next;
 
+	if (adj)		/* vma_adjust_trans_huge at the moved boundary */
+		avt_folio__pmd_split_at(e, g->mm, g->end);
 	OPS(e)->range_begin(S(e), vma, adj, AVT_RANGE_MERGE);
 	for (int i = 0; i < nr_rm; i++)
 		avt_mm__erase(g->mm, rm[i]);
@@ -328,6 +330,7 @@ int avt_vma__split(struct avt_engine *e, struct avt_vma *v, uint64_t addr, int n
 		avt_vma__free(e, n);
 		return err;
 	}
+	avt_folio__pmd_split_at(e, v->mm, addr);	/* vma_adjust_trans_huge */
 	OPS(e)->range_begin(S(e), v, NULL, AVT_RANGE_SPLIT);
 	if (new_below) {
 		uint64_t pg = v->pgoff + ((addr - n->start) >> PAGE_SHIFT);
