@@ -248,8 +248,8 @@ static unsigned pte_conds(struct avt_folio *f, const struct avt_vma *w)
 	return bits;
 }
 
-static void folio_settle(struct lazy *z, struct avt_folio *f, unsigned now, bool complete,
-			 uint64_t addr)
+static void folio_settle_work(struct lazy *z, struct avt_folio *f, unsigned now, bool complete,
+			      uint64_t addr)
 {
 	unsigned old = (uintptr_t)f->mapping & (FM_MISS | FM_MULTI | FM_KIND);
 	unsigned set = now & ~old;
@@ -273,6 +273,17 @@ static void folio_settle(struct lazy *z, struct avt_folio *f, unsigned now, bool
 	if (complete)
 		m &= ~(uintptr_t)(old & ~now);
 	f->mapping = (void *)m;
+}
+
+/* The common case (an eager folio's conditions unchanged: no lazy walk,
+ * nothing set or cleared) costs no call. */
+static inline void folio_settle(struct lazy *z, struct avt_folio *f, unsigned now, bool complete,
+				uint64_t addr)
+{
+	if (now == ((uintptr_t)f->mapping & (FM_MISS | FM_MULTI | FM_KIND)) &&
+	    !fm_is_lazy(f->mapping))
+		return;
+	folio_settle_work(z, f, now, complete, addr);
 }
 
 /* aggregation of folios with mapcount > 1 within one scan */
