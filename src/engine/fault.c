@@ -26,10 +26,9 @@ static struct avt_folio *folio_new(struct avt_engine *e, struct avt_vma *v, uint
 	return f;
 }
 
-void avt_folio__put(struct avt_engine *e, struct avt_folio *f)
+/* the last mapping went (avt_folio__put) */
+void avt_folio__free(struct avt_engine *e, struct avt_folio *f)
 {
-	if (--f->mapcount)
-		return;
 	if (f->nr > 1)
 		e->st.thp_free++;
 	avt_count__free(&e->st.folio);
@@ -172,17 +171,28 @@ static int fault(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool wr
 	if (f) {
 		void *h;
 
-		if (f->nr > 1 && avt_ptes__get(&mm->pmds, addr >> PMD_SHIFT) == f &&
-		    !f->exclusive && f->mapcount != f->nr) {
+		if (f->nr > 1 && !f->exclusive &&
+		    avt_ptes__get(&mm->pmds, addr >> PMD_SHIFT) == f && f->mapcount != f->nr) {
 			/* do_huge_pmd_wp_page: shared and not reusable as a
 			 * whole (refcount > 1): split the PMD, fall back to a
-			 * PTE fault (do_wp_page) on this page */
+			 * PTE fault (do_wp_page) on this page. (refcount 1:
+			 * folio_move_anon_rmap and reuse, as below.) */
 			pmd_split(e, mm, addr >> PMD_SHIFT);
 			e->st.thp_cow_fallbacks++;
 		}
 		if (f->exclusive)
 			return 0;	/* wp_page_reuse */
-		if (f->nr > 1 ? thp_reusable(e, mm, v, addr, f) : f->mapcount == 1) {
+		if (f->nr > 1 && avt_ptes__get(&mm->pmds, addr >> PMD_SHIFT) != f) {
+			/* PTE-mapped large folio: __wp_can_reuse_large_anon_folio
+			 * reuses when all its mappings are this mm's, without
+			 * folio_move_anon_rmap (6.18) */
+			if (!thp_reusable(e, mm, v, addr, f))
+				goto copy;
+			f->exclusive = 1;
+			e->st.cow_reuses++;
+			return 0;
+		}
+		if (f->nr > 1 || f->mapcount == 1) {
 			/* wp_can_reuse_anon_folio -> folio_move_anon_rmap */
 			h = OPS(e)->folio_move(S(e), v, f);
 			if (h != f->mapping) {
@@ -194,7 +204,7 @@ static int fault(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool wr
 			e->st.cow_reuses++;
 			return 0;
 		}
-		/* wp_page_copy */
+copy:		/* wp_page_copy */
 		err = avt_vma__prepare(e, v, site);
 		if (err)
 			return err;
