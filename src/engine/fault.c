@@ -78,6 +78,19 @@ static int thp_new(struct avt_engine *e, struct avt_mm *mm, struct avt_vma *v, u
 	return err ? err : avt_ptes__set(e, &mm->pmds, h >> PMD_SHIFT, f);
 }
 
+/* no page of the block mapped here (probes stop at the first hit) */
+static bool block_empty(struct avt_mm *mm, uint64_t addr)
+{
+	uint64_t p = (addr & ~(PMD_SIZE - 1)) >> PAGE_SHIFT;
+
+	if (!mm->ptes.n)
+		return true;
+	for (uint64_t i = 0; i < HPAGE_NR; i++)
+		if (avt_ptes__get(&mm->ptes, p + i))
+			return false;
+	return true;
+}
+
 /* __split_huge_pmd: the THP stays one (large, PTE-mapped) folio */
 static void pmd_split(struct avt_engine *e, struct avt_mm *mm, uint64_t block)
 {
@@ -219,8 +232,7 @@ copy:		/* wp_page_copy */
 	if (err)
 		return err;
 	e->st.faults_prepare++;
-	if (thp_block_ok(e, v, addr) &&
-	    !avt_folio__any_in(e, mm, addr & ~(PMD_SIZE - 1), (addr & ~(PMD_SIZE - 1)) + PMD_SIZE))
+	if (thp_block_ok(e, v, addr) && block_empty(mm, addr))
 		return thp_new(e, mm, v, addr);
 	nf = folio_new(e, v, addr);
 	if (!nf)
