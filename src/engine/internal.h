@@ -317,7 +317,14 @@ int avt_fault__gup(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool 
 int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
 			bool write_always, bool stop_on_error);
 void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end);
-void avt_folio__put(struct avt_engine *e, struct avt_folio *f);
+void avt_folio__free(struct avt_engine *e, struct avt_folio *f);
+/* Drop one mapping; the folio goes with its last. Inline: exit and munmap
+ * put the folio of every PTE, most of them still mapped elsewhere. */
+static inline void avt_folio__put(struct avt_engine *e, struct avt_folio *f)
+{
+	if (!--f->mapcount)
+		avt_folio__free(e, f);
+}
 /* __split_huge_pmd where a VMA boundary lands inside a PMD-mapped THP */
 void avt_folio__pmd_split_at(struct avt_engine *e, struct avt_mm *mm, uint64_t addr);
 void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t from,
