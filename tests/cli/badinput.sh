@@ -339,11 +339,18 @@ else
 			bad "badinput_mut.py failed"
 		rm -f "$T/fz/base$i.avt"
 	done
+	# interleaved (seed, scenario, kind), so that any N covers every
+	# scenario and kind
 	n=0
-	for f in "$T"/fz/*; do
-		[ "$n" -ge "$N" ] && break
-		fuzz_one "$f"
-		n=$((n + 1))
+	for ((k = 0; k < per && n < N; k++)); do
+		for ((j = 1; j <= ${#scn[@]} && n < N; j++)); do
+			for kind in text payload raw; do
+				f=$T/fz/$kind-$((j * 1000 + k))
+				[ -f "$f" ] && [ "$n" -lt "$N" ] || continue
+				fuzz_one "$f"
+				n=$((n + 1))
+			done
+		done
 	done
 	[ "$fuzz_bad" = 0 ] && ok
 	echo "fuzz: $n mutations x 3 commands, $fuzz_bad bad runs"
