@@ -42,6 +42,22 @@ int avt_invariants__check(struct avt_engine *e)
 		}
 		if (mm->last != pv)
 			return fail(e, "I9: VMA list tail broken", mm->owner_pid, 0);
+		/* THP: a PMD-mapped block lies inside one VMA and every page
+		 * of it maps that (live, 512-page) folio */
+		for (size_t i = 0; mm->pmds.n && i < mm->pmds.cap; i++) {
+			uint64_t b = mm->pmds.keys[i], h = b << PMD_SHIFT;
+			struct avt_folio *f = mm->pmds.vals[i];
+
+			if (b == PTE_EMPTY)
+				continue;
+			v = avt_mm__find(mm, h);
+			if (!v || v->end < h + PMD_SIZE || f->nr != HPAGE_NR)
+				return fail(e, "I7: PMD-mapped THP outside one VMA", mm->owner_pid, h);
+			for (uint64_t p = 0; p < HPAGE_NR; p++)
+				if (avt_ptes__get(&mm->ptes, (h >> PAGE_SHIFT) + p) != f)
+					return fail(e, "I7: PMD-mapped THP with a page not mapping it",
+						    mm->owner_pid, h + (p << PAGE_SHIFT));
+		}
 		if (n != mm->map_count)
 			return fail(e, "I9: map_count", mm->owner_pid, n);
 	}
