@@ -264,11 +264,23 @@ int avt_fault__gup(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool 
  * population stops there and the caller fails (-EFAULT); mm_populate()
  * callers (mmap, mlockall, brk, mremap) ignore it and go on.
  */
+#define POPULATE_MAX (1ULL << 42)	/* 4 TiB */
+
 int avt_fault__populate(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end,
 			bool write_always, bool stop_on_error)
 {
 	struct avt_vma *v = avt_mm__find_ge(mm, s);
+	uint64_t bytes = 0;
 
+	/* No machine populates more than POPULATE_MAX at once: a trace that
+	 * says it did (damaged or hand-edited) would replay for hours, so
+	 * such a population is counted as implausible and skipped. */
+	for (struct avt_vma *w = v; w && w->start < end && bytes <= POPULATE_MAX; w = w->next)
+		bytes += (w->end < end ? w->end : end) - (w->start > s ? w->start : s);
+	if (bytes > POPULATE_MAX) {
+		e->st.implausible++;
+		return 0;
+	}
 	for (; v && v->start < end; v = v->next) {
 		uint64_t a = v->start > s ? v->start : s;
 		uint64_t b = v->end < end ? v->end : end;

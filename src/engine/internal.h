@@ -146,6 +146,7 @@ struct avt_stats {
 	struct avt_hist census;		/* AVCs visited per folio, last census */
 	uint64_t census_folios_total, census_visits_total, census_false_alias;
 	uint64_t unknown_pid, unmodelled, failed_syscalls, ret_mismatch;
+	uint64_t implausible;		/* "successful" calls no kernel accepts: not applied */
 	uint64_t faults_unmapped, faults_segv, faults_prepare, faults_thp_read;
 	uint64_t snap_vmas, snap_truncated, snap_ignored;
 	/* kernel truth carried by the trace (alloc events), for comparison */

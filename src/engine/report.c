@@ -232,6 +232,7 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 	emit(ctx, "events.unmodelled", (double)st->unmodelled, true);
 	emit(ctx, "syscalls.failed", (double)st->failed_syscalls, true);
 	emit(ctx, "syscalls.ret_mismatch", (double)st->ret_mismatch, true);
+	emit(ctx, "syscalls.implausible", (double)st->implausible, true);
 	emit(ctx, "faults.unmapped", (double)st->faults_unmapped, true);
 	emit(ctx, "faults.access_error", (double)st->faults_segv, true);
 	emit(ctx, "faults.thp_read_prepare", (double)st->faults_thp_read, true);

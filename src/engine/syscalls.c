@@ -1058,12 +1058,67 @@ static int sys_dispatch(struct avt_engine *e, struct avt_proc *p, const struct a
 	}
 }
 
+/* The largest user address of any x86-64 mm (5-level paging). */
+#define USER_VA_END (1ULL << 57)
+
+/* [start, start + PAGE_ALIGN(len)) is a range a kernel could accept: no
+ * wrap, inside the user address space, start aligned when required. */
+static bool range_ok(uint64_t start, uint64_t len, bool aligned)
+{
+	uint64_t alen = PAGE_ALIGN(len);
+
+	if (aligned && (start & (PAGE_SIZE - 1)))
+		return false;
+	if (len && alen < len)
+		return false;		/* PAGE_ALIGN wrapped */
+	return start <= USER_VA_END && alen <= USER_VA_END - start;
+}
+
+/*
+ * A "successful" call that the kernel rejects with -EINVAL (unaligned
+ * start, a wrapping or out-of-range length) can only come from a damaged
+ * or hand-edited trace: applying it would build impossible VMAs or
+ * populate without end, so it is counted (syscalls.implausible) instead.
+ */
+static bool sys_plausible(const struct avt_ev_syscall *sc)
+{
+	const uint64_t *a = sc->args;
+
+	if (sc->ret < 0)
+		return true;
+	switch (sc->sys) {
+	case AVT_SYS_MMAP:	/* no result written: the hint is the address */
+		return range_ok(sc->ret ? (uint64_t)sc->ret : a[0] & ~(PAGE_SIZE - 1), a[1], true);
+	case AVT_SYS_MUNMAP: case AVT_SYS_MPROTECT: case AVT_SYS_PKEY_MPROTECT:
+	case AVT_SYS_MADVISE: case AVT_SYS_MSEAL: case AVT_SYS_MBIND:
+	case AVT_SYS_SET_MEMPOLICY_HOME_NODE:
+		return range_ok(a[0], a[1], true);
+	case AVT_SYS_MLOCK: case AVT_SYS_MLOCK2: case AVT_SYS_MUNLOCK:
+	case AVT_SYS_UFFD_REGISTER: case AVT_SYS_UFFD_UNREGISTER: case AVT_SYS_UFFD_ZEROPAGE:
+		return range_ok(a[0], a[1], false);
+	case AVT_SYS_PROCESS_MADVISE:
+		return range_ok(a[1], a[2], true);
+	case AVT_SYS_MREMAP:
+		return range_ok(a[0], a[1], true) && range_ok((uint64_t)sc->ret, a[2], true);
+	case AVT_SYS_UFFD_COPY: case AVT_SYS_UFFD_MOVE:
+		return range_ok(a[0], a[2], false) && range_ok(a[1], a[2], false);
+	case AVT_SYS_BRK:
+		return (uint64_t)sc->ret <= USER_VA_END;
+	default:
+		return true;
+	}
+}
+
 int avt_sys__replay(struct avt_engine *e, struct avt_proc *p, const struct avt_event *ev)
 {
 	int err;
 
 	if (ev->u.sys.ret < 0)
 		e->st.failed_syscalls++;
+	if (!sys_plausible(&ev->u.sys)) {
+		e->st.implausible++;
+		return 0;
+	}
 	err = sys_dispatch(e, p, ev);
 	/* What the kernel would return to the caller (a sealed VMA, the
 	 * map count limit, a fault during population) is the syscall's
