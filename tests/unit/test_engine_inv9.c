@@ -132,10 +132,12 @@ static void test_scenarios(void **state)
 			s.modes[r][strcspn(s.modes[r], " ")] = 0;
 			e = avt_engine__new(s.modes[r], &o);
 			assert_non_null(e);
-			while (avt_reader__next(rd, &ev) == 1)
-				if (avt_engine__feed(e, &ev) && strstr(avt_engine__error(e), "I9"))
-					fail_msg("%s run %s: %s", g.gl_pathv[f], s.runs[r],
-						 avt_engine__error(e));
+			/* other failures are the scenario suites' to report */
+			while (avt_reader__next(rd, &ev) == 1 && !avt_engine__feed(e, &ev))
+				;
+			if (strstr(avt_engine__error(e), "I9: merge"))
+				fail_msg("%s run %s: %s", g.gl_pathv[f], s.runs[r],
+					 avt_engine__error(e));
 			judged += e->inv9_judged;
 			honoured += e->inv9_honoured;
 			runs++;
