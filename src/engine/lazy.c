@@ -938,10 +938,33 @@ static void grow_check(struct lazy *z, struct avt_mm *mm)
  * (the copy, vm_pgoff = new_start >> 12 because copy_vma saw an unfaulted
  * source, or a NONE neighbour it merged into) becomes its own root, and
  * every moved folio gets that root and its new index. */
+/* base(R) in pages (modulo 2^64, like the byte form) */
+static uint64_t root_base_pfn(const struct lroot *r)
+{
+	return r->vma ? (r->vma->start >> PAGE_SHIFT) - r->vma->pgoff
+		      : (r->start >> PAGE_SHIFT) - r->pgoff;
+}
+
+/* The distance in pages every page of the current mremap moved
+ * (UINT64_MAX: not an mremap event) */
+static uint64_t reindex_shift(struct lazy *z)
+{
+	const struct avt_event *ev = z->e->cur_ev;
+	const struct avt_ev_syscall *sc;
+	uint64_t nw;
+
+	if (!ev || ev->type != AVT_EV_SYSCALL || ev->u.sys.sys != AVT_SYS_MREMAP)
+		return UINT64_MAX;
+	sc = &ev->u.sys;
+	nw = sc->ret < 0 ? sc->args[4] : (uint64_t)sc->ret;	/* -EPERM: partial move */
+	return (nw >> PAGE_SHIFT) - (sc->args[0] >> PAGE_SHIFT);
+}
+
 static void reindex_finish(struct lazy *z)
 {
 	struct avt_vma *m = z->reindex_dst;
 	struct avt_mm *mm;
+	uint64_t shift;
 	size_t n;
 	void *h;
 
@@ -959,15 +982,29 @@ static void reindex_finish(struct lazy *z)
 	if (!h)
 		return;
 	mm = m->mm;
+	shift = reindex_shift(z);
 	n = avt_ptes__collect(z->e, &mm->ptes, m->start >> PAGE_SHIFT, m->end >> PAGE_SHIFT);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t pfn = z->e->scratch[i];
 		struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
+		uint64_t pg = 0;	/* the page of f this PTE maps */
 
 		if (!f || !fm_is_lazy(f->mapping))
 			continue;
+		if (f->nr > 1) {
+			/* a large folio: rewritten once (at its first PTE met),
+			 * with the new index of its first page; which page a PTE
+			 * maps is read from the old lazy address (pfn - shift) */
+			struct lroot *old = fm_ptr(f->mapping);
+
+			if (old == fm_ptr(h))
+				continue;
+			pg = pfn - shift - root_base_pfn(old) - f->index;
+			if (shift == UINT64_MAX || pg >= f->nr)
+				pg = 0;		/* not where its index said: per PTE */
+		}
 		f->mapping = h;
-		f->index = m->pgoff + (pfn - (m->start >> PAGE_SHIFT));
+		f->index = m->pgoff + (pfn - pg - (m->start >> PAGE_SHIFT));
 		z->st.rewrites_reindex++;
 		z->e->st.folio_rewrites++;
 	}

@@ -192,7 +192,13 @@ struct lazy {
 	const struct avt_vma **over;
 	size_t nover, capover;
 	/* multi-mapped folio aggregation during a scan (open addressing) */
-	struct lazy_agg { struct avt_folio *f; unsigned bits; uint32_t seen; uint64_t addr; } *agg;
+	struct lazy_agg {
+		struct avt_folio *f;
+		unsigned bits;
+		uint32_t seen;
+		uint64_t addr;
+		struct avt_mm *mm;	/* the mm of its first PTE seen (large folios) */
+	} *agg;
 	size_t aggcap, aggn;
 	uint32_t *aggused;		/* slots in use, to settle and clear them */
 	bool cross_mm;			/* a lazy folio was once mapped twice */

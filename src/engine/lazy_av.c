@@ -363,19 +363,31 @@ void lav__range_end(struct lazy *z, struct avt_vma *v, struct avt_vma *adj)
 /* ---- eager rmap walk (rmap_walk_anon) with the §4.5 eager costs ---- */
 struct walk_ctx {
 	struct avt_folio *f;
-	uint32_t mapping;
+	uint32_t mapping;	/* VMAs mapping f */
+	uint32_t ptes;		/* PTEs of f found (a large folio: several per VMA) */
 };
 
+/* The pages of f inside v: [index, index + nr) at v's linear addresses */
 static void walk_cb(struct avt_inode *n, void *ctx)
 {
 	struct walk_ctx *w = ctx;
 	struct lavc *c = (struct lavc *)n;
 	struct avt_vma *v = c->vma;
-	uint64_t addr = v->start + ((w->f->index - v->pgoff) << PAGE_SHIFT);
+	uint64_t vlo = v->pgoff, vhi = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT);
+	uint64_t lo = w->f->index > vlo ? w->f->index : vlo;
+	uint64_t hi = w->f->index + w->f->nr, here = 0;
 
-	if (addr >= v->start && addr < v->end &&
-	    avt_ptes__get(&v->mm->ptes, addr >> PAGE_SHIFT) == w->f)
-		w->mapping++;
+	if (w->f->nr <= 1)
+		hi = w->f->index + 1;
+	if (hi > vhi)
+		hi = vhi;
+	for (uint64_t i = lo; i < hi; i++) {
+		uint64_t addr = v->start + ((i - v->pgoff) << PAGE_SHIFT);
+
+		here += avt_ptes__get(&v->mm->ptes, addr >> PAGE_SHIFT) == w->f;
+	}
+	w->ptes += (uint32_t)here;
+	w->mapping += here ? 1 : 0;
 }
 
 struct dom_ctx {
@@ -407,7 +419,9 @@ void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
 	memset(res, 0, sizeof(*res));
 	if (!a || a->magic != LAV_MAGIC)
 		return;
-	res->visited = (uint32_t)avt_itree__query(&a->tree, f->index, f->index, walk_cb, &w);
+	/* a large folio: every VMA overlapping [index, index + nr - 1] */
+	res->visited = (uint32_t)avt_itree__query(&a->tree, f->index,
+						  f->index + (f->nr > 1 ? f->nr - 1 : 0), walk_cb, &w);
 	res->mapping = w.mapping;
 	res->tree_size = (uint32_t)a->tree.n;
 	if (!lock)
@@ -428,8 +442,8 @@ void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
 	z->st.rmap_eager_walks++;
 	z->st.rmap_reads++;
 	z->st.rmap_false_alias += res->visited - res->mapping;
-	if (f->mapcount > res->mapping)
-		z->st.rmap_misses += f->mapcount - res->mapping;
+	if (f->mapcount > w.ptes)
+		z->st.rmap_misses += f->mapcount - w.ptes;	/* PTEs not found */
 }
 
 /* eager-semantics §9 invariants 1-5, 8 over the lazy scheme's AVs */

@@ -52,33 +52,58 @@ bool lazy_hz__mm_alive(struct lazy *z, const struct lroot *r)
 }
 #define mm_alive lazy_hz__mm_alive
 
-/* Steps 2-4: the PTE the computed address leads to. Returns the number of
- * mappings found (0/1) and the VMAs visited in *k. */
+/* Steps 2-4: the PTEs the computed addresses lead to: [start, end) with
+ * start = base(R) + index * PAGE_SIZE and end = start + nr * PAGE_SIZE (a
+ * large folio: every page of it; after a PMD split or a VMA split it may
+ * span several VMAs, all with root R). Returns the PTEs of f found there;
+ * *k = VMAs visited (k'), *vmas = of those, VMAs that map f. */
 static uint32_t lazy_find(struct lazy *z, struct avt_folio *f, struct lroot *r, uint32_t *k,
-			  bool *root_mismatch)
+			  uint32_t *vmas, bool *root_mismatch)
 {
-	uint64_t addr = root_base(r) + (f->index << PAGE_SHIFT);
+	uint64_t start = root_base(r) + (f->index << PAGE_SHIFT);
+	uint64_t end = start + ((uint64_t)(f->nr ? f->nr : 1) << PAGE_SHIFT);
+	uint32_t found = 0;
 	struct avt_vma *w;
 
-	*k = 0;
+	*k = *vmas = 0;
 	*root_mismatch = false;
 	if (r->released || !mm_alive(z, r))
 		return 0;
-	w = avt_mm__find(r->mm, addr);
-	if (!w)
-		return 0;
-	*k = 1;
-	if (vref(w) != r) {
-		*root_mismatch = true;
-		return 0;
+	if (f->nr <= 1) {
+		w = avt_mm__find(r->mm, start);
+		if (!w)
+			return 0;
+		*k = 1;
+		if (vref(w) != r) {
+			*root_mismatch = true;
+			return 0;
+		}
+		found = avt_ptes__get(&r->mm->ptes, start >> PAGE_SHIFT) == f;
+		*vmas = found;
+		return found;
 	}
-	return avt_ptes__get(&r->mm->ptes, addr >> PAGE_SHIFT) == f;
+	for (w = avt_mm__find_ge(r->mm, start); w && w->start < end; w = w->next) {
+		uint64_t lo = w->start > start ? w->start : start;
+		uint64_t hi = w->end < end ? w->end : end;
+		uint32_t here = 0;
+
+		(*k)++;
+		if (vref(w) != r) {
+			*root_mismatch = true;
+			continue;
+		}
+		for (uint64_t p = lo >> PAGE_SHIFT; p < hi >> PAGE_SHIFT; p++)
+			here += avt_ptes__get(&r->mm->ptes, p) == f;
+		found += here;
+		*vmas += here ? 1 : 0;
+	}
+	return found;
 }
 
 void lazy_hz__lazy_walk(struct lazy *z, struct avt_folio *f, struct lroot *r, bool lock,
 			struct avt_rmap_result *res)
 {
-	uint32_t k;
+	uint32_t k, vmas, found;
 	bool mism;
 
 	memset(res, 0, sizeof(*res));
@@ -89,7 +114,8 @@ void lazy_hz__lazy_walk(struct lazy *z, struct avt_folio *f, struct lroot *r, bo
 			z->st.stale_walks++;
 		return;
 	}
-	res->mapping = lazy_find(z, f, r, &k, &mism);
+	found = lazy_find(z, f, r, &k, &vmas, &mism);
+	res->mapping = vmas;
 	res->visited = k;
 	res->tree_size = mm_alive(z, r) ? r->mm->map_count : 0;
 	if (!lock)
@@ -114,8 +140,8 @@ void lazy_hz__lazy_walk(struct lazy *z, struct avt_folio *f, struct lroot *r, bo
 		z->st.rmap_domain_vmas_max = k;
 	if ((k ? 1u : 0u) > z->st.rmap_domain_mms_max)
 		z->st.rmap_domain_mms_max = 1;
-	if (f->mapcount > res->mapping)
-		z->st.rmap_misses += f->mapcount - res->mapping;
+	if (f->mapcount > found)
+		z->st.rmap_misses += f->mapcount - found;	/* PTEs not found */
 }
 
 /* ---- interval walks (RACE_*) ---- */
@@ -240,7 +266,11 @@ static unsigned pte_conds(struct avt_folio *f, const struct avt_vma *w)
 
 		if (k == LK_EAGER || k == LK_NONE || vref(w) != r)
 			bits |= FM_KIND;	/* (a), (c) */
-		if (f->mapcount > 1)
+		/* more PTEs than pages: some page is mapped twice. A large
+		 * folio's PTEs in one mm are its distinct pages (one mapping
+		 * per mm, by a PMD or by its PTEs); PTEs in a second mm are
+		 * found by the scan (scan_pte) */
+		if (f->mapcount > (f->nr ? f->nr : 1u))
 			bits |= FM_MULTI;
 	} else if (w && vkind(w) == LK_LAZY) {
 		bits |= FM_KIND;		/* (b) */
@@ -257,10 +287,10 @@ static void folio_settle_work(struct lazy *z, struct avt_folio *f, unsigned now,
 
 	if (fm_is_lazy(f->mapping)) {
 		struct lroot *r = fm_ptr(f->mapping);
-		uint32_t k;
+		uint32_t k, vmas;
 		bool mism;
 
-		if (!r->released && lazy_find(z, f, r, &k, &mism) < f->mapcount)
+		if (!r->released && lazy_find(z, f, r, &k, &vmas, &mism) < f->mapcount)
 			set |= FM_MISS & ~old, now |= FM_MISS;
 	}
 	if (set & FM_MISS)
@@ -331,27 +361,63 @@ static struct lazy_agg *agg_slot(struct lazy *z, struct avt_folio *f)
 	return &z->agg[i];
 }
 
-static void scan_pte(struct lazy *z, struct avt_folio *f, struct avt_vma *w, uint64_t pfn)
+static inline struct lroot *fm_ptr_root(const struct avt_folio *f)
+{
+	return fm_ptr(f->mapping);
+}
+
+/* upgrade_rewrite=during_copy: a folio left on the old root of an upgrade
+ * of this event inside a VMA that went EAGER */
+static bool pend_missed(struct lazy *z, struct lroot *r, const struct avt_vma *w)
+{
+	for (size_t j = 0; j < z->npend && w && vkind(w) == LK_EAGER; j++)
+		if (z->pend[j].old == r)
+			return true;
+	return false;
+}
+
+static void scan_pte(struct lazy *z, struct avt_mm *mm, struct avt_folio *f, struct avt_vma *w,
+		     uint64_t pfn)
 {
 	unsigned bits = pte_conds(f, w);
+	bool lazy = fm_is_lazy(f->mapping);
 
 	z->st.scan_ptes++;
-	if (fm_is_lazy(f->mapping)) {
+	if (f->nr > 1) {
+		/* a large folio: one folio for the counts below however many
+		 * of its PTEs the scan meets; mapped in a second mm = V_MULTI_MAP */
+		struct lazy_agg *a = agg_slot(z, f);
+
+		if (!a)
+			return;
+		if (!a->seen) {
+			a->addr = pfn << PAGE_SHIFT;
+			a->mm = mm;
+			if (lazy) {
+				fm_ptr_root(f)->scan_folios++;
+				if (pend_missed(z, fm_ptr_root(f), w))
+					z->st.upg_rw_missed++;
+			}
+		} else if (a->mm != mm && lazy) {
+			bits |= FM_MULTI;
+		}
+		if (lazy && (bits & FM_MULTI))
+			z->cross_mm = true;
+		a->bits |= bits;
+		a->seen++;
+		return;
+	}
+	if (lazy) {
 		struct lroot *r = fm_ptr(f->mapping);
 
 		r->scan_folios++;
-		/* upgrade_rewrite=during_copy: left on the old root of an
-		 * upgrade of this event inside a VMA that went EAGER */
-		for (size_t j = 0; j < z->npend && w && vkind(w) == LK_EAGER; j++)
-			if (z->pend[j].old == r) {
-				z->st.upg_rw_missed++;
-				break;
-			}
+		if (pend_missed(z, r, w))
+			z->st.upg_rw_missed++;
 	}
 	if (f->mapcount > 1) {
 		struct lazy_agg *a = agg_slot(z, f);
 
-		if (fm_is_lazy(f->mapping))
+		if (lazy)
 			z->cross_mm = true;
 		if (a) {
 			if (!a->seen)
@@ -381,7 +447,7 @@ static void scan_mm(struct lazy *z, struct avt_mm *mm)
 				struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
 
 				if (f)
-					scan_pte(z, f, w, pfn);
+					scan_pte(z, mm, f, w, pfn);
 			}
 		}
 		return;
@@ -394,7 +460,34 @@ static void scan_mm(struct lazy *z, struct avt_mm *mm)
 			continue;
 		if (!w || (pfn << PAGE_SHIFT) < w->start || (pfn << PAGE_SHIFT) >= w->end)
 			w = avt_mm__find(mm, pfn << PAGE_SHIFT);
-		scan_pte(z, mm->ptes.vals[i], w, pfn);
+		scan_pte(z, mm, mm->ptes.vals[i], w, pfn);
+	}
+}
+
+/* The PTEs of large folio f in mm (a fault at addr mapped it): its pages
+ * lie at the addresses of their linear indexes, [index, index + nr), in
+ * the VMAs around addr (one mapping per mm; a folio mapped elsewhere as
+ * well is settled as incomplete, never cleared). */
+static void scan_large(struct lazy *z, struct avt_mm *mm, struct avt_folio *f, uint64_t addr)
+{
+	struct avt_vma *w = avt_mm__find(mm, addr);
+	uint64_t pfn = addr >> PAGE_SHIFT, first, idx;
+
+	if (!w)
+		return;
+	idx = w->pgoff + (pfn - (w->start >> PAGE_SHIFT));
+	if (idx < f->index || idx - f->index >= f->nr) {
+		scan_pte(z, mm, f, w, pfn);	/* not where its index says */
+		return;
+	}
+	first = pfn - (idx - f->index);
+	w = NULL;
+	for (uint64_t p = first; p < first + f->nr; p++) {
+		if (avt_ptes__get(&mm->ptes, p) != f)
+			continue;
+		if (!w || (p << PAGE_SHIFT) < w->start || (p << PAGE_SHIFT) >= w->end)
+			w = avt_mm__find(mm, p << PAGE_SHIFT);
+		scan_pte(z, mm, f, w, p);
 	}
 }
 
@@ -443,29 +536,69 @@ static void test_leak(struct lazy *z)
 		newest->refcount++;
 }
 
-/* PTEs of the VMAs overlapping [lo, hi) and of their two neighbours */
-static void scan_window(struct lazy *z, struct avt_mm *mm, uint64_t lo, uint64_t hi)
+/* The span of the VMAs overlapping [lo, hi) and of their two neighbours,
+ * [*a, *b) (empty: *a == *b). With large folios in the engine it is widened
+ * by a PMD on each side: a large folio with a PTE in the span has every
+ * PTE of its mm within nr pages of it (one mapping per mm, linear), and
+ * its conditions depend on all of them (a straddling folio rewritten by
+ * an upgrade of one VMA, §4.4 step 4). */
+static void window_span(struct lazy *z, struct avt_mm *mm, uint64_t lo, uint64_t hi,
+			uint64_t *a, uint64_t *b)
 {
 	struct avt_vma *w = avt_mm__find_ge(mm, lo);
 
+	*a = *b = 0;
 	if (!w)
 		w = mm->last;
 	else if (w->prev)
 		w = w->prev;
+	if (!w)
+		return;
+	*a = w->start;
 	for (; w; w = w->next) {
-		uint64_t a = w->start >> PAGE_SHIFT, b = w->end >> PAGE_SHIFT;
-		size_t n = avt_ptes__collect(z->e, &mm->ptes, a, b);
-
-		for (size_t i = 0; i < n; i++) {
-			uint64_t pfn = z->e->scratch[i];
-			struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
-
-			if (f)
-				scan_pte(z, f, w, pfn);
-		}
+		*b = w->end;
 		if (w->start >= hi)
 			break;		/* the neighbour after the range */
 	}
+	if (z->e->st.thp_alloc) {
+		*a = *a > PMD_SIZE ? *a - PMD_SIZE : 0;
+		*b = *b + PMD_SIZE > *b ? *b + PMD_SIZE : UINT64_MAX & ~(PAGE_SIZE - 1);
+	}
+}
+
+/* every PTE of [a, b) once */
+static void scan_span(struct lazy *z, struct avt_mm *mm, uint64_t a, uint64_t b)
+{
+	size_t n = avt_ptes__collect(z->e, &mm->ptes, a >> PAGE_SHIFT, b >> PAGE_SHIFT);
+	struct avt_vma *w = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pfn = z->e->scratch[i], addr = pfn << PAGE_SHIFT;
+		struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
+
+		if (!f)
+			continue;
+		if (!w || addr < w->start || addr >= w->end)
+			w = avt_mm__find(mm, addr);
+		scan_pte(z, mm, f, w, pfn);
+	}
+}
+
+/* PTEs of the windows of up to two ranges, each PTE once */
+static void scan_windows(struct lazy *z, struct avt_mm *mm, uint64_t rg[2][2], int nr)
+{
+	uint64_t s[2][2];
+
+	for (int k = 0; k < nr; k++)
+		window_span(z, mm, rg[k][0], rg[k][1], &s[k][0], &s[k][1]);
+	if (nr == 2 && s[0][0] < s[1][1] && s[1][0] < s[0][1]) {
+		s[0][0] = s[0][0] < s[1][0] ? s[0][0] : s[1][0];
+		s[0][1] = s[0][1] > s[1][1] ? s[0][1] : s[1][1];
+		nr = 1;
+	}
+	for (int k = 0; k < nr; k++)
+		if (s[k][0] < s[k][1])
+			scan_span(z, mm, s[k][0], s[k][1]);
 }
 
 /* The address ranges a syscall works on; 0 = unknown (scan the mm). */
@@ -607,7 +740,9 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 		struct avt_folio *f = pr && pr->mm ?
 			avt_ptes__get(&pr->mm->ptes, ev->u.fault.addr >> PAGE_SHIFT) : NULL;
 
-		if (f) {
+		if (f && f->nr > 1) {
+			scan_large(z, pr->mm, f, ev->u.fault.addr);
+		} else if (f) {
 			struct avt_vma *w = avt_mm__find(pr->mm, ev->u.fault.addr);
 
 			folio_settle(z, f, pte_conds(f, w), f->mapcount == 1,
@@ -637,8 +772,7 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 			 * neighbours (merges); roots are re-counted over all VMAs */
 			z->vscanned = pr->mm;
 			scan_vmas(z, pr->mm);
-			for (int k = 0; k < nr; k++)
-				scan_window(z, pr->mm, rg[k][0], rg[k][1]);
+			scan_windows(z, pr->mm, rg, nr);
 		} else if (pr && pr->mm && nr == 0) {
 			scan_one(z, pr->mm);
 		}
