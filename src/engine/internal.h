@@ -6,6 +6,7 @@
 #ifndef AVT_ENGINE_INTERNAL_H
 #define AVT_ENGINE_INTERNAL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -272,7 +273,31 @@ static inline struct avt_folio *avt_ptes__get(const struct avt_ptes *t, uint64_t
 			return NULL;
 	}
 }
-int avt_ptes__set(struct avt_engine *e, struct avt_ptes *t, uint64_t pfn, struct avt_folio *f);
+int avt_ptes__grow(struct avt_ptes *t);	/* double the capacity */
+
+/* Map pfn to f (replacing). Inline: fork copies call it for every PTE. */
+static inline int avt_ptes__set(struct avt_engine *e, struct avt_ptes *t, uint64_t pfn,
+				struct avt_folio *f)
+{
+	size_t i, mask;
+
+	(void)e;
+	if ((t->n + 1) * 4 > t->cap * 3 && avt_ptes__grow(t))
+		return -ENOMEM;
+	mask = t->cap - 1;
+	for (i = avt_ptes__hash(pfn, t->cap);; i = (i + 1) & mask) {
+		if (t->keys[i] == pfn) {
+			t->vals[i] = f;
+			return 0;
+		}
+		if (t->keys[i] == PTE_EMPTY) {
+			t->keys[i] = pfn;
+			t->vals[i] = f;
+			t->n++;
+			return 0;
+		}
+	}
+}
 struct avt_folio *avt_ptes__del(struct avt_ptes *t, uint64_t pfn);
 int avt_ptes__reserve(struct avt_ptes *t, size_t n);
 /* Page numbers of present PTEs in [lo, hi) pages, into e->scratch; returns count. */

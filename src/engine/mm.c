@@ -278,25 +278,9 @@ int avt_ptes__reserve(struct avt_ptes *t, size_t n)
 	return nc > t->cap ? ptes_resize(t, nc) : 0;
 }
 
-int avt_ptes__set(struct avt_engine *e, struct avt_ptes *t, uint64_t pfn, struct avt_folio *f)
+int avt_ptes__grow(struct avt_ptes *t)
 {
-	size_t i;
-
-	(void)e;
-	if ((t->n + 1) * 4 > t->cap * 3 && ptes_grow(t))
-		return -ENOMEM;
-	for (i = pte_hash(pfn, t->cap);; i = (i + 1) & (t->cap - 1)) {
-		if (t->keys[i] == pfn) {
-			t->vals[i] = f;
-			return 0;
-		}
-		if (t->keys[i] == PTE_EMPTY) {
-			t->keys[i] = pfn;
-			t->vals[i] = f;
-			t->n++;
-			return 0;
-		}
-	}
+	return ptes_grow(t);
 }
 
 struct avt_folio *avt_ptes__del(struct avt_ptes *t, uint64_t pfn)
