@@ -203,6 +203,9 @@ struct avt_engine {
 	bool touch_lost;
 	uint64_t inv9_judged;		/* borders judged */
 	uint64_t inv9_honoured;		/* of those, equal attrs but anon refused */
+	bool merge_query;		/* the scheme's merge questions are asked by a
+					 * check, not by a merge: answer without side
+					 * effects (scheme.h) */
 	uint32_t test_skip_merge;	/* tests only: refuse the next N existing-range merges */
 };
 

@@ -206,8 +206,10 @@ static bool lz_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
 {
 	struct lazy *z = LZ(s);
 	int d = h5_pair(z, n, range_src);
+	bool query = z->e->merge_query;	/* a check asks: no side effect */
 
-	z->abs_last = NULL;
+	if (!query)
+		z->abs_last = NULL;
 	switch (d) {
 	case H5_OK:
 		return true;
@@ -253,10 +255,13 @@ static bool lz_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
 
 		/* only existing VMAs can be absorbed (not an mremap copy) */
 		if (!middle && lz == range_src) {
-			count_blocked(z, n, H5_MIXED);
+			if (!query)
+				count_blocked(z, n, H5_MIXED);
 			*why = AVT_MR_SCHEME;
 			return false;
 		}
+		if (query)
+			return true;
 		a = absorb_find(z, lz);
 		if (a) {
 			z->abs_last = a;
@@ -266,7 +271,8 @@ static bool lz_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
 		return a != NULL;
 	}
 	default:
-		count_blocked(z, n, d);
+		if (!query)
+			count_blocked(z, n, d);
 		*why = AVT_MR_SCHEME;
 		return false;
 	}
@@ -291,12 +297,17 @@ static bool conflict(struct lazy *z, const struct avt_vma *p, const struct avt_v
 		return p->anon != n->anon;
 	case H5_LAZY_ROOT:
 	case H5_MIXED:
-		count_blocked(z, n, d);
+		if (!z->e->merge_query)
+			count_blocked(z, n, d);
 		return true;
 	case H5_ABSORB: {
 		const struct avt_vma *lz = vkind(n) == LK_LAZY ? n : p;
 		const struct avt_vma *eg = lz == n ? p : n;
-		struct lazy_absorb *a = absorb_find(z, lz);
+		struct lazy_absorb *a;
+
+		if (z->e->merge_query)
+			return false;
+		a = absorb_find(z, lz);
 
 		if (!a)
 			return true;
@@ -313,6 +324,9 @@ static bool lz_conflict(struct avt_scheme *s, const struct avt_vma *p, const str
 	struct lazy *z = LZ(s);
 	struct lazy_absorb *last = z->abs_last;
 	bool refused = conflict(z, p, n);
+
+	if (z->e->merge_query)
+		return refused;		/* a check asks: no side effect */
 
 	/* the right-hand merge is off: an absorb its pair test set (for the
 	 * middle VMA) must not outlive it when only the left merge commits */

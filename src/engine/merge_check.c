@@ -71,6 +71,7 @@ static bool would_merge(struct avt_engine *e, const struct avt_vma *a, const str
 {
 	const struct avt_vma *n = r == a ? b : a;
 	int why = 0;
+	bool ok;
 
 	if (a->end != b->start)
 		return false;
@@ -84,9 +85,13 @@ static bool would_merge(struct avt_engine *e, const struct avt_vma *a, const str
 		return false;
 	if (a->pgoff + pages(a) != b->pgoff)
 		return false;
-	/* a new range (mmap/brk) has no middle; an existing one is its own */
-	if (OPS(e)->anon_merge_allowed(S(e), n, r, kind == AVT_INV9_EXISTING ? r : NULL,
-				       NULL, &why))
+	/* a new range (mmap/brk) has no middle; an existing one is its own;
+	 * a question only: the scheme must not count or prepare anything */
+	e->merge_query = true;
+	ok = OPS(e)->anon_merge_allowed(S(e), n, r, kind == AVT_INV9_EXISTING ? r : NULL,
+					NULL, &why);
+	e->merge_query = false;
+	if (ok)
 		return true;
 	e->inv9_honoured++;		/* fork child, different anon_vmas, ... */
 	return false;

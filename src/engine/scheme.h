@@ -154,7 +154,11 @@ struct avt_scheme_ops {
 				   const struct avt_vma *middle,
 				   const struct avt_vma *copied_from, int *why);
 	/* can_vma_merge_right's extra test: prev and next both faulted with
-	 * different anon state -> they cannot both be merged. */
+	 * different anon state -> they cannot both be merged.
+	 * Both questions may also be asked by a check after the event
+	 * (--check-invariants, invariant 9) with e->merge_query set: the
+	 * answer must then be the same and have no side effect (no
+	 * counters, no bookkeeping for a later commit). */
 	bool (*anon_conflict)(struct avt_scheme *s, const struct avt_vma *prev,
 			      const struct avt_vma *next);
 
