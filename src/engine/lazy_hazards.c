@@ -569,18 +569,19 @@ static void window_span(struct lazy *z, struct avt_mm *mm, uint64_t lo, uint64_t
 /* every PTE of [a, b) once */
 static void scan_span(struct lazy *z, struct avt_mm *mm, uint64_t a, uint64_t b)
 {
-	size_t n = avt_ptes__collect(z->e, &mm->ptes, a >> PAGE_SHIFT, b >> PAGE_SHIFT);
-	struct avt_vma *w = NULL;
+	/* every PTE lies in a VMA (invariant I7): probe the VMAs overlapping
+	 * [a, b), not the gaps between them; same PTEs, same order */
+	for (struct avt_vma *w = avt_mm__find_ge(mm, a); w && w->start < b; w = w->next) {
+		uint64_t lo = w->start > a ? w->start : a, hi = w->end < b ? w->end : b;
+		size_t n = avt_ptes__collect(z->e, &mm->ptes, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT);
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t pfn = z->e->scratch[i], addr = pfn << PAGE_SHIFT;
-		struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t pfn = z->e->scratch[i];
+			struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
 
-		if (!f)
-			continue;
-		if (!w || addr < w->start || addr >= w->end)
-			w = avt_mm__find(mm, addr);
-		scan_pte(z, mm, f, w, pfn);
+			if (f)
+				scan_pte(z, mm, f, w, pfn);
+		}
 	}
 }
 
