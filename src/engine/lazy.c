@@ -734,6 +734,20 @@ static void lz_range_begin(struct avt_scheme *s, struct avt_vma *v, struct avt_v
 		z->reindex_dst = v;
 		z->reindex_src = NULL;
 	}
+	if (tag == AVT_RANGE_MERGE && adj && vkind(v) == LK_PARENT && vkind(adj) == LK_PARENT &&
+	    !vroot(v) != !vroot(adj)) {
+		/* a merge that moves a boundary between two PARENT VMAs (one
+		 * grows over part of the other, no struct removed): H5 allows
+		 * it with at most one lazy_root set; the folios of the range
+		 * that changes hands use that root, so the VMA without one
+		 * takes it (refcount++), as a removed struct's survivor does
+		 * in lz_unlink */
+		struct avt_vma *to = vroot(v) ? adj : v;
+		struct lroot *r = vroot(to == v ? adj : v);
+
+		r->refcount++;
+		set_kind(z, to, LK_PARENT, r);
+	}
 	if (tag == AVT_RANGE_MERGE && z->o.merge_absorb) {
 		struct avt_vma *c[2] = { v, adj };
 
