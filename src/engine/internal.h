@@ -55,6 +55,7 @@ struct avt_folio {
 	uint8_t exclusive;
 	uint16_t nr;			/* pages covered: 1 or HPAGE_NR */
 	uint32_t census;		/* census epoch, to visit each once */
+	uint32_t agg;			/* scheme scratch: lazy's aggregation slot */
 };
 
 /* Page table of one mm: page number -> folio (open addressing). */

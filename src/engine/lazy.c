@@ -1188,7 +1188,6 @@ static void lz_fini(struct avt_scheme *s)
 	free(z->blk);
 	free(z->over);
 	free(z->agg);
-	free(z->aggused);
 	free(z->abs);
 	free(z->smap);
 	free(z->relq);

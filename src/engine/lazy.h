@@ -191,7 +191,8 @@ struct lazy {
 	/* VMAs already counted over threshold */
 	const struct avt_vma **over;
 	size_t nover, capover;
-	/* multi-mapped folio aggregation during a scan (open addressing) */
+	/* multi-mapped folio aggregation during a scan, in first-seen order;
+	 * a folio finds its entry through f->agg (valid when agg[f->agg].f == f) */
 	struct lazy_agg {
 		struct avt_folio *f;
 		unsigned bits;
@@ -200,7 +201,6 @@ struct lazy {
 		struct avt_mm *mm;	/* the mm of its first PTE seen (large folios) */
 	} *agg;
 	size_t aggcap, aggn;
-	uint32_t *aggused;		/* slots in use, to settle and clear them */
 	bool cross_mm;			/* a lazy folio was once mapped twice */
 	/* lazy_merge_absorb: LAZY side -> the EAGER side's AV, this event */
 	struct lazy_absorb { const struct avt_vma *lazy; struct lav *av; uint64_t ev; } *abs;

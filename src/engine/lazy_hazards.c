@@ -316,49 +316,29 @@ static inline void folio_settle(struct lazy *z, struct avt_folio *f, unsigned no
 	folio_settle_work(z, f, now, complete, addr);
 }
 
-/* aggregation of folios with mapcount > 1 within one scan */
+/* aggregation of folios with mapcount > 1 within one scan: the folio
+ * remembers its entry, so no lookup structure */
 static struct lazy_agg *agg_slot(struct lazy *z, struct avt_folio *f)
 {
-	size_t mask, i;
+	struct lazy_agg *a;
 
-	if ((z->aggn + 1) * 2 > z->aggcap) {
+	if (f->agg < z->aggn && z->agg[f->agg].f == f)
+		return &z->agg[f->agg];
+	if (z->aggn == z->aggcap) {
 		size_t nc = z->aggcap ? z->aggcap * 2 : 256;
-		struct lazy_agg *na = calloc(nc, sizeof(*na));
-		uint32_t *nu = realloc(z->aggused, nc / 2 * sizeof(*nu));
-		size_t k = 0;
+		struct lazy_agg *na = realloc(z->agg, nc * sizeof(*na));
 
-		if (!na || !nu) {
-			free(na);
-			if (nu)
-				z->aggused = nu;
+		if (!na)
 			return NULL;
-		}
-		z->aggused = nu;
-		for (size_t j = 0; j < z->aggcap; j++) {
-			size_t h;
-
-			if (!z->agg[j].f)
-				continue;
-			for (h = (((uintptr_t)z->agg[j].f >> 4) * 0x9e3779b97f4a7c15ULL >> 40) & (nc - 1);
-			     na[h].f; h = (h + 1) & (nc - 1))
-				;
-			na[h] = z->agg[j];
-			nu[k++] = (uint32_t)h;
-		}
-		free(z->agg);
 		z->agg = na;
 		z->aggcap = nc;
 	}
-	mask = z->aggcap - 1;
-	for (i = (((uintptr_t)f >> 4) * 0x9e3779b97f4a7c15ULL >> 40) & mask; z->agg[i].f;
-	     i = (i + 1) & mask)
-		if (z->agg[i].f == f)
-			return &z->agg[i];
-	z->agg[i].f = f;
-	z->agg[i].bits = 0;
-	z->agg[i].seen = 0;
-	z->aggused[z->aggn++] = (uint32_t)i;
-	return &z->agg[i];
+	f->agg = (uint32_t)z->aggn;
+	a = &z->agg[z->aggn++];
+	a->f = f;
+	a->bits = 0;
+	a->seen = 0;
+	return a;
 }
 
 static inline struct lroot *fm_ptr_root(const struct avt_folio *f)
@@ -727,8 +707,6 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	z->vscanned = NULL;
 	z->scanned_all = z->cross_mm || z->o.skip || z->o.test_leak_ref || z->o.test_full_scan ||
 			 ev->type == AVT_EV_SNAP_END;
-	for (i = 0; i < z->aggn; i++)
-		z->agg[z->aggused[i]].f = NULL;
 	z->aggn = 0;
 	if (z->scanned_all) {
 		for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
@@ -793,7 +771,7 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	}
 	/* multi-mapped folios: settle once, clearing only with every PTE seen */
 	for (i = 0; i < z->aggn; i++) {
-		struct lazy_agg *a = &z->agg[z->aggused[i]];
+		struct lazy_agg *a = &z->agg[i];
 
 		folio_settle(z, a->f, a->bits, a->seen >= a->f->mapcount, a->addr);
 	}
