@@ -135,6 +135,8 @@ struct pinfo {
 	uint8_t taint;
 	bool compared, listed_tainted;
 	bool exited, exit_frees_seen;
+	bool teardown_done;		/* the recorder's teardown marker for
+					 * its latest exit is in the trace */
 	bool exit_elsewhere;		/* exited inside a checkpoint snapshot of
 					 * itself: the iterator's reference to the
 					 * mm was the last, the teardown ran in the
@@ -1328,6 +1330,18 @@ static void window_close(struct avt_verify *v, const char *label, bool last)
 		/* the trace has exit_mmap's frees, but not all of them yet:
 		 * the teardown runs on after sched_process_exit, past this
 		 * window's snapshots; the rest is expected in the next one */
+		/* the recording ended before that teardown's marker: the
+		 * frees it had not made yet are not in the trace (exit_mmap
+		 * was still running when the recorder stopped) */
+		if (v->exit_frees && last && p->exited && !p->teardown_done && !p->exit_elsewhere)
+			for (int j = 0; j < 2; j++) {
+				int k = j ? K_AVC_FREE : K_AV_FREE;
+				uint64_t cut = p->ex[j] > p->kx[j] ? p->ex[j] - p->kx[j] : 0;
+
+				cut = cut < e[k] ? cut : e[k];
+				e[k] -= cut;
+				v->cls[C_EXITFREE] += cut ? 1 : 0;
+			}
 		if (v->exit_frees && !last && p->exited && !p->exit_elsewhere)
 			for (int j = 0; j < 2; j++) {
 				int k = j ? K_AVC_FREE : K_AV_FREE;
@@ -1470,6 +1484,8 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 					last = &v->exits[i];
 			if (last)
 				last->done = true;
+			if ((p = pinfo_get(v, ev->u.stats.key)))
+				p->teardown_done = true;
 			/* torn down elsewhere: its frees, and those of anon_vmas
 			 * of its families whose last reference it held (an
 			 * exited parent's root...), are not in the trace */
@@ -1606,8 +1622,10 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			}
 		}
 	}
-	if (ev->type == AVT_EV_EXIT && ev->u.exit.group_dead && (p = pinfo_get(v, ev->pid)))
+	if (ev->type == AVT_EV_EXIT && ev->u.exit.group_dead && (p = pinfo_get(v, ev->pid))) {
 		p->exited = true;
+		p->teardown_done = false;
+	}
 	if (st->unmodelled != unm && ev->type != AVT_EV_UNMODELLED &&
 	    (p = pinfo_get(v, ev->pid)) && !p->taint)
 		p->taint = T_ENGINE;
