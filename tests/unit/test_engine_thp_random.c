@@ -21,123 +21,7 @@
 #include "avtrace/engine.h"
 #include "avtrace/text.h"
 
-#define BASE 0x40000000ULL
-#define WIN  (3ULL << 21)	/* three PMD blocks */
-#define PG   0x1000ULL
-#define MAXP 6
-
-struct gen {
-	uint64_t rng;
-	uint32_t pids[MAXP];
-	int n;
-	uint32_t next_pid;
-	struct avt_engine *e[2];
-	struct avt_text_parser *tp;
-	struct avt_meta meta;
-	uint64_t thp, splits, fallbacks;
-};
-
-static uint64_t rnd(struct gen *g)
-{
-	g->rng ^= g->rng << 13;
-	g->rng ^= g->rng >> 7;
-	g->rng ^= g->rng << 17;
-	return g->rng;
-}
-
-static void line(struct gen *g, const char *fmt, ...)
-{
-	char buf[300], why[256];
-	struct avt_event ev;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (getenv("AVT_THP_DUMP"))	/* the sequence as a text trace, to replay */
-		fprintf(stderr, "%s\n", buf);
-	if (avt_text_parser__line(g->tp, buf, &ev, &g->meta, why, sizeof(why)) != 1)
-		fail_msg("parse '%s': %s", buf, why);
-	for (int i = 0; i < 2; i++)
-		if (avt_engine__feed(g->e[i], &ev))
-			fail_msg("%s: '%s': %s", avt_engine__scheme(g->e[i]), buf,
-				 avt_engine__error(g->e[i]));
-}
-
-static void new_proc(struct gen *g)
-{
-	uint32_t pid = g->next_pid++;
-
-	line(g, "%u exec file=/bin/t comm=t", pid);
-	line(g, "%u mmap addr=%#llx len=%#llx prot=rw- flags=MAP_PRIVATE|MAP_ANONYMOUS fd=-1 off=0x0 = %#llx",
-	     pid, BASE, WIN, BASE);
-	g->pids[g->n++] = pid;
-}
-
-/* a page-aligned sub-range of the window, often unaligned to a block */
-static void range(struct gen *g, uint64_t *a, uint64_t *len)
-{
-	uint64_t pages = WIN / PG;
-	uint64_t s = rnd(g) % pages, l = 1 + rnd(g) % (rnd(g) % 2 ? 8 : pages / 2);
-
-	if (rnd(g) % 3 == 0)
-		s &= ~511ULL;		/* block-aligned start */
-	if (s + l > pages)
-		l = pages - s;
-	*a = BASE + s * PG;
-	*len = l * PG;
-}
-
-static void step(struct gen *g)
-{
-	int pi = (int)(rnd(g) % (uint64_t)g->n), op = (int)(rnd(g) % 100);
-	uint32_t pid = g->pids[pi];
-	uint64_t a, len;
-
-	range(g, &a, &len);
-	if (op < 45) {
-		line(g, "%u %s %#llx", pid, op < 38 ? "write" : "read", a);
-	} else if (op < 52) {
-		line(g, "%u mprotect addr=%#llx len=%#llx prot=%s = 0", pid, a, len,
-		     rnd(g) % 2 ? "r--" : "rw-");
-	} else if (op < 60) {
-		static const char *const adv[] = { "MADV_DONTNEED", "MADV_HUGEPAGE",
-						   "MADV_NOHUGEPAGE", "MADV_DONTNEED" };
-
-		line(g, "%u madvise addr=%#llx len=%#llx advice=%s = 0", pid, a, len,
-		     adv[rnd(g) % 4]);
-	} else if (op < 65) {
-		line(g, "%u munmap addr=%#llx len=%#llx = 0", pid, a, len);
-	} else if (op < 70) {
-		/* map the range again (MAP_FIXED) */
-		line(g, "%u mmap addr=%#llx len=%#llx prot=rw- flags=MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED fd=-1 off=0x0 = %#llx",
-		     pid, a, len, a);
-	} else if (op < 76) {
-		/* move a range out and back: by a block multiple or not */
-		uint64_t to = 0x80000000ULL + (rnd(g) % 2 ? 0 : 0x5000);
-
-		line(g, "%u mremap addr=%#llx old_len=%#llx new_len=%#llx flags=MREMAP_MAYMOVE|MREMAP_FIXED new_addr=%#llx = %#llx",
-		     pid, a, len, len, to, to);
-		line(g, "%u mremap addr=%#llx old_len=%#llx new_len=%#llx flags=MREMAP_MAYMOVE|MREMAP_FIXED new_addr=%#llx = %#llx",
-		     pid, to, len, len, a, a);
-	} else if (op < 86) {
-		if (g->n < MAXP) {
-			uint32_t c = g->next_pid++;
-
-			line(g, "%u fork child=%u flags=newmm", pid, c);
-			g->pids[g->n++] = c;
-		}
-	} else if (op < 92) {
-		line(g, "%u exit", pid);
-		g->pids[pi] = g->pids[--g->n];
-		if (!g->n)
-			new_proc(g);
-	} else if (op < 95) {
-		line(g, "checkpoint n=1");
-	} else {
-		line(g, "0 set thp=%s", rnd(g) % 3 ? "always" : "madvise");
-	}
-}
+#include "thp_gen.h"
 
 static double metric(struct avt_engine *e, const char *name)
 {
@@ -154,6 +38,8 @@ static void run_seed(struct gen *g, uint64_t seed, int steps)
 	g->rng = seed * 0x9e3779b97f4a7c15ULL + 7;
 	g->n = 0;
 	g->next_pid = 100;
+	g->ne = 2;
+	g->rmap_walks = false;
 	g->tp = avt_text_parser__new();
 	avt_meta__init(&g->meta);
 	g->e[0] = avt_engine__new("eager", &o);
