@@ -122,7 +122,7 @@ static int start_snapshots(struct recorder *r)
 {
 	const struct record_opts *o = r->o;
 	pid_t *v = NULL;
-	int n = 0;
+	int n = 0, adopted = 0;
 
 	if (o->all)
 		n = targets__all_procs(&v);
@@ -141,13 +141,26 @@ static int start_snapshots(struct recorder *r)
 	for (int i = 0; i < n; i++) {
 		if (v[i] == getpid())
 			continue;
-		if (o->cgroup || o->nr_pids)
-			targets__add(r, v[i]);
 		/* -a: the BPF side adds each process on its first event; add it
 		 * here too so the snapshot's owner is known to be traced */
-		if (o->all)
-			targets__add(r, v[i]);
+		targets__add(r, v[i]);
 		snapshot__take(r, v[i], AVT_SNAP_START, 0);	/* -ESRCH: exited meanwhile */
+	}
+	/* then the descendants that existed before we started (every target is
+	 * in the map first, so none forked meanwhile is missed): snapshotted
+	 * at start like the targets */
+	if (!o->all) {
+		size_t nn = (size_t)n;
+
+		adopted = targets__adopt_descendants(r, &v, &nn);
+		if (adopted < 0)
+			avt_warn("cannot find the targets' descendants: %s", strerror(-adopted));
+		for (size_t i = (size_t)n; i < nn; i++)
+			snapshot__take(r, v[i], AVT_SNAP_START, 0);
+		n = (int)nn;
+		if (adopted > 0 && o->verbose)
+			fprintf(stderr, "avtrace record: %d existing descendant(s) of the targets "
+				"followed and snapshotted\n", adopted);
 	}
 	r->collect_roots = false;
 	/* -a traces everything: nothing is left to be passive */

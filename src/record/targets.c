@@ -113,15 +113,15 @@ int targets__release(struct recorder *r)
 	return 0;
 }
 
+/* 1: added, 0: already traced (e.g. added by the fork tracepoint), < 0: error */
 int targets__add(struct recorder *r, pid_t tgid)
 {
 	struct rec_target t = {};
 	__u32 key = tgid;
 
-	if (bpf_map__update_elem(r->skel->maps.targets, &key, sizeof(key), &t, sizeof(t), BPF_NOEXIST)
-	    && errno != EEXIST)
-		return -errno;
-	return 0;
+	if (bpf_map__update_elem(r->skel->maps.targets, &key, sizeof(key), &t, sizeof(t), BPF_NOEXIST))
+		return errno == EEXIST ? 0 : -errno;
+	return 1;
 }
 
 int targets__list(struct recorder *r, pid_t **out)
@@ -197,26 +197,59 @@ static int push(pid_t **v, size_t *n, size_t *cap, pid_t p)
 	return 0;
 }
 
-int targets__cgroup_procs(const char *cgroup, pid_t **out)
+/*
+ * The members of a cgroup v2 directory and of every cgroup below it: the
+ * BPF filter (bpf_current_task_under_cgroup) traces the whole subtree, so
+ * all of them get start snapshots.
+ */
+static int cgroup_walk(const char *cgroup, pid_t **v, size_t *n, size_t *cap, int depth)
 {
 	char path[4096];
-	size_t n = 0, cap = 0;
-	pid_t *v = NULL;
+	struct dirent *de;
 	long p;
 	FILE *f;
+	DIR *d;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
 	f = fopen(path, "re");
 	if (!f)
-		return -errno;
+		return depth ? 0 : -errno;	/* a sub-cgroup removed meanwhile */
 	while (fscanf(f, "%ld", &p) == 1) {
-		if (push(&v, &n, &cap, (pid_t)p)) {
-			free(v);
+		if (push(v, n, cap, (pid_t)p)) {
 			fclose(f);
 			return -ENOMEM;
 		}
 	}
 	fclose(f);
+	if (depth >= 32 || !(d = opendir(cgroup)))
+		return 0;
+	while ((de = readdir(d))) {
+		int err;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", cgroup, de->d_name) >= sizeof(path))
+			continue;
+		err = cgroup_walk(path, v, n, cap, depth + 1);
+		if (err) {
+			closedir(d);
+			return err;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int targets__cgroup_procs(const char *cgroup, pid_t **out)
+{
+	size_t n = 0, cap = 0;
+	pid_t *v = NULL;
+	int err = cgroup_walk(cgroup, &v, &n, &cap, 0);
+
+	if (err) {
+		free(v);
+		return err;
+	}
 	*out = v;
 	return (int)n;
 }
@@ -242,4 +275,89 @@ int targets__all_procs(pid_t **out)
 	closedir(d);
 	*out = v;
 	return (int)n;
+}
+
+/* The parent's tgid (PPid) of a process, from /proc/PID/stat; -1 if gone. */
+static pid_t ppid_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	long ppid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	/* ") S PPID ...": comm may hold spaces and parentheses, the last ')' ends it */
+	if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+static bool in_set(const pid_t *v, size_t n, pid_t p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == p)
+			return true;
+	return false;
+}
+
+/*
+ * Descendants that already existed when recording started (the fork
+ * tracepoint only follows forks from now on). Scan /proc for processes
+ * whose parent is in the set, add each to the map, and scan again until a
+ * scan finds nothing new. A child forked meanwhile is never lost: its
+ * parent is either in the map already (the fork tracepoint adds it) or
+ * gets added in this scan, and then the next scan finds the child (it
+ * existed before its parent was added). *v (n entries: the targets,
+ * already in the map) grows by every descendant found, parents before
+ * children, for their start snapshots -- those the fork tracepoint added
+ * meanwhile too: their parent may have forked them before its own start
+ * snapshot, when replay could not follow the fork (a snapshot of a
+ * process replay already has is checked, not seeded). Returns how many
+ * this scan added to the map. Children reparented away (their parent
+ * exited) are not descendants.
+ */
+int targets__adopt_descendants(struct recorder *r, pid_t **v, size_t *n)
+{
+	size_t set_n = *n, set_cap = *n, out_cap = *n;
+	pid_t *set = malloc((set_cap ? set_cap : 1) * sizeof(*set));
+	int adopted = 0, err = 0;
+	bool more = true;
+
+	if (!set)
+		return -ENOMEM;
+	memcpy(set, *v, *n * sizeof(*set));
+	while (more && !err) {
+		pid_t *all = NULL;
+		int na = targets__all_procs(&all);
+
+		if (na < 0) {
+			err = na;
+			break;
+		}
+		more = false;
+		for (int i = 0; i < na && !err; i++) {
+			pid_t pp;
+			int ret;
+
+			if (all[i] == getpid() || in_set(set, set_n, all[i]))
+				continue;
+			pp = ppid_of(all[i]);
+			if (pp <= 0 || !in_set(set, set_n, pp))
+				continue;
+			ret = targets__add(r, all[i]);
+			if (ret < 0)
+				continue;	/* map full: the tracepoint would not add it either */
+			err = push(&set, &set_n, &set_cap, all[i]);
+			err = err ?: push(v, n, &out_cap, all[i]);
+			more = true;
+			adopted += ret == 1 && !err;
+		}
+		free(all);
+	}
+	free(set);
+	return err ? err : adopted;
 }

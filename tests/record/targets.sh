@@ -1,11 +1,13 @@
 #!/bin/bash
 # Target selection: -p on one child of a forking process (its parent and
 # sibling share its anon_vma families: they get passive start snapshots and
-# are not traced), -p with several pids, -c CGROUP (cgroup v2), -a.
+# are not traced), -p on a parent whose children and grandchild existed
+# before recording (adopted: start snapshots, then traced), -p with several
+# pids, -c CGROUP (cgroup v2), -a.
 set -u
 . "$(dirname "$0")/lib.bash"
 require_bpf
-require_workloads madvise storm
+require_workloads madvise storm family
 
 # --- -p on one child: passive snapshots of the family ---------------------------
 rm -f "$T/ready"
@@ -30,6 +32,47 @@ if [ -s "$f.txt" ]; then
 	grep -q " snap_begin .*flags=passive.*comm=avtrace" "$f.txt" && fail "the recorder snapshotted itself"
 fi
 verify "$f"
+
+# --- -p on a parent: its existing children and grandchild are adopted -----------
+rm -f "$T/fready" "$T/fready.2"
+AVT_READY=$T/fready "$WL/family" & par=$!
+wait_for "$T/fready" 20 || { fail "family never ready"; kill $par; finish; }
+kids=$(pgrep -P $par | tr '\n' ' ')
+grand=$(for k in $kids; do pgrep -P "$k"; done | tr '\n' ' ')
+fam="$kids$grand"
+f=$T/family.avt
+"$AVTRACE" record --no-status -v -o "$f" -p "$par" -d 20 2> "$T/family.log" & rec=$!
+n=100
+while ! grep -q "existing descendant(s) of the targets followed" "$T/family.log" && [ $n -gt 0 ] &&
+      kill -0 $rec 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
+grep -q "avtrace record: 3 existing descendant(s)" "$T/family.log" ||
+	fail "-p parent: not 3 descendants adopted: $(grep -i 'descendant\|error' "$T/family.log" | head -3)"
+kill -USR1 $par				# the family writes while recorded
+wait_for "$T/fready.2" 20 || fail "family never finished its writes"
+kill -USR1 $rec; sleep 0.5		# checkpoint while everyone waits
+kill -USR1 $par				# exit; the recorder stops when all are gone
+wait $rec || fail "-p parent: exit $?"
+wait $par
+check_readable "$f"
+if [ -s "$f.txt" ]; then
+	[ "$(echo $fam | wc -w)" = 3 ] || fail "family: expected 3 descendants, found '$fam'"
+	for p in $par $fam; do
+		grep -q " $p/$p snap_begin kind=start n=0 flags=0 " "$f.txt" || fail "family: no start snapshot of $p"
+		grep -q " $p/$p snap_begin kind=checkpoint n=1 " "$f.txt" || fail "family: no checkpoint snapshot of $p"
+		nf=$(grep -c " $p/$p fault addr=.* access=write mode=user" "$f.txt")
+		[ "$nf" -ge 4 ] || fail "family: only $nf write faults of $p recorded"
+		grep -q " $p/$p exit " "$f.txt" || fail "family: no exit of $p"
+		grep -q " fork child=$p/" "$f.txt" && fail "family: $p has a fork event, it existed before"
+		echo "family: $p: start snapshot, $nf write faults"
+	done
+	grep -q "flags=passive" "$f.txt" && fail "family: a descendant was snapshotted as passive"
+fi
+verify "$f"
+"$AVTRACE" replay "$f" --verify > "$T/family.ver" 2>&1
+grep -q "^verify.match.all 100.00 % ([1-9]" "$T/family.ver" &&
+grep -q "^verify.snapshots.compared \([4-9]\|[1-9][0-9]\)" "$T/family.ver" &&
+	pass "-p parent: children and grandchild adopted, verified $(awk '$1=="verify.match.all"{print $2,$3,$4}' "$T/family.ver")" ||
+	fail "-p parent: $(grep -E '^verify.(match.all|snapshots.compared)' "$T/family.ver" | tr '\n' ' ')"
 
 # --- -p with two pids, both followed --------------------------------------------
 sleep 5 & s1=$!
