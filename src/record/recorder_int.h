@@ -62,18 +62,6 @@ int recorder__emit(struct recorder *r, const struct avt_event *ev);
 int recorder__write(struct recorder *r, struct avt_event *ev);
 uint64_t recorder__now(void);
 
-/*
- * sysorder.c: every record goes out through sysorder__push (in place of
- * recorder__emit); a modelled call's record through sysorder__syscall,
- * which writes it at its REC_SYS_PLACE marker (sysorder__place).
- */
-int sysorder__push(struct recorder *r, const struct avt_event *ev);
-void sysorder__place(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t ts);
-int sysorder__syscall(struct recorder *r, struct avt_event *ev, uint64_t placed);
-void sysorder__forget(struct recorder *r, uint32_t tid);	/* the thread died */
-void sysorder__finish(struct recorder *r);	/* give up every hole, write all */
-void sysorder__free(struct recorder *r);
-
 /* targets.c */
 int targets__launch(struct recorder *r, char **argv);	/* fork, child waits */
 int targets__wait_parked(struct recorder *r);	/* child asleep before exec */
