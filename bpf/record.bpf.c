@@ -741,6 +741,26 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 			p->check = t->inflight == 0 && !(p->seq & 1);
 		}
 	}
+	/*
+	 * A clone that copies the address space (dup_mmap) while other
+	 * threads run: their faults from now until the fork event may have
+	 * been taken before or after the copy (the fork tracepoint fires
+	 * after it). Mark where the window opens, in stream order; replay
+	 * places those faults by the allocation-truth events (order.c).
+	 */
+	if ((id == 56 || id == 57 || id == 435) && !(p->clone_flags & CLONE_VM_) &&
+	    BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), signal, nr_threads) > 1) {
+		struct rec_stats *r = reserve(sizeof(*r), tgid);
+
+		if (r) {
+			fill_hdr(&r->h, AVT_EV_STATS, tgid, tid);
+			r->kind = AVT_STATS_CLONE_ENTER;
+			r->pad = 0;
+			r->key = tid;
+			r->value = p->clone_flags;
+			submit(r);
+		}
+	}
 	bpf_map_update_elem(&pending, &tid, p, BPF_ANY);
 	return 0;
 }

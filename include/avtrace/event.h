@@ -122,6 +122,13 @@ enum avt_stats_kind {
 					 * 2 = in another one (the last reference
 					 * was someone else's, e.g. the recorder's
 					 * snapshot or a kworker: frees unrecorded) */
+	AVT_STATS_CLONE_ENTER = 9,	/* key = tid, value = clone flags; written
+					 * by the recorder in stream order at the
+					 * entry of a clone that copies the mm
+					 * (no CLONE_VM) by a process with other
+					 * threads: their faults from here to the
+					 * fork event of that tid may have been
+					 * taken before or after dup_mmap's copy */
 };
 
 /*

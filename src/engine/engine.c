@@ -145,6 +145,7 @@ void avt_engine__free(struct avt_engine *e)
 {
 	if (!e)
 		return;
+	avt_order__free(e);
 	avt_proc__free_all(e);
 	e->scheme.ops->fini(&e->scheme);
 	avt_pool__fini(&e->vma_pool);
@@ -459,16 +460,26 @@ static int dispatch(struct avt_engine *e, const struct avt_event *ev)
 	}
 }
 
-int avt_engine__feed(struct avt_engine *e, const struct avt_event *ev)
+/* One event through the model (order.c may hold a fault back and replay
+ * it later, around the fork it raced). */
+static int dispatch_one(struct avt_engine *e, const struct avt_event *ev)
 {
 	int err;
 
-	e->nr_events++;
 	e->cur_ev = ev;
 	e->cur = NULL;
 	err = dispatch(e, ev);
 	if (!err && e->scheme.ops->after_event)
 		e->scheme.ops->after_event(&e->scheme, ev);
+	return err;
+}
+
+int avt_engine__feed(struct avt_engine *e, const struct avt_event *ev)
+{
+	int err;
+
+	e->nr_events++;
+	err = avt_order__feed(e, ev, dispatch_one);
 	e->cur_ev = NULL;
 	e->cur = NULL;
 	if (err) {
@@ -496,9 +507,18 @@ int avt_engine__check(struct avt_engine *e)
 
 int avt_engine__finish(struct avt_engine *e)
 {
+	int err;
+
 	if (e->finished)
 		return 0;
 	e->finished = true;
+	err = avt_order__finish(e, dispatch_one);	/* faults still held back */
+	e->cur_ev = NULL;
+	e->cur = NULL;
+	if (err) {
+		snprintf(e->err, sizeof(e->err), "end of trace: %s", strerror(-err));
+		return err;
+	}
 	avt_proc__snapshot_close(e);	/* a trace that ends inside a snapshot */
 	avt_census__run(e);
 	return 0;

@@ -164,6 +164,29 @@ struct avt_settings {
 	int kernel_major, kernel_minor;	/* from release */
 };
 
+/* Fork windows (order.c): faults of other threads racing a fork. */
+struct avt_order;
+struct avt_order_stats {
+	uint64_t windows;		/* clone_enter markers */
+	uint64_t concurrent;		/* of those, opened while another was open */
+	uint64_t faults;		/* faults held inside a window */
+	uint64_t before, after;		/* placed by the allocation truth */
+	uint64_t undecided;		/* left in trace order */
+	uint64_t undecided_effect;	/* of those, able to change an anon_vma or layout */
+	uint64_t conflicts;		/* truth against a thread's program order */
+};
+struct avt_order_undecided {		/* one undecided fault with an effect */
+	uint32_t pid, child;		/* child: of the fork it raced (0: none) */
+	uint64_t addr;
+};
+typedef int (*avt_dispatch_fn)(struct avt_engine *e, const struct avt_event *ev);
+int avt_order__feed(struct avt_engine *e, const struct avt_event *ev, avt_dispatch_fn dispatch);
+int avt_order__finish(struct avt_engine *e, avt_dispatch_fn dispatch);
+void avt_order__free(struct avt_engine *e);
+void avt_order__stats(const struct avt_engine *e, struct avt_order_stats *st);
+/* the undecided faults with an effect the last fed event released */
+size_t avt_order__undecided(const struct avt_engine *e, const struct avt_order_undecided **u);
+
 struct avt_engine {
 	struct avt_scheme scheme;
 	struct avt_settings set;
@@ -208,6 +231,7 @@ struct avt_engine {
 					 * check, not by a merge: answer without side
 					 * effects (scheme.h) */
 	uint32_t test_skip_merge;	/* tests only: refuse the next N existing-range merges */
+	struct avt_order *order;	/* fork windows (order.c), NULL until one opens */
 };
 
 /* ---- stats helpers (schemes call these) ---- */

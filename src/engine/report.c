@@ -22,6 +22,10 @@
  *        roots ever locked; family.max_* = most acquisitions on one root;
  *  truth.*  the kernel's own anon_vma/AVC alloc/free events carried by the
  *        trace (recorded with the alloc probes), to compare with the model.
+ *  ordering.*  fork windows (order.c): faults of other threads between a
+ *        clone's entry and its fork event, placed before or after the copy
+ *        by the allocation truth, or left in trace order (undecided;
+ *        with_effect: could change an anon_vma or the layout).
  *  process.*  count (every process seen), active (any anon work), then the
  *        16 most active processes as `process.COMM[PID].METRIC`, pid order.
  *        contended = acquisitions following one on the same root by another
@@ -245,6 +249,20 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 	emit(ctx, "truth.anon_vma_chain.freed", (double)st->truth_avc_free, true);
 	emit(ctx, "trace.dropped_events", (double)st->trace_dropped, true);
 	emit(ctx, "ksm.events", (double)st->ksm_events, true);
+	{
+		struct avt_order_stats os;
+
+		avt_order__stats(e, &os);
+		emit(ctx, "ordering.fork_windows", (double)os.windows, true);
+		emit(ctx, "ordering.concurrent_clones", (double)os.concurrent, true);
+		emit(ctx, "ordering.faults_in_fork_window", (double)os.faults, true);
+		emit(ctx, "ordering.placed_by_truth", (double)(os.before + os.after), true);
+		emit(ctx, "ordering.placed_by_truth.before_fork", (double)os.before, true);
+		emit(ctx, "ordering.placed_by_truth.after_fork", (double)os.after, true);
+		emit(ctx, "ordering.undecided", (double)os.undecided, true);
+		emit(ctx, "ordering.undecided.with_effect", (double)os.undecided_effect, true);
+		emit(ctx, "ordering.conflicts", (double)os.conflicts, true);
+	}
 	taint_lines(e, emit, ctx);
 	return;
 processes:

@@ -107,7 +107,7 @@ static const struct sym stats_kind[] = {
 	E("events", AVT_STATS_EVENTS), E("ring_hwm", AVT_STATS_RING_HWM),
 	E("faults_filtered", AVT_STATS_FAULTS_FILTERED),
 	E("snap_failed", AVT_STATS_SNAP_FAILED), E("exec_faults", AVT_STATS_EXEC_FAULTS),
-	E("teardown", AVT_STATS_TEARDOWN),
+	E("teardown", AVT_STATS_TEARDOWN), E("clone_enter", AVT_STATS_CLONE_ENTER),
 };
 
 /* PROT_READ/WRITE/EXEC are spelled as an rwx triplet; these only on input
