@@ -157,6 +157,11 @@ struct pinfo {
 	struct cvma *cap;			/* engine state captured at exit */
 	size_t ncap, capcap;
 	bool has_cap;
+	/* re-seeding (see "re-seeding tainted processes") */
+	struct cvma *rk;			/* the kernel snapshot it was rebuilt from */
+	size_t nrk, caprk;
+	bool rs_ambiguous;			/* that snapshot was not one clean view */
+	uint32_t reseeds;			/* times a group re-seed cleared its taint */
 };
 
 enum role { R_NONE, R_CHECK, R_SEED, R_PASSIVE, R_NOMODEL, R_LATE };
@@ -221,6 +226,7 @@ struct avt_verify {
 		uint32_t pid, kind, n, flags;
 		uint64_t ev_idx, ts;
 		enum role role;
+		uint32_t rgroup;	/* a re-seeded group's index + 1 */
 		struct cvma *k, *e;
 		size_t nk, ne, capk, cape;
 		/* engine roots of other processes that changed during the
@@ -257,6 +263,27 @@ struct avt_verify {
 	size_t nshown;
 	uint64_t snapless;
 	char snapless_list[256];
+	/* re-seeding tainted processes: planned in pass 1, done in pass 2 */
+	struct vmap drop_val, drop_ts;	/* tgid -> its final drops_tgid value, and
+					 * the ts of the stats record first showing it */
+	struct vmap proots;		/* roots seen in passive snapshots */
+	struct vmap drop_cpu;		/* cpu + 1 -> its final drops_cpu value */
+	struct rsnap {			/* a checkpoint snapshot (not passive) */
+		uint32_t pid, n, group;
+		uint64_t ts;
+		bool ok;		/* complete, alone, with anon_vma ids */
+		uint64_t *roots;
+		size_t nroots, caproots;
+	} *rs;
+	size_t nrs, caprs, rs_seen;	/* rs_seen: pass 2's cursor */
+	struct vmap rs_open;		/* pass 1: pid -> its open snapshot */
+	struct rgroup {
+		uint8_t state;		/* RG_* */
+		uint32_t pending;	/* members whose snapshot is still to come */
+	} *rg;
+	size_t nrg;
+	bool rs_planned;
+	uint64_t reseeded, reseed_failed, snaps_reseeded;
 };
 
 const char *avt_verify__scheme_for(const char *release)
@@ -469,6 +496,7 @@ void avt_verify__free(struct avt_verify *v)
 	for (size_t i = 0; i < v->npi; i++) {
 		pinfo_free_cap(v->pi[i]);
 		free(v->pi[i]->ov);
+		free(v->pi[i]->rk);
 		free(v->pi[i]);
 	}
 	free(v->pi);
@@ -483,6 +511,15 @@ void avt_verify__free(struct avt_verify *v)
 		free(v->parked[i].e);
 		vmap__fini(&v->parked[i].busy_roots);
 	}
+	for (size_t i = 0; i < v->nrs; i++)
+		free(v->rs[i].roots);
+	free(v->rs);
+	free(v->rg);
+	vmap__fini(&v->drop_val);
+	vmap__fini(&v->drop_ts);
+	vmap__fini(&v->proots);
+	vmap__fini(&v->drop_cpu);
+	vmap__fini(&v->rs_open);
 	vmap__fini(&v->drop_tgids);
 	vmap__fini(&v->exit_else);
 	vmap__fini(&v->last_snap);
@@ -528,10 +565,14 @@ uint64_t avt_verify__compared(const struct avt_verify *v)
 	return n;
 }
 
+static void reseed_prescan(struct avt_verify *v, const struct avt_event *ev);
+
 /* ---- pass 1 ---- */
 void avt_verify__prescan(struct avt_verify *v, const struct avt_event *ev)
 {
 	uint64_t ord;
+
+	reseed_prescan(v, ev);
 
 	/*
 	 * A snapshot followed, for its process, by nothing but kernel-mode
@@ -1036,6 +1077,9 @@ static void seed_partial(struct avt_verify *v, struct pinfo *p)
 {
 	struct vmap own = { 0 };
 
+	if (v->sn.rgroup)
+		return;		/* a re-seeded group: reseed_validate, over the group */
+
 	for (size_t i = 0; i < v->sn.nk; i++)
 		if (v->sn.k[i].av)
 			vmap__put(&own, v->sn.k[i].av, 1);
@@ -1052,6 +1096,481 @@ static void seed_partial(struct avt_verify *v, struct pinfo *p)
 	vmap__fini(&own);
 }
 
+/* ---- re-seeding tainted processes ----
+ *
+ * A tainted process (it lost events, inherited a taint, had a change the
+ * engine could not model...) is re-seeded by a later checkpoint: its
+ * simulated state is replaced by the kernel's snapshot, and its facts are
+ * judged again from there on. anon_vma families cross processes, and one
+ * member's snapshot cannot rebuild what it shares with the others (the
+ * engine's objects of the family are held by their simulated VMAs too), so
+ * the unit re-seeded is a group: the snapshots of one checkpoint linked,
+ * transitively, by a common root. All of its members are torn down when
+ * its first snapshot begins and rebuilt from their snapshots, objects
+ * shared by kernel id, as the start snapshots of a family are. A group is
+ * re-seeded when (planned in pass 1)
+ *  - every member's snapshot is complete, carries anon_vma ids (not a
+ *    /proc one) and is the only one of its process open meanwhile;
+ *  - no passive snapshot holds one of its roots (an untraced process would
+ *    hold part of the family the rebuild cannot see);
+ *  - every member that lost events lost its last ones before its snapshot
+ *    began: the stats record that first shows its final drops_tgid value
+ *    is stamped before the snapshot's begin (a drop is counted when the
+ *    ring refuses the record, before the stats record that reads it);
+ *  - no drops were counted without a tgid (drops_cpu alone: anything may
+ *    be off, nothing is re-seeded);
+ * and (pass 2) a member is tainted when the group's first snapshot begins,
+ * none of its snapshots is ambiguous (events of that process inside it).
+ * Then the rebuild must reproduce every member's snapshot -- boundaries,
+ * flags, which VMAs share an anon_vma, root, parent, num_children,
+ * num_active_vmas, chain lengths and listed chains: a family member the
+ * group does not hold (a process whose snapshot failed, or one not
+ * traced) shows up there as a difference. If it does not, the members'
+ * taints are cleared (verify.tainted.reseeded) and their later snapshots
+ * and allocation windows are judged; if it does, every member stays
+ * tainted (untainted ones become inherited).
+ */
+enum { RG_NO, RG_PLANNED, RG_SKIP, RG_RUNNING, RG_DONE, RG_FAILED };
+
+#define RS_PASSIVE (1ULL << 62)		/* rs_open values: a passive snapshot, */
+#define RS_OTHER (1ULL << 61)		/* a start, exec or exit one */
+
+static uint64_t pkey(uint32_t pid)
+{
+	return pid ? pid : UINT32_MAX;
+}
+
+static void rs_add_root(struct rsnap *r, uint64_t root)
+{
+	for (size_t i = 0; i < r->nroots; i++)
+		if (r->roots[i] == root)
+			return;
+	if (r->nroots == r->caproots) {
+		size_t nc = r->caproots ? r->caproots * 2 : 8;
+		uint64_t *nv = realloc(r->roots, nc * sizeof(*nv));
+
+		if (!nv) {
+			r->ok = false;	/* cannot know its families */
+			return;
+		}
+		r->roots = nv;
+		r->caproots = nc;
+	}
+	r->roots[r->nroots++] = root;
+}
+
+/* pass 1: drop values and when they were reached; checkpoint snapshots */
+static void reseed_prescan(struct avt_verify *v, const struct avt_event *ev)
+{
+	uint64_t ix = 0;
+	bool open = vmap__get(&v->rs_open, pkey(ev->pid), &ix);
+	struct rsnap *r = open && !(ix & (RS_PASSIVE | RS_OTHER)) ? &v->rs[ix - 1] : NULL;
+
+	switch (ev->type) {
+	case AVT_EV_STATS:
+		if (ev->u.stats.kind == AVT_STATS_DROPS_TGID) {
+			uint64_t k = pkey(ev->u.stats.key), old = 0;
+
+			if (!vmap__get(&v->drop_val, k, &old) || ev->u.stats.value > old) {
+				vmap__put(&v->drop_val, k, ev->u.stats.value);
+				vmap__put(&v->drop_ts, k, ev->ts);
+			}
+		} else if (ev->u.stats.kind == AVT_STATS_DROPS_CPU) {
+			uint64_t old = 0;
+
+			if (!vmap__get(&v->drop_cpu, ev->u.stats.key + 1ULL, &old) ||
+			    ev->u.stats.value > old)
+				vmap__put(&v->drop_cpu, ev->u.stats.key + 1ULL, ev->u.stats.value);
+		}
+		break;
+	case AVT_EV_SNAP_BEGIN: {
+		const struct avt_ev_snap_begin *sb = &ev->u.snap_begin;
+
+		if (r)
+			r->ok = false;	/* two open at once: neither is one view */
+		if (sb->flags & AVT_SNAP_PASSIVE) {
+			vmap__put(&v->rs_open, pkey(ev->pid), RS_PASSIVE);
+			break;
+		}
+		if (sb->kind != AVT_SNAP_CHECKPOINT) {
+			vmap__put(&v->rs_open, pkey(ev->pid), RS_OTHER);
+			break;
+		}
+		if (v->nrs == v->caprs) {
+			size_t nc = v->caprs ? v->caprs * 2 : 64;
+			struct rsnap *nv = realloc(v->rs, nc * sizeof(*nv));
+
+			if (!nv) {
+				vmap__del(&v->rs_open, pkey(ev->pid));
+				v->rs_planned = true;	/* no plan: nothing re-seeded */
+				break;
+			}
+			v->rs = nv;
+			v->caprs = nc;
+		}
+		r = &v->rs[v->nrs++];
+		memset(r, 0, sizeof(*r));
+		r->pid = ev->pid;
+		r->n = sb->checkpoint;
+		r->ts = ev->ts;
+		/* any flag but passive (a /proc snapshot...): not ids to rebuild from */
+		r->ok = !sb->flags && !open;
+		vmap__put(&v->rs_open, pkey(ev->pid), v->nrs);
+		break;
+	}
+	case AVT_EV_SNAP_VMA: {
+		const struct avt_ev_snap_vma *sv = &ev->u.snap_vma;
+		uint64_t root = sv->root ? sv->root : sv->av;
+
+		if (!open || !sv->av)
+			break;
+		if (ix & RS_PASSIVE)
+			vmap__put(&v->proots, root, 1);
+		else if (r)
+			rs_add_root(r, root);
+		break;
+	}
+	case AVT_EV_SNAP_END:
+		if (r && ev->u.snap_end.status != AVT_SNAP_COMPLETE)
+			r->ok = false;
+		vmap__del(&v->rs_open, pkey(ev->pid));
+		break;
+	default:
+		break;
+	}
+}
+
+static size_t uf_find(size_t *up, size_t i)
+{
+	while (up[i] != i) {
+		up[i] = up[up[i]];
+		i = up[i];
+	}
+	return i;
+}
+
+/* end of pass 1: group each checkpoint's snapshots by shared roots */
+static void reseed_plan(struct avt_verify *v)
+{
+	struct vmap byroot = { 0 }, gid = { 0 };
+	uint64_t cpu = 0, tgid = 0;
+	size_t *up;
+
+	v->rs_planned = true;
+	/*
+	 * Every drop is counted per CPU and per tgid (count_drop), and the
+	 * recorder writes the per-CPU records first: "drops with no tgid
+	 * named" is known only now, by the totals -- more drops than the
+	 * per-tgid counts hold (a tgid whose counter could not be created).
+	 */
+	for (size_t i = 0; i < v->drop_cpu.cap; i++)
+		if (v->drop_cpu.used[i] == 1)
+			cpu += v->drop_cpu.vals[i];
+	for (size_t i = 0; i < v->drop_val.cap; i++)
+		if (v->drop_val.used[i] == 1)
+			tgid += v->drop_val.vals[i];
+	if (v->drop_cpu.n)
+		v->global_taint = cpu > tgid;
+	if (!v->nrs || !(up = malloc(v->nrs * sizeof(*up))))
+		return;
+	for (size_t i = 0; i < v->nrs; i++) {
+		struct rsnap *r = &v->rs[i];
+
+		up[i] = i;
+		if (i && r->n != v->rs[i - 1].n)
+			vmap__fini(&byroot);	/* another checkpoint */
+		for (size_t j = 0; j < r->nroots; j++) {
+			uint64_t o;
+
+			if (!vmap__get(&byroot, r->roots[j], &o))
+				vmap__put(&byroot, r->roots[j], i + 1);
+			else
+				up[uf_find(up, i)] = uf_find(up, o - 1);
+		}
+	}
+	vmap__fini(&byroot);
+	v->rg = calloc(v->nrs, sizeof(*v->rg));
+	if (!v->rg) {
+		free(up);
+		return;
+	}
+	for (size_t i = 0; i < v->nrs; i++) {
+		size_t u = uf_find(up, i);
+		uint64_t g;
+
+		if (!vmap__get(&gid, u + 1, &g)) {
+			g = v->nrg++;
+			vmap__put(&gid, u + 1, g + 1);
+			v->rg[g].state = v->global_taint ? RG_NO : RG_PLANNED;
+		} else {
+			g--;
+		}
+		v->rs[i].group = (uint32_t)g;
+		v->rg[g].pending++;
+	}
+	for (size_t i = 0; i < v->nrs; i++) {
+		struct rsnap *r = &v->rs[i];
+		struct rgroup *g = &v->rg[r->group];
+		uint64_t ts;
+
+		if (!r->ok)
+			g->state = RG_NO;
+		if (vmap__get(&v->drop_ts, pkey(r->pid), &ts) && ts >= r->ts)
+			g->state = RG_NO;	/* it lost events after this snapshot began */
+		for (size_t j = 0; j < r->nroots; j++)
+			if (vmap__get(&v->proots, r->roots[j], NULL))
+				g->state = RG_NO;
+	}
+	vmap__fini(&gid);
+	free(up);
+}
+
+/* A member's simulated state goes: its snapshot rebuilds it (process.c
+ * rebuilds a process that has no address space, whatever the kind). */
+static void reseed_drop(struct avt_verify *v, uint32_t pid)
+{
+	struct avt_proc *ep = avt_proc__find(v->e, pid);
+	struct pinfo *p = pinfo_get(v, pid);
+
+	if (ep && ep->mm && ep->mm->users == 1) {
+		avt_mm__put(v->e, ep->mm);
+		ep->mm = NULL;
+	}
+	if (!p)
+		return;
+	/* its allocations so far belong to the state that was thrown away */
+	memset(p->k, 0, sizeof(p->k));
+	memset(p->e, 0, sizeof(p->e));
+	memset(p->kp, 0, sizeof(p->kp));
+	p->fork_pending = false;
+	p->nov = 0;
+	p->nrk = 0;
+	p->rs_ambiguous = false;
+}
+
+/*
+ * The taints a group re-seed clears: lost events (once the last are
+ * counted), inherited ones, unmodelled changes (a later one taints again).
+ * Any other keeps the whole group as it is (it has its own way out).
+ */
+static bool reseedable(uint8_t taint)
+{
+	return taint == T_NONE || taint == T_DROPS || taint == T_INHERITED ||
+	       taint == T_UNMODELLED || taint == T_ENGINE;
+}
+
+/* pass 2, at a checkpoint snapshot's begin: the running group it belongs
+ * to (index + 1), or 0 */
+static uint32_t reseed_begin(struct avt_verify *v, const struct avt_event *ev)
+{
+	const struct avt_ev_snap_begin *sb = &ev->u.snap_begin;
+	struct rsnap *r;
+	struct rgroup *g;
+	bool tainted = false;
+
+	if (sb->kind != AVT_SNAP_CHECKPOINT || (sb->flags & AVT_SNAP_PASSIVE))
+		return 0;
+	if (!v->rg || v->rs_seen >= v->nrs)
+		return 0;
+	r = &v->rs[v->rs_seen++];
+	if (r->pid != ev->pid)
+		return 0;	/* not the pass-1 sequence: never happens */
+	g = &v->rg[r->group];
+	if (g->state == RG_PLANNED) {
+		bool other = false;
+
+		for (size_t i = 0; i < v->nrs; i++) {
+			struct pinfo *q;
+
+			if (v->rs[i].group != r->group || !(q = pinfo_get(v, v->rs[i].pid)))
+				continue;
+			tainted |= q->taint != T_NONE;
+			other |= !reseedable(q->taint);
+		}
+		g->state = tainted && !other ? RG_RUNNING : RG_SKIP;
+		for (size_t i = 0; tainted && i < v->nrs; i++) {
+			const struct rsnap *m = &v->rs[i];
+
+			if (m->group != r->group)
+				continue;
+			reseed_drop(v, m->pid);
+			for (size_t j = 0; j < m->nroots; j++)
+				vmap__del(&v->troots, m->roots[j]);
+		}
+	}
+	return g->state == RG_RUNNING || g->state == RG_FAILED ? r->group + 1 : 0;
+}
+
+/* x <-> y in a bijection local to one check (two maps) */
+static bool lpair(struct vmap *a, struct vmap *b, uint64_t x, uint64_t y)
+{
+	uint64_t o;
+
+	if (!x || !y)
+		return !x && !y;
+	if (vmap__get(a, x, &o))
+		return o == y && vmap__get(b, y, &o) && o == x;
+	if (vmap__get(b, y, NULL))
+		return false;
+	return !vmap__put(a, x, y) && !vmap__put(b, y, x);
+}
+
+/* does the rebuilt process e[] show exactly the snapshot k[] it came from? */
+static bool reseed_same(const struct cvma *k, size_t nk, const struct cvma *e, size_t ne,
+			struct vmap *k2e, struct vmap *e2k)
+{
+	if (nk != ne)
+		return false;
+	for (size_t i = 0; i < nk; i++) {
+		const struct cvma *a = &k[i], *b = &e[i];
+
+		if (a->start != b->start || a->end != b->end ||
+		    (a->flags & VERIFY_FLAGS) != (b->flags & VERIFY_FLAGS) || a->pgoff != b->pgoff)
+			return false;
+		if (!a->av != !b->av)
+			return false;
+		if (!a->av)
+			continue;
+		if (!lpair(k2e, e2k, a->av, b->av) || !lpair(k2e, e2k, a->root, b->root) ||
+		    !lpair(k2e, e2k, a->parent, b->parent) || a->nc != b->nc || a->na != b->na ||
+		    a->avcs != b->avcs || a->nchain != b->nchain)
+			return false;
+		for (uint32_t j = 0; j < a->nchain; j++)
+			if (!lpair(k2e, e2k, a->chain[j], b->chain[j]))
+				return false;
+	}
+	return true;
+}
+
+static void reseed_fail(struct avt_verify *v, uint32_t group)
+{
+	struct rgroup *g = &v->rg[group];
+
+	if (g->state == RG_FAILED)
+		return;
+	g->state = RG_FAILED;
+	v->reseed_failed++;
+	for (size_t i = 0; i < v->nrs; i++) {
+		const struct rsnap *m = &v->rs[i];
+		struct pinfo *q;
+
+		if (m->group != group)
+			continue;
+		for (size_t j = 0; j < m->nroots; j++)
+			vmap__put(&v->troots, m->roots[j], 1);
+		if ((q = pinfo_get(v, m->pid)) && !q->taint)
+			q->taint = T_INHERITED;
+	}
+}
+
+/* every member rebuilt: check the rebuild, then clear the taints */
+static void reseed_validate(struct avt_verify *v, uint32_t group)
+{
+	struct vmap k2e = { 0 }, e2k = { 0 }, own = { 0 };
+	struct cvma *e = NULL;
+	size_t ne = 0, cape = 0;
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < v->nrs; i++) {
+		struct pinfo *q;
+
+		if (v->rs[i].group != group)
+			continue;
+		q = pinfo_get(v, v->rs[i].pid);
+		ok = q && !q->rs_ambiguous && !capture(v, q->pid, &e, &ne, &cape) &&
+		     reseed_same(q->rk, q->nrk, e, ne, &k2e, &e2k);
+		for (size_t j = 0; ok && j < q->nrk; j++)
+			if (q->rk[j].av)
+				vmap__put(&own, q->rk[j].av, 1);
+	}
+	free(e);
+	if (!ok) {
+		reseed_fail(v, group);
+		goto out;
+	}
+	v->rg[group].state = RG_DONE;
+	/* the kernel ids now name the rebuilt objects */
+	for (size_t i = 0; i < k2e.cap; i++)
+		if (k2e.used[i] == 1) {
+			unpair(v, k2e.keys[i]);
+			pair(v, k2e.keys[i], k2e.vals[i]);
+		}
+	for (size_t i = 0; i < v->nrs; i++) {
+		if (v->rs[i].group != group)
+			continue;
+		for (size_t j = 0; j < v->rs[i].nroots; j++) {
+			vmap__del(&v->troots, v->rs[i].roots[j]);
+			if (vmap__get(&own, v->rs[i].roots[j], NULL))
+				vmap__del(&v->ext, v->rs[i].roots[j]);
+		}
+	}
+	for (size_t i = 0; i < v->nrs; i++) {
+		struct pinfo *q;
+
+		if (v->rs[i].group != group || !(q = pinfo_get(v, v->rs[i].pid)))
+			continue;
+		q->partial = false;
+		if (q->taint) {
+			q->taint = T_NONE;
+			q->reseeds++;
+			v->reseeded++;
+		}
+		/* a family reaching past the group (an exited member's root):
+		 * as seed_partial says for one process */
+		for (size_t j = 0; j < q->nrk; j++) {
+			const struct cvma *k = &q->rk[j];
+
+			if (k->av && (!vmap__get(&own, k->root, NULL) ||
+				      !vmap__get(&own, k->parent, NULL))) {
+				vmap__put(&v->ext, k->root, 1);
+				q->partial = true;
+			}
+		}
+		q->partial_window = q->partial;
+	}
+out:
+	vmap__fini(&k2e);
+	vmap__fini(&e2k);
+	vmap__fini(&own);
+}
+
+/* pass 2, at the end of a member's snapshot (before snapshot_done judges it) */
+static void reseed_done(struct avt_verify *v, struct pinfo *p, const struct avt_event *ev)
+{
+	uint32_t group = v->sn.rgroup - 1;
+	struct rgroup *g = &v->rg[group];
+
+	v->snaps_reseeded++;
+	if (g->state == RG_RUNNING) {
+		if (v->sn.nbegin > 1 || ev->u.snap_end.status != AVT_SNAP_COMPLETE ||
+		    v->sn.role != R_SEED) {
+			reseed_fail(v, group);
+		} else {
+			if (p->caprk < v->sn.nk) {
+				struct cvma *nv = realloc(p->rk, v->sn.nk * sizeof(*nv));
+
+				if (!nv) {
+					reseed_fail(v, group);
+					goto out;
+				}
+				p->rk = nv;
+				p->caprk = v->sn.nk;
+			}
+			memcpy(p->rk, v->sn.k, v->sn.nk * sizeof(*p->rk));
+			p->nrk = v->sn.nk;
+			p->rs_ambiguous = v->sn.ambiguous;
+			/* allocations while its state was gone are in the snapshot */
+			memset(p->k, 0, sizeof(p->k));
+			memset(p->e, 0, sizeof(p->e));
+			memset(p->kp, 0, sizeof(p->kp));
+			p->fork_pending = false;
+		}
+	}
+out:
+	if (g->pending && --g->pending == 0 && g->state == RG_RUNNING)
+		reseed_validate(v, group);
+}
+
 /* at snap_end */
 static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 {
@@ -1061,6 +1580,8 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 		v->sn.active = false;
 		return;
 	}
+	if (v->sn.rgroup)
+		reseed_done(v, p, ev);
 	if (!p->comm[0])
 		pinfo_comm(v, p);
 	v->snaps[v->sn.role]++;
@@ -1174,6 +1695,7 @@ static bool snap_park(struct avt_verify *v)
 static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 {
 	const struct avt_ev_snap_begin *sb = &ev->u.snap_begin;
+	uint32_t rgroup = reseed_begin(v, ev);	/* may tear the process down first */
 	struct avt_proc *ep = avt_proc__find(v->e, ev->pid);
 	struct pinfo *p = pinfo_get(v, ev->pid);
 	bool modelled = ep && ep->mm && ep->mm->first;
@@ -1202,6 +1724,7 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 	v->sn.flags = sb->flags;
 	v->sn.ev_idx = v->nr_ev;
 	v->sn.ts = ev->ts;
+	v->sn.rgroup = rgroup;
 	v->sn.nk = v->sn.ne = 0;
 	vmap__fini(&v->sn.busy_roots);
 	/* a fork in progress (its allocations seen, its event not yet) has
@@ -1439,6 +1962,8 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 	int err;
 
 	v->nr_ev++;
+	if (!v->rs_planned)
+		reseed_plan(v);		/* pass 1 is over */
 	/* a checkpoint's window ends after the snapshots that follow its
 	 * marker: at the first other event (alloc events precede the
 	 * operation they belong to, so they open the next window) */
@@ -1709,6 +2234,14 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 			fprintf(out, "verify.tainted %s[%u] %s\n", p->comm, p->pid,
 				taint_name[p->taint]);
 	}
+	if (v->reseeded || v->reseed_failed || v->snaps_reseeded)
+		fprintf(out, "verify.tainted.reseeded %" PRIu64 " (%" PRIu64 " snapshots; %" PRIu64
+			" group(s) whose rebuild differed: still tainted)\n", v->reseeded,
+			v->snaps_reseeded, v->reseed_failed);
+	for (size_t i = 0, nr = 0; i < v->npi; i++)
+		if (v->pi[i]->reseeds && nr++ < 20)
+			fprintf(out, "verify.reseeded %s[%u] %u\n", v->pi[i]->comm, v->pi[i]->pid,
+				v->pi[i]->reseeds);
 	for (size_t i = 0; i < v->npi; i++)
 		if (v->pi[i]->unexplained)
 			fprintf(out, "verify.unexplained_prepare %s[%u] %" PRIu64 "\n", v->pi[i]->comm,
