@@ -27,6 +27,10 @@ const volatile bool record_alloc = true;	/* anon_vma / AVC allocation truth */
 const volatile bool drop_exec_faults = true;	/* see execing */
 const volatile __u32 self_tgid = 0;		/* never trace the recorder */
 const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the consumer past this fill */
+/* exec/exit (and -a/-c first-event) snapshots with the open-coded task_vma
+ * iterator; false: the driver reads /proc/PID/smaps instead and those
+ * snapshots are not taken (the kfunc calls are then dead code) */
+const volatile bool snap_kfunc = true;
 
 /* Allocation call sites (function ranges from /proc/kallsyms), set before load. */
 const volatile struct rec_site sites[REC_MAX_SITES] = {};
@@ -404,23 +408,52 @@ static __always_inline void emit_snap_end(__u32 kind, __u32 ckpt, __u32 status, 
 	submit(r);
 }
 
-/* Snapshot a task's address space with the open-coded iterator. */
+/*
+ * Snapshot a task's address space with the open-coded iterator.
+ *
+ * What the kernel does (kernel/bpf/task_iter.c): up to 6.18.32 and 7.0.9,
+ * _new takes mmap_read_trylock (-EBUSY when a writer holds or waits for
+ * the lock) and the walk runs under that one hold. From 6.18.33 / 7.0.10
+ * (upstream bee9ef4a40a2 and 4cbee026db54, this machine's 6.18.44) no mmap
+ * lock is taken: _new only trylocks task->alloc_lock to take an mm
+ * reference (-EBUSY if contended, or if irqs are off), and each _next finds
+ * the next VMA by an RCU walk and read-locks that one VMA
+ * (lock_vma_under_rcu); a VMA it cannot lock -- write-locked by a writer
+ * holding the mmap write lock, or being removed -- is silently skipped, and
+ * the program gets a copy of the VMA taken under its lock. So a walk is one
+ * consistent view only if no mmap writer ran during it: the mm's write
+ * sequence (odd while write-locked) is even at the start and unchanged at
+ * the end. Otherwise VMAs may be missing or from different moments:
+ * lock_dropped. -EBUSY: busy (nothing taken; the driver retries a start or
+ * exec snapshot from user space).
+ */
 static __always_inline void snap_task(struct task_struct *task, __u32 kind, __u32 tgid, __u32 tid)
 {
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
+	struct mm_struct *mm;
 	__u32 n = 0, status = AVT_SNAP_COMPLETE;
-	__u64 t0 = bpf_ktime_get_ns();
+	__u64 t0 = bpf_ktime_get_ns(), seq0;
+	int err;
 
+	if (!snap_kfunc)
+		return;		/* /proc source: the driver counts what is skipped */
+	mm = BPF_CORE_READ(task, mm);
+	seq0 = mm ? mm_seq(mm) : 0;
 	emit_snap_begin(task, kind, 0, tgid, tid);
-	if (bpf_iter_task_vma_new(&it, task, 0) != 0) {
-		status = AVT_SNAP_FAILED;	/* mmap_lock busy */
+	err = bpf_iter_task_vma_new(&it, task, 0);
+	if (err == -16 /* EBUSY */) {
+		status = AVT_SNAP_BUSY;
+	} else if (err) {
+		status = AVT_SNAP_FAILED;	/* no mm, no memory */
 	} else {
 		while ((vma = bpf_iter_task_vma_next(&it))) {
 			if (emit_vma(vma, tgid, tid))
 				status = AVT_SNAP_PARTIAL;
 			n++;
 		}
+		if (status == AVT_SNAP_COMPLETE && mm && ((seq0 & 1) || mm_seq(mm) != seq0))
+			status = AVT_SNAP_LOCK_DROPPED;
 	}
 	bpf_iter_task_vma_destroy(&it);
 	emit_snap_end(kind, 0, status, n, t0, tgid, tid, AVT_EV_SNAP_END);
@@ -466,21 +499,27 @@ int snap_iter(struct bpf_iter__task_vma *ctx)
 		iter_seq0 = mm_seq(BPF_CORE_READ(vma, vm_mm));
 		iter_ops0 = t ? t->ops : 0;
 		emit_snap_begin(task, iter_kind, iter_ckpt, iter_tgid, iter_tgid);
-	} else if (mm_seq(BPF_CORE_READ(vma, vm_mm)) != iter_seq0) {
-		/* the iterator let go of a contended mmap lock and a writer
-		 * changed the address space meanwhile: not one consistent view */
-		iter_status = AVT_SNAP_PARTIAL;
+	} else if (mm_seq(BPF_CORE_READ(vma, vm_mm)) != iter_seq0 &&
+		   iter_status != AVT_SNAP_PARTIAL) {
+		/*
+		 * task_vma_seq_get_next holds mmap_read_lock across the walk
+		 * but lets go of it when mmap_lock_is_contended() (a writer
+		 * waits), relocks and finds its place again with find_vma:
+		 * the writer changed the address space meanwhile, so the VMAs
+		 * before and after are from different moments.
+		 */
+		iter_status = AVT_SNAP_LOCK_DROPPED;
 	}
 	/*
 	 * A modelled call in flight (its event comes at sys_exit, possibly
 	 * after this snapshot although its change is already in it) or one
 	 * that started or ended meanwhile, or a recorded fault meanwhile: the
-	 * snapshot's place in the stream is ambiguous. Say it is partial.
+	 * snapshot's place in the stream is ambiguous.
 	 */
-	if (t && (t->inflight || t->ops != iter_ops0))
-		iter_status = AVT_SNAP_PARTIAL;
+	if (t && (t->inflight || t->ops != iter_ops0) && iter_status == AVT_SNAP_COMPLETE)
+		iter_status = AVT_SNAP_AMBIGUOUS;
 	if (emit_vma(vma, iter_tgid, iter_tgid))
-		iter_status = AVT_SNAP_PARTIAL;
+		iter_status = AVT_SNAP_PARTIAL;	/* records lost: worst */
 	iter_n++;
 	return 0;
 }

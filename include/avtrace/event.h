@@ -89,10 +89,23 @@ enum avt_snap_kind {
 	AVT_SNAP_START = 1, AVT_SNAP_EXEC = 2, AVT_SNAP_EXIT = 3,
 	AVT_SNAP_CHECKPOINT = 4,
 };
+/* What happened while the snapshot was taken (man/avtrace-format.5). */
 enum avt_snap_status {
-	AVT_SNAP_COMPLETE = 0, AVT_SNAP_PARTIAL = 1, AVT_SNAP_FAILED = 2,
+	AVT_SNAP_COMPLETE = 0,		/* one consistent walk */
+	AVT_SNAP_PARTIAL = 1,		/* VMA records lost (ring buffer full) */
+	AVT_SNAP_FAILED = 2,		/* could not be taken (other errors) */
+	AVT_SNAP_LOCK_DROPPED = 3,	/* the walk was not one lock hold and a
+					 * writer changed the mm meanwhile */
+	AVT_SNAP_BUSY = 4,		/* not taken: a lock it needed was busy */
+	AVT_SNAP_AMBIGUOUS = 5,		/* consistent, but a modelled call of the
+					 * process ran during it: its place in
+					 * the stream is uncertain */
 };
-enum avt_snap_flags { AVT_SNAP_PASSIVE = 1u << 0 };
+enum avt_snap_flags {
+	AVT_SNAP_PASSIVE = 1u << 0,
+	AVT_SNAP_PROCFS = 1u << 1,	/* read from /proc/PID/smaps: no anon_vma
+					 * facts, pgoff of file VMAs only */
+};
 
 enum avt_alloc_cache { AVT_CACHE_ANON_VMA = 1, AVT_CACHE_AVC = 2 };
 enum avt_alloc_op { AVT_ALLOC = 1, AVT_FREE = 2 };
@@ -129,6 +142,11 @@ enum avt_stats_kind {
 					 * threads: their faults from here to the
 					 * fork event of that tid may have been
 					 * taken before or after dup_mmap's copy */
+	AVT_STATS_SNAP_SKIPPED = 10,	/* key = tgid, value = exec/exit snapshots
+					 * not taken (running total): the
+					 * snapshot source cannot take them
+					 * (procfs); written in stream order
+					 * right after that exec/exit event */
 };
 
 /*

@@ -117,6 +117,8 @@ struct info {
 	struct kvmap stats;			/* key = kind << 32 | key */
 	struct avt_chunk_info *list;		/* --chunks */
 	size_t list_n, list_cap;
+	uint64_t snap_status[8];		/* snap_end per status; [7]: others */
+	uint64_t snap_procfs;			/* snap_begin flagged procfs */
 };
 
 static void print_chunk_list(const struct info *in)
@@ -243,6 +245,32 @@ static size_t stats_of(const struct kvmap *m, unsigned kind, struct kv **out, ui
 	return n;
 }
 
+/* "snapshots  N: A complete, B lock_dropped, ..." by snap_end status */
+static void print_snapshots(const struct info *in)
+{
+	static const char *const name[8] = {
+		"complete", "partial", "failed", "lock_dropped", "busy", "ambiguous", "status 6",
+		"of unknown status",
+	};
+	uint64_t n = 0;
+	const char *sep = ": ";
+
+	for (int i = 0; i < 8; i++)
+		n += in->snap_status[i];
+	if (!n)
+		return;
+	printf("snapshots  %" PRIu64, n);
+	for (int i = 0; i < 8; i++) {
+		if (!in->snap_status[i])
+			continue;
+		printf("%s%" PRIu64 " %s", sep, in->snap_status[i], name[i]);
+		sep = ", ";
+	}
+	if (in->snap_procfs)
+		printf(" (%" PRIu64 " read from /proc)", in->snap_procfs);
+	putchar('\n');
+}
+
 static void print_drops(const struct info *in)
 {
 	uint64_t cpu_total, tgid_total, t;
@@ -291,9 +319,15 @@ static void print_drops(const struct info *in)
 		       nx, away);
 	}
 	free(x);
+	print_snapshots(in);
 	nx = stats_of(&in->stats, AVT_STATS_SNAP_FAILED, &x, &t);
 	if (nx)
 		printf("snapshots  %" PRIu64 " failed (%zu tgids)\n", t, nx);
+	free(x);
+	nx = stats_of(&in->stats, AVT_STATS_SNAP_SKIPPED, &x, &t);
+	if (nx)
+		printf("snapshots  %" PRIu64 " exec/exit ones skipped by the /proc source "
+		       "(%zu tgids)\n", t, nx);
 	free(x);
 	nx = stats_of(&in->stats, AVT_STATS_RING_HWM, &x, &t);
 	if (nx)
@@ -349,6 +383,10 @@ int cmd_info(int argc, char **argv)
 			in->per_type[ev.type]++;
 		if (ev.type == AVT_EV_SYSCALL)
 			in->per_sys[ev.u.sys.sys < AVT_SYS__MAX ? ev.u.sys.sys : AVT_SYS__MAX]++;
+		if (ev.type == AVT_EV_SNAP_END)
+			in->snap_status[ev.u.snap_end.status < 7 ? ev.u.snap_end.status : 7]++;
+		if (ev.type == AVT_EV_SNAP_BEGIN && (ev.u.snap_begin.flags & AVT_SNAP_PROCFS))
+			in->snap_procfs++;
 		if (ev.type == AVT_EV_STATS &&
 		    kv_put(&in->stats, (uint64_t)ev.u.stats.kind << 32 | ev.u.stats.key,
 			   ev.u.stats.value)) {

@@ -14,7 +14,7 @@
 
 enum {
 	OPT_CKPT = 0x100, OPT_NO_FAULT_FILTER, OPT_NO_ALLOC, OPT_PROBE, OPT_STATUS, OPT_NO_STATUS,
-	OPT_KEEP_EXEC_FAULTS,
+	OPT_KEEP_EXEC_FAULTS, OPT_SNAP_SOURCE,
 };
 
 static const char doc[] =
@@ -43,6 +43,9 @@ static const struct argp_option options[] = {
 	{ "no-fault-filter", OPT_NO_FAULT_FILTER, NULL, 0, "Record every page fault (default: "
 	  "repeated faults on a page are dropped in the kernel)", 0 },
 	{ "no-alloc", OPT_NO_ALLOC, NULL, 0, "Do not record anon_vma/AVC allocations", 0 },
+	{ "snapshot-source", OPT_SNAP_SOURCE, "SRC", 0, "Where snapshots come from: iter (BPF "
+	  "task_vma iterators), procfs (/proc/PID/smaps: no anon_vma facts, no exec/exit "
+	  "snapshots), auto (default: iter, procfs on kernels without the open-coded iterator)", 0 },
 	{ "status", OPT_STATUS, NULL, 0, "Show the live status line even when not on a TTY", 0 },
 	{ "no-status", OPT_NO_STATUS, NULL, 0, "Never show the live status line", 0 },
 	{ "probe", OPT_PROBE, NULL, 0, "Only check that a trivial tp_btf program loads; exit 0 "
@@ -161,6 +164,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBE:
 		a->probe = 1;
+		break;
+	case OPT_SNAP_SOURCE:
+		if (!strcmp(arg, "auto"))
+			a->o.snap_source = RECORD_SNAP_AUTO;
+		else if (!strcmp(arg, "iter"))
+			a->o.snap_source = RECORD_SNAP_ITER;
+		else if (!strcmp(arg, "procfs"))
+			a->o.snap_source = RECORD_SNAP_PROCFS;
+		else
+			argp_error(state, "bad snapshot source '%s' (expected auto, iter or procfs)", arg);
 		break;
 	case OPT_KEEP_EXEC_FAULTS:
 		a->o.keep_exec_faults = true;

@@ -36,7 +36,8 @@
  *               not model (until it execs), or was forked from a tainted
  *               one; plus the anon_vma facts of any VMA whose kernel root a
  *               tainted process also uses
- *   ambiguous   the snapshotted process itself has events inside the
+ *   ambiguous   snapshots whose status says a modelled call of the
+ *               process ran during the walk; the snapshotted process itself has events inside the
  *               snapshot (its state moved while the iterator ran), the
  *               snapshot was taken inside execve, overlaps another snapshot
  *               of the same process or was written after its exit; and num_children /
@@ -49,7 +50,17 @@
  *               EXIT_TEARDOWN_MAX_NS)
  *   passive     snapshots flagged passive
  *   seeded      snapshots the engine rebuilds a process from
- *   incomplete  snapshots whose status is partial or failed
+ *   incomplete  snapshots whose status is partial (VMA records lost) or
+ *               failed; busy ones (not taken: a lock was busy) are counted
+ *               as snapshots, they hold no facts
+ *   lock_dropped  snapshots whose walk was not one lock hold while a
+ *               writer changed the mm: VMAs may be missing or from
+ *               different moments, so none of their facts is judged
+ *   not_captured  facts a /proc snapshot (flags procfs) cannot carry: the
+ *               anon_vma facts of its VMAs and the pgoff of anonymous ones;
+ *               and the allocation counts of processes seeded from one
+ *               (their anon_vmas are unknown to the engine) and of their
+ *               children, until they exec
  *   unexplained-prepare  the kernel VMA has an anon_vma that a process
  *               (itself, or the writer of process_vm_writev) allocated in
  *               __anon_vma_prepare and no recorded fault explains
@@ -100,19 +111,23 @@ static const char *const fact_name[F__N] = {
 
 enum cls {
 	C_TAINTED, C_AMBIGUOUS, C_PASSIVE, C_SEEDED, C_INCOMPLETE, C_UNEXPLAINED,
-	C_EXITFREE, C_NOMODEL, C_PARTIAL, C_FMODE, C_SHMEM, C__N,
+	C_EXITFREE, C_NOMODEL, C_PARTIAL, C_FMODE, C_SHMEM, C_LOCKDROP, C_NOTCAP, C__N,
 };
 static const char *const cls_name[C__N] = {
 	"tainted", "ambiguous", "passive", "seeded", "incomplete", "unexplained_prepare",
 	"free_at_exit_unrecorded", "unmodelled_process", "partial_family",
-	"file_mode_unrecorded", "shmem_inode",
+	"file_mode_unrecorded", "shmem_inode", "lock_dropped", "not_captured",
 };
 
-enum taint { T_NONE, T_DROPS, T_UNMODELLED, T_INHERITED, T_ENGINE };
+enum taint { T_NONE, T_DROPS, T_UNMODELLED, T_INHERITED, T_ENGINE, T_UNSEEDED };
 static const char *const taint_name[] = {
 	"", "drops", "unmodelled", "inherited",
 	"engine-unmodelled",	/* the engine could not model one of its events
 				 * (e.g. brk growing from a break it never saw) */
+	"unseeded",		/* no complete snapshot of its image since it was
+				 * seeded or exec'd (a busy, failed, lock_dropped
+				 * or partial seed; an exec snapshot the /proc
+				 * source skipped): until one re-seeds it */
 };
 
 enum { K_AV_ALLOC, K_AV_FREE, K_AVC_ALLOC, K_AVC_FREE, K__N };
@@ -144,6 +159,8 @@ struct pinfo {
 	uint64_t kx[2];			/* kernel anon_vma/AVC frees after the exit */
 	uint64_t dead_start;			/* start serial of the process that exited */
 	bool partial, partial_window;		/* seeded with a family reaching outside */
+	bool nocap;			/* seeded from a /proc snapshot (or forked from
+					 * such a process): its anon_vmas are unknown */
 	uint64_t k[K__N], e[K__N], ex[2];	/* window counters */
 	uint64_t kp[K__N];		/* of k: kernel allocs/frees since this process's
 					 * last event, whose operation (a fork in
@@ -256,6 +273,7 @@ struct avt_verify {
 	uint64_t match[F__N], mism[F__N], cls[C__N];
 	uint64_t snaps[R_LATE + 1], snaps_ambiguous, snaps_incomplete, snaps_tainted;
 	uint64_t snaps_overlap, snaps_dropped;
+	uint64_t snaps_lockdrop, snaps_busy, snaps_procfs;
 	uint64_t ov_calls, ov_facts;	/* AVT_SYSF_OVERLAP calls, facts not judged */
 	uint64_t snaps_compared;
 	uint64_t nr_ev;
@@ -816,6 +834,7 @@ struct cmpctx {
 	struct pinfo *p;
 	struct canon ck, ce;
 	uint64_t nmism;
+	bool procfs;		/* a /proc snapshot: no anon_vma facts */
 };
 
 static void mismatch(struct cmpctx *c, enum fact f, const struct cvma *k, const struct cvma *e,
@@ -941,7 +960,11 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 		v->cls[C_FMODE]++;
 	else
 		fact(c, F_FLAGS, (k->flags & VERIFY_FLAGS) == (e->flags & VERIFY_FLAGS), k, e, NULL);
-	fact(c, F_PGOFF, k->pgoff == e->pgoff, k, e, NULL);
+	/* /proc prints vm_pgoff only for file VMAs; no anon_vma facts at all */
+	if (c->procfs && !k->dev && !k->ino)
+		v->cls[C_NOTCAP]++;
+	else
+		fact(c, F_PGOFF, k->pgoff == e->pgoff, k, e, NULL);
 	/* MAP_SHARED|MAP_ANONYMOUS (and SysV shm) are shmem files inside the
 	 * kernel (internal mount, major 0): their inode is nothing a trace
 	 * can know; the engine calls them anonymous */
@@ -949,6 +972,10 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 		v->cls[C_SHMEM]++;
 	else
 		fact(c, F_FILE, k->dev == e->dev && k->ino == e->ino, k, e, NULL);
+	if (c->procfs) {
+		v->cls[C_NOTCAP] += e->av ? 6 : 1;
+		return;
+	}
 	if (ftaint) {
 		v->cls[C_TAINTED] += k->av ? 6 : 1;
 		return;
@@ -995,11 +1022,57 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 	}
 }
 
+/* y continues x as one VMA could: adjacent, same flags and file, and for
+ * a file the next page offset (anonymous pgoffs are not read from /proc) */
+static bool procfs_adjacent(const struct cvma *x, const struct cvma *y)
+{
+	return x->end == y->start && !((x->flags ^ y->flags) & VERIFY_FLAGS) &&
+	       x->dev == y->dev && x->ino == y->ino &&
+	       (!(x->dev || x->ino) || y->pgoff == x->pgoff + ((x->end - x->start) >> 12));
+}
+
+/*
+ * A process seeded from /proc snapshots has no anon_vmas in the engine
+ * where the kernel has some, and whether two VMAs merge depends on them
+ * (is_mergeable_anon_vma: a VMA with an anon_vma merges with one without
+ * only if its AVC chain is singular, i.e. it was not forked). So where the
+ * two sides cover the same range, starting at the same address, with runs
+ * of adjacent VMAs that differ only in where they are cut, the difference
+ * is a merge decision the trace cannot judge: those kernel VMAs' facts are
+ * not_captured. Anything else (a range on one side only, other flags) is
+ * still a mismatch.
+ */
+static bool procfs_merge_only(const struct cvma *k, size_t nk, size_t *i, const struct cvma *e,
+			      size_t ne, size_t *j, uint64_t *notcap)
+{
+	size_t a = *i, b = *j;
+
+	if (k[a].start != e[b].start || ((k[a].flags ^ e[b].flags) & VERIFY_FLAGS) ||
+	    k[a].dev != e[b].dev || k[a].ino != e[b].ino)
+		return false;
+	while (k[a].end != e[b].end) {
+		if (k[a].end < e[b].end) {
+			if (a + 1 >= nk || !procfs_adjacent(&k[a], &k[a + 1]))
+				return false;
+			a++;
+		} else {
+			if (b + 1 >= ne || !procfs_adjacent(&e[b], &e[b + 1]))
+				return false;
+			b++;
+		}
+	}
+	for (size_t x = *i; x <= a; x++)
+		*notcap += vma_facts(&k[x]);
+	*i = a + 1;
+	*j = b + 1;
+	return true;
+}
+
 static void compare(struct avt_verify *v, struct pinfo *p, const struct cvma *e, size_t ne)
 {
 	const struct cvma *k = v->sn.k;
 	size_t nk = v->sn.nk, i = 0, j = 0;
-	struct cmpctx c = { .v = v, .p = p };
+	struct cmpctx c = { .v = v, .p = p, .procfs = v->sn.flags & AVT_SNAP_PROCFS };
 
 	canon_build(&c.ck, k, nk);
 	canon_build(&c.ce, e, ne);
@@ -1034,6 +1107,9 @@ static void compare(struct avt_verify *v, struct pinfo *p, const struct cvma *e,
 
 			mismatch(&c, F_VMA, o, &e[j], "boundaries differ");
 			j++;
+		} else if (k[i].end != e[j].end && c.procfs && p->nocap &&
+			   procfs_merge_only(k, nk, &i, e, ne, &j, &v->cls[C_NOTCAP])) {
+			continue;	/* a merge decided by anon_vma state /proc lacks */
 		} else if (k[i].end != e[j].end) {
 			mismatch(&c, F_VMA, &k[i], &e[j], "boundaries differ");
 			i++;
@@ -1584,17 +1660,38 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 		reseed_done(v, p, ev);
 	if (!p->comm[0])
 		pinfo_comm(v, p);
-	v->snaps[v->sn.role]++;
+	if (ev->u.snap_end.status != AVT_SNAP_BUSY)	/* busy: nothing was taken */
+		v->snaps[v->sn.role]++;
 	if (v->sn.nbegin > 1) {
 		v->snaps_overlap += v->sn.nbegin;
 		v->cls[C_AMBIGUOUS] += snap_facts(v);
 		goto out;
 	}
-	if (ev->u.snap_end.status != AVT_SNAP_COMPLETE) {
-		v->snaps_incomplete++;
-		v->cls[C_INCOMPLETE] += snap_facts(v);
+	if (v->sn.flags & AVT_SNAP_PROCFS)
+		v->snaps_procfs++;
+	if (ev->u.snap_end.status != AVT_SNAP_COMPLETE && ev->u.snap_end.status != AVT_SNAP_AMBIGUOUS) {
+		/* the engine rebuilt the process from what the walk saw: not a
+		 * base to judge it on until a complete snapshot re-seeds it */
+		if (v->sn.role == R_SEED && v->sn.kind != AVT_SNAP_CHECKPOINT && p->taint != T_DROPS)
+			p->taint = T_UNSEEDED;
+		switch (ev->u.snap_end.status) {
+		case AVT_SNAP_LOCK_DROPPED:
+			v->snaps_lockdrop++;
+			v->cls[C_LOCKDROP] += snap_facts(v);
+			break;
+		case AVT_SNAP_BUSY:
+			v->snaps_busy++;
+			v->cls[C_INCOMPLETE] += snap_facts(v);	/* none: nothing was taken */
+			break;
+		default:	/* partial, failed, and values this avtrace does not know */
+			v->snaps_incomplete++;
+			v->cls[C_INCOMPLETE] += snap_facts(v);
+			break;
+		}
 		goto out;
 	}
+	if (ev->u.snap_end.status == AVT_SNAP_AMBIGUOUS)
+		v->sn.ambiguous = true;	/* judged below, after the seed roles */
 	/* anon_vmas a seed or passive snapshot brings in were allocated by a
 	 * prepare no fault explains (execve's argument copy): out of the window */
 	if (v->sn.role != R_CHECK) {
@@ -1605,6 +1702,9 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 	switch (v->sn.role) {
 	case R_SEED:
 		v->cls[C_SEEDED] += snap_facts(v);
+		if (p->taint == T_UNSEEDED && v->sn.kind != AVT_SNAP_CHECKPOINT)
+			p->taint = T_NONE;	/* re-seeded by a complete snapshot */
+		p->nocap = v->sn.flags & AVT_SNAP_PROCFS;
 		seed_partial(v, p);
 		if (p->taint)
 			taint_roots(v);
@@ -1833,6 +1933,10 @@ static void window_close(struct avt_verify *v, const char *label, bool last)
 			v->cls[C_PARTIAL] += K__N;
 			goto reset;
 		}
+		if (p->nocap) {
+			v->cls[C_NOTCAP] += K__N;
+			goto reset;
+		}
 		if ((!v->exit_frees || vmap__get(&v->exit_else, p->pid ? p->pid : UINT32_MAX, NULL)) &&
 		    p->exited && !p->exit_frees_seen && (p->ex[0] || p->ex[1])) {
 			e[K_AV_FREE] -= p->ex[0];
@@ -2000,6 +2104,15 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 	case AVT_EV_STATS:
 		/* the recorder's marker: that teardown is over (the latest
 		 * exit of the tgid) */
+		/* the recorder could not snapshot this exec (/proc source): the
+		 * engine's image of the process is empty, not the kernel's */
+		if (ev->u.stats.kind == AVT_STATS_SNAP_SKIPPED) {
+			struct avt_proc *ep = avt_proc__find(v->e, ev->u.stats.key);
+
+			p = pinfo_get(v, ev->u.stats.key);
+			if (p && ep && ep->live && p->taint != T_DROPS)
+				p->taint = T_UNSEEDED;
+		}
 		if (ev->u.stats.kind == AVT_STATS_TEARDOWN) {
 			struct recent_exit *last = NULL;
 
@@ -2048,14 +2161,18 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				if (c->taint != T_DROPS)
 					c->taint = t ? T_INHERITED : T_NONE;
 				c->partial = c->partial_window = p->partial;
+				c->nocap = p->nocap;
 				ov_copy(c, p);
 			}
 		}
 		break;
 	case AVT_EV_EXEC:
 		p = pinfo_get(v, ev->pid);
-		if (p && (p->taint == T_UNMODELLED || p->taint == T_INHERITED || p->taint == T_ENGINE))
+		if (p && (p->taint == T_UNMODELLED || p->taint == T_INHERITED || p->taint == T_ENGINE ||
+			  p->taint == T_UNSEEDED))
 			p->taint = T_NONE;	/* the exec snapshot re-seeds it */
+		if (p)
+			p->nocap = false;	/* (a skipped one says so right after) */
 		if (p) {
 			p->partial = false;	/* partial_window stays for this window */
 			p->nov = 0;		/* a new image: the exec snapshot seeds it */
@@ -2207,6 +2324,11 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 	fprintf(out, "verify.snapshots.unmodelled_process %" PRIu64 "\n", v->snaps[R_NOMODEL]);
 	fprintf(out, "verify.snapshots.after_exit %" PRIu64 "\n", v->snaps[R_LATE]);
 	fprintf(out, "verify.snapshots.overlapping %" PRIu64 "\n", v->snaps_overlap);
+	fprintf(out, "verify.snapshots.lock_dropped %" PRIu64 "\n", v->snaps_lockdrop);
+	fprintf(out, "verify.snapshots.busy %" PRIu64 "\n", v->snaps_busy);
+	if (v->snaps_procfs)
+		fprintf(out, "verify.snapshots.procfs %" PRIu64 " (no anon_vma facts: class "
+			"not_captured)\n", v->snaps_procfs);
 	if (v->snaps_dropped)
 		fprintf(out, "verify.snapshots.too_many_open %" PRIu64 "\n", v->snaps_dropped);
 	for (int f = 0; f < F__N; f++) {

@@ -164,7 +164,7 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		ev.u.snap_end.nr_vmas = e->nr_vmas;
 		ev.u.snap_end.window_start = e->window_start;
 		ev.u.snap_end.window_end = h->ts;
-		if (e->status == AVT_SNAP_FAILED)
+		if (e->status == AVT_SNAP_FAILED || e->status == AVT_SNAP_BUSY)
 			snapshot__failed(r, h->pid, e->kind);
 		break;
 	}
@@ -202,5 +202,8 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 	}
 	/* a write error is remembered and reported once; keep draining */
 	recorder__emit(r, &ev);
+	/* the /proc source takes no exec or exit snapshot: say so right after */
+	if (r->procfs && (h->type == AVT_EV_EXEC || (h->type == AVT_EV_EXIT && ev.u.exit.group_dead)))
+		procfs__skipped(r, (pid_t)h->pid);
 	return 0;
 }

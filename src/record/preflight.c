@@ -86,16 +86,30 @@ int record__preflight(bool need_alloc_tps, char *why, size_t len)
 		err = -ENOENT;
 		goto out;
 	}
-	if (btf__find_by_name_kind(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) < 0) {
-		snprintf(why, len, "kernel too old for the open-coded task_vma iterator "
-			 "(bpf_iter_task_vma_new, Linux >= 6.7): exec/exit snapshots need it");
-		err = -ENOTSUP;
-		goto out;
-	}
+	/* the open-coded iterator is checked by record__has_task_vma_kfunc:
+	 * without it the recorder falls back to /proc (--snapshot-source) */
 	err = 0;
 out:
 	btf__free(btf);
 	return err;
+}
+
+int record__has_task_vma_kfunc(char *why, size_t len)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int ret;
+
+	if (!btf) {
+		ret = -errno;
+		snprintf(why, len, "cannot read kernel BTF from %s: %s", VMLINUX_BTF, strerror(-ret));
+		return ret;
+	}
+	ret = btf__find_by_name_kind(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) >= 0;
+	if (!ret)
+		snprintf(why, len, "kernel too old for the open-coded task_vma iterator "
+			 "(no bpf_iter_task_vma_new in its BTF; Linux >= 6.7)");
+	btf__free(btf);
+	return ret;
 }
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -208,6 +208,11 @@ int record__run(const struct record_opts *o)
 		avt_err("%s", why);
 		goto cleanup;
 	}
+	err = procfs__choose(r, why, sizeof(why));	/* prints its own warning */
+	if (err) {
+		avt_err("%s", why);
+		goto cleanup;
+	}
 	if (o->alloc) {
 		nr_sites = kallsyms__alloc_sites(sites, REC_MAX_SITES);
 		if (nr_sites <= 0)
@@ -244,6 +249,7 @@ int record__run(const struct record_opts *o)
 	r->skel->rodata->drop_exec_faults = !o->keep_exec_faults;
 	r->skel->rodata->record_alloc = o->alloc && nr_sites > 0;
 	r->skel->rodata->self_tgid = getpid();
+	r->skel->rodata->snap_kfunc = !r->procfs;
 	for (int i = 0; i < nr_sites; i++)
 		memcpy((void *)&r->skel->rodata->sites[i], &sites[i], sizeof(sites[i]));
 	r->skel->rodata->nr_sites = nr_sites > 0 ? nr_sites : 0;
@@ -272,6 +278,12 @@ int record__run(const struct record_opts *o)
 	}
 
 	fill_meta(o, &meta, nr_sites);
+	if (r->procfs) {	/* replay: snapshots without anon_vma facts */
+		const char *f = avt_meta__get(&meta, AVT_KEY_FILTERS);
+
+		snprintf(why, sizeof(why), "%s snapshots=procfs", f ? f : "");
+		avt_meta__set(&meta, AVT_KEY_FILTERS, why);
+	}
 	r->w = avt_writer__open(o->output, &meta, &wopts);
 	if (!r->w) {
 		avt_err("cannot create %s: %s", o->output, strerror(errno));
@@ -394,6 +406,9 @@ int record__run(const struct record_opts *o)
 		fprintf(stderr, "avtrace record: %llu exit snapshot(s) left to the checkpoint "
 			"snapshot running at that moment\n",
 			(unsigned long long)r->skel->bss->exit_snaps_skipped);
+	if (r->procfs && r->skipped)
+		fprintf(stderr, "avtrace record: %llu exec/exit snapshot(s) skipped (/proc source; "
+			"counted per tgid as stats snap_skipped)\n", (unsigned long long)r->skipped);
 	if (WIFEXITED(cmd_status) && WEXITSTATUS(cmd_status))
 		fprintf(stderr, "avtrace record: %s exited with status %d\n", o->cmd_argv[0],
 			WEXITSTATUS(cmd_status));
@@ -419,6 +434,7 @@ cleanup:
 	ring_buffer__free(r->rb);
 	record_bpf__destroy(r->skel);
 	free(r->fails);
+	free(r->skips);
 	free(r->retry);
 	passive__free(r);
 	if (r->cg_fd >= 0)

@@ -30,6 +30,14 @@ struct record_opts {
 	const char *cmdline;		/* the command line, for metadata */
 	bool keep_exec_faults;		/* hidden, tests: do not drop the faults a
 					 * task takes on its new mm inside execve */
+	int snap_source;		/* enum record_snap_source */
+};
+
+/* --snapshot-source: where snapshots come from (procfs.c). */
+enum record_snap_source {
+	RECORD_SNAP_AUTO = 0,	/* iter if the kernel has the open-coded iterator */
+	RECORD_SNAP_ITER,	/* BPF task_vma iterators (anon_vma truth) */
+	RECORD_SNAP_PROCFS,	/* /proc/PID/smaps: no anon_vma facts, no exec/exit */
 };
 
 /* Run a recording. Returns an AVT_EXIT_* code (cli.h); prints its own errors. */
@@ -46,5 +54,12 @@ int record__probe(char *why, size_t len);
  * task_vma iterators. 0 or a negative errno with a one-line reason in why.
  */
 int record__preflight(bool need_alloc_tps, char *why, size_t len);
+
+/*
+ * Does the kernel have the open-coded task_vma iterator (kfunc
+ * bpf_iter_task_vma_new in its BTF, Linux >= 6.7)? 1 yes, 0 no (why says
+ * so in one line), or a negative errno when BTF cannot be read.
+ */
+int record__has_task_vma_kfunc(char *why, size_t len);
 
 #endif

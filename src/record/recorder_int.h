@@ -52,6 +52,10 @@ struct recorder {
 	struct avt_event *held;
 	size_t nr_held, cap_held;
 	uint64_t drops, filtered;	/* latest totals read from the maps */
+	bool procfs;			/* snapshots from /proc/PID/smaps (procfs.c) */
+	struct snap_fail *skips;	/* per tgid: exec/exit snapshots not taken */
+	size_t nr_skips, cap_skips;
+	uint64_t skipped;		/* their total */
 };
 
 /* convert.c: ring buffer callback (ctx = struct recorder). */
@@ -83,6 +87,18 @@ void snapshot__retry_pending(struct recorder *r);
 int snapshot__take(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t ckpt);
 /* Checkpoint marker n, then a snapshot of every traced process. */
 int snapshot__checkpoint(struct recorder *r);
+
+/*
+ * procfs.c: the /proc snapshot source (--snapshot-source, or a kernel
+ * without the open-coded iterator). choose() sets r->procfs, warning in
+ * one line why; fails (why) when iter is forced and missing.
+ */
+int procfs__choose(struct recorder *r, char *why, size_t len);
+/* snap_begin (flags procfs) / snap_vma... / snap_end from /proc/PID/smaps */
+int procfs__snapshot(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t ckpt);
+/* an exec or exit of a target whose snapshot this source cannot take:
+ * counted, and a stats snap_skipped record written right after the event */
+void procfs__skipped(struct recorder *r, pid_t tgid);
 
 /*
  * passive.c: snapshot, as passive, every untraced process whose VMAs share

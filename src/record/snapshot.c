@@ -25,6 +25,8 @@ int snapshot__take(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t ckpt)
 	int fd, err = 0;
 	ssize_t n;
 
+	if (r->procfs)
+		return procfs__snapshot(r, tgid, kind, ckpt);
 	ring_buffer__consume(r->rb);
 	linfo.task.pid = tgid;
 	opts.link_info = &linfo;

@@ -80,10 +80,13 @@ static const struct sym snap_kind[] = {
 
 static const struct sym snap_status[] = {
 	E("complete", AVT_SNAP_COMPLETE), E("partial", AVT_SNAP_PARTIAL),
-	E("failed", AVT_SNAP_FAILED),
+	E("failed", AVT_SNAP_FAILED), E("lock_dropped", AVT_SNAP_LOCK_DROPPED),
+	E("busy", AVT_SNAP_BUSY), E("ambiguous", AVT_SNAP_AMBIGUOUS),
 };
 
-static const struct sym snap_flags[] = { BIT("passive", AVT_SNAP_PASSIVE) };
+static const struct sym snap_flags[] = {
+	BIT("passive", AVT_SNAP_PASSIVE), BIT("procfs", AVT_SNAP_PROCFS),
+};
 
 static const struct sym alloc_cache[] = {
 	E("anon_vma", AVT_CACHE_ANON_VMA), E("avc", AVT_CACHE_AVC),
@@ -108,6 +111,7 @@ static const struct sym stats_kind[] = {
 	E("faults_filtered", AVT_STATS_FAULTS_FILTERED),
 	E("snap_failed", AVT_STATS_SNAP_FAILED), E("exec_faults", AVT_STATS_EXEC_FAULTS),
 	E("teardown", AVT_STATS_TEARDOWN), E("clone_enter", AVT_STATS_CLONE_ENTER),
+	E("snap_skipped", AVT_STATS_SNAP_SKIPPED),
 };
 
 /* PROT_READ/WRITE/EXEC are spelled as an rwx triplet; these only on input

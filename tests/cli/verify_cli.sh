@@ -211,6 +211,55 @@ EOT
 run ovexec "$T/ovexec.txt"
 [ $rc = 3 ] && grep -q "^vma mismatch" "$T/ovexec.out" && ok || bad "overlap after exec: exit $rc, expected 3 (the exec ends the uncertainty)"
 
+# 3e. snapshot statuses (tests/cli/verify/snapstatus.txt): complete is
+# judged; lock_dropped is its own class, never a match or a mismatch (the
+# same snapshot marked complete is a mismatch); busy holds nothing and is
+# counted; ambiguous is class ambiguous; a busy exec snapshot leaves the
+# process unseeded (tainted) -- marked complete, its checkpoint mismatches
+run sst $D/snapstatus.txt
+[ $rc = 0 ] && grep -q "^verify.match.all 100.00 % (15/15)" "$T/sst.out" && ok ||
+	bad "snapstatus: exit $rc $(grep 'match.all\|mismatch at' "$T/sst.out")"
+for c in "snapshots.lock_dropped 1" "snapshots.busy 2" "snapshots.ambiguous 1" \
+	 "class.lock_dropped 10 facts" "class.ambiguous 10 facts" "tainted q\[2\] unseeded"; do
+	grep -q "^verify.$c$" "$T/sst.out" && ok || bad "snapstatus: no 'verify.$c'"
+done
+sed 's/status=lock_dropped/status=complete/' $D/snapstatus.txt > "$T/sst1.txt"
+run sst1 "$T/sst1.txt"
+[ $rc = 3 ] && grep -q "^vma mismatch at event .* n=2 " "$T/sst1.out" && ok || bad "lock_dropped as complete: exit $rc, expected 3"
+sed '/^2 snap_end kind=exec/s/status=busy/status=complete/' $D/snapstatus.txt > "$T/sst2.txt"
+run sst2 "$T/sst2.txt"
+[ $rc = 3 ] && grep -q "^vma mismatch at event .* q\[2\]" "$T/sst2.out" && ok || bad "busy exec as complete: exit $rc, expected 3"
+# the text form names every status and round-trips it
+"$A" script $D/snapstatus.txt > "$T/sst.txt" && "$A" script "$T/sst.txt" | cmp -s - "$T/sst.txt" && ok || bad "snapstatus: script round trip"
+for st in complete lock_dropped busy ambiguous; do
+	grep -q " snap_end .* status=$st " "$T/sst.txt" && ok || bad "script: no status=$st"
+done
+"$A" import $D/snapstatus.txt -o "$T/sst.avt" > /dev/null 2>&1 && "$A" script "$T/sst.avt" | cmp -s - "$T/sst.txt" && ok ||
+	bad "snapstatus: binary round trip"
+"$A" info "$T/sst.avt" | grep -q "^snapshots  6: 2 complete, 1 lock_dropped, 2 busy, 1 ambiguous$" && ok ||
+	bad "info: $("$A" info "$T/sst.avt" | grep '^snapshots')"
+# /proc snapshots (tests/cli/verify/procfs.txt): boundaries, flags, file
+# and file pgoffs judged; anon_vma facts, anonymous pgoffs and the
+# allocation counts of processes seeded from /proc are not_captured; an
+# exec whose snapshot was skipped leaves the process unseeded
+run pfs $D/procfs.txt
+[ $rc = 0 ] && grep -q "^verify.match.all 100.00 % (14/14)" "$T/pfs.out" && ok ||
+	bad "procfs: exit $rc $(grep 'match.all\|mismatch at' "$T/pfs.out")"
+for c in "snapshots.procfs 3 (no anon_vma facts: class not_captured)" "class.not_captured 20 facts" \
+	 "match.av - (0 compared)" "match.alloc - (0 compared)" "match.pgoff 100.00 % (2/2)" "tainted x\[6\] unseeded"; do
+	grep -q "^verify.$c$" "$T/pfs.out" && ok || bad "procfs: no 'verify.$c'"
+done
+sed '/n=1 flags=procfs/,/^5 snap_end/s/0x700000-0x702000/0x700000-0x701000/' $D/procfs.txt > "$T/pfs1.txt"
+run pfs1 "$T/pfs1.txt"
+[ $rc = 3 ] && grep -q "^vma mismatch at event .* w\[5\]" "$T/pfs1.out" && ok || bad "procfs boundary edit: exit $rc, expected 3"
+# without the flag (what an avtrace that does not know it sees) the
+# missing anon_vmas would be mismatches
+sed 's/flags=procfs/flags=0/' $D/procfs.txt > "$T/pfs2.txt"
+run pfs2 "$T/pfs2.txt"
+[ $rc = 3 ] && grep -q "^av mismatch" "$T/pfs2.out" && ok || bad "procfs flag removed: exit $rc, expected 3"
+"$A" script $D/procfs.txt | grep -c " snap_begin .* flags=procfs " | grep -qx 3 && ok || bad "script: flags=procfs"
+"$A" script $D/procfs.txt | grep -q " stats kind=snap_skipped key=6 value=1$" && ok || bad "script: snap_skipped"
+
 # 4. kernels no scheme models: refusal, one line, exit 1
 sed 's/^meta release=.*/meta release=5.15.0-91-generic/' $D/match.txt > "$T/old.txt"
 run old "$T/old.txt"

@@ -60,13 +60,14 @@ check_wl() {
 		[ "$exe" -ge 1 ] || fail "$w: no exec snapshot"
 		[ "$ex" -ge 1 ] || fail "$w: no exit snapshot"
 		grep -q "status=partial" "$f.txt" && fail "$w: partial snapshot (records lost)"
-		# an in-kernel snapshot may find the mmap lock busy: it is then
-		# counted and an exec snapshot is retried from user space
+		# an in-kernel snapshot may find a lock busy (status=busy) or
+		# fail: it is then counted and an exec snapshot is retried from
+		# user space
 		while read -r p; do
 			n=$(grep -c " $p snap_begin kind=exec" "$f.txt")
 			[ "$n" -ge 2 ] || fail "$w: failed exec snapshot of $p not retried"
 			grep -q " stats kind=snap_failed key=${p%/*} " "$f.txt" || fail "$w: failed snapshot of $p not counted"
-		done < <(grep " snap_end kind=exec .*status=failed" "$f.txt" | awk '{print $3}' | sort -u)
+		done < <(grep " snap_end kind=exec .*status=\(failed\|busy\)" "$f.txt" | awk '{print $3}' | sort -u)
 		echo "$w: $(grep -vc '^meta' "$f.txt") events, $ck checkpoints, $snaps checkpoint snapshots"
 	fi
 	if [ "$w" = misc ] && [ -s "$f.txt" ]; then
