@@ -171,6 +171,9 @@ struct pinfo {
 	uint64_t unexp_avc_free;	/* AVC frees still to discount: see kernel_alloc */
 	struct ovr { uint64_t start, end; } *ov;	/* ranges of overlapped calls */
 	size_t nov, capov;
+	uint64_t *fw;			/* pages of undecided fork-window faults */
+	size_t nfw, capfw;
+	bool fw_all;			/* too many: the whole address space */
 	struct cvma *cap;			/* engine state captured at exit */
 	size_t ncap, capcap;
 	bool has_cap;
@@ -275,6 +278,7 @@ struct avt_verify {
 	uint64_t snaps_overlap, snaps_dropped;
 	uint64_t snaps_lockdrop, snaps_busy, snaps_procfs;
 	uint64_t ov_calls, ov_facts;	/* AVT_SYSF_OVERLAP calls, facts not judged */
+	uint64_t fw_faults, fw_facts;	/* undecided fork-window faults, facts not judged */
 	uint64_t snaps_compared;
 	uint64_t nr_ev;
 	char **shown;
@@ -441,6 +445,68 @@ static void ov_copy(struct pinfo *to, const struct pinfo *from)
 
 static struct pinfo *pinfo_get(struct avt_verify *v, uint32_t pid);
 
+/*
+ * Faults of another thread that raced a fork (order.c) and that the
+ * allocation truth could not place before or after the copy, where the
+ * placement could change an anon_vma or the layout: the VMAs around such
+ * a page (a page either side), in the parent and in that fork's child, are
+ * not judged until the process is re-seeded (exec): class ambiguous.
+ */
+#define FW_MAX 1024
+
+static void fw_add(struct pinfo *p, uint64_t addr)
+{
+	if (p->fw_all)
+		return;
+	if (p->nfw == p->capfw) {
+		size_t nc = p->capfw ? p->capfw * 2 : 8;
+		uint64_t *nv = nc <= FW_MAX ? realloc(p->fw, nc * sizeof(*nv)) : NULL;
+
+		if (!nv) {
+			p->fw_all = true;
+			return;
+		}
+		p->fw = nv;
+		p->capfw = nc;
+	}
+	p->fw[p->nfw++] = addr & ~(OV_PAGE - 1);
+}
+
+static bool fw_hit(const struct pinfo *p, uint64_t start, uint64_t end)
+{
+	if (p->fw_all)
+		return true;
+	for (size_t i = 0; i < p->nfw; i++)
+		if (start < p->fw[i] + 2 * OV_PAGE && p->fw[i] - OV_PAGE < end)
+			return true;
+	return false;
+}
+
+static void fw_copy(struct pinfo *to, const struct pinfo *from)
+{
+	to->nfw = 0;
+	to->fw_all = from->fw_all;
+	for (size_t i = 0; i < from->nfw; i++)
+		fw_add(to, from->fw[i]);
+}
+
+static void fw_take(struct avt_verify *v)
+{
+	const struct avt_order_undecided *u;
+	size_t n = avt_order__undecided(v->e, &u);
+
+	for (size_t i = 0; i < n; i++) {
+		struct pinfo *p = pinfo_get(v, u[i].pid);
+		struct pinfo *c = u[i].child ? pinfo_get(v, u[i].child) : NULL;
+
+		v->fw_faults++;
+		if (p)
+			fw_add(p, u[i].addr);
+		if (c)
+			fw_add(c, u[i].addr);
+	}
+}
+
 /* the ranges an overlapped call may have changed */
 static void ov_call(struct avt_verify *v, const struct avt_event *ev)
 {
@@ -515,6 +581,7 @@ void avt_verify__free(struct avt_verify *v)
 		pinfo_free_cap(v->pi[i]);
 		free(v->pi[i]->ov);
 		free(v->pi[i]->rk);
+		free(v->pi[i]->fw);
 		free(v->pi[i]);
 	}
 	free(v->pi);
@@ -1077,6 +1144,25 @@ static void compare(struct avt_verify *v, struct pinfo *p, const struct cvma *e,
 	canon_build(&c.ck, k, nk);
 	canon_build(&c.ce, e, ne);
 	while (i < nk || j < ne) {
+		/* near a fault whose place around a fork is uncertain */
+		if ((p->nfw || p->fw_all) && i < nk && (j >= ne || k[i].start <= e[j].start) &&
+		    fw_hit(p, k[i].start, k[i].end)) {
+			v->cls[C_AMBIGUOUS] += vma_facts(&k[i]);
+			v->fw_facts += vma_facts(&k[i]);
+			if (j < ne && e[j].start == k[i].start)
+				j++;
+			i++;
+			continue;
+		}
+		if ((p->nfw || p->fw_all) && j < ne && (i >= nk || e[j].start <= k[i].start) &&
+		    fw_hit(p, e[j].start, e[j].end)) {
+			v->cls[C_AMBIGUOUS]++;
+			v->fw_facts++;
+			if (i < nk && e[j].start == k[i].start)
+				i++;
+			j++;
+			continue;
+		}
 		/* near a call whose order in the trace is uncertain */
 		if (p->nov && i < nk && (j >= ne || k[i].start <= e[j].start) &&
 		    ov_hit(p, k[i].start, k[i].end)) {
@@ -2163,6 +2249,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				c->partial = c->partial_window = p->partial;
 				c->nocap = p->nocap;
 				ov_copy(c, p);
+				fw_copy(c, p);
 			}
 		}
 		break;
@@ -2176,6 +2263,8 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		if (p) {
 			p->partial = false;	/* partial_window stays for this window */
 			p->nov = 0;		/* a new image: the exec snapshot seeds it */
+			p->nfw = 0;
+			p->fw_all = false;
 		}
 		if (p)
 			memcpy(p->comm, ev->u.exec.comm, AVT_COMM_LEN);
@@ -2246,6 +2335,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		snprintf(v->err, sizeof(v->err), "%s", avt_engine__error(v->e));
 		return err;
 	}
+	fw_take(v);
 	if (st->av.alloc != b[K_AV_ALLOC] || st->av.free != b[K_AV_FREE] ||
 	    st->avc.alloc != b[K_AVC_ALLOC] || st->avc.free != b[K_AVC_FREE]) {
 		p = pinfo_get(v, ev->pid);
@@ -2347,6 +2437,8 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 		v->snapless_list);
 	fprintf(out, "verify.overlapped_calls %" PRIu64 " (%" PRIu64 " facts near them ambiguous)\n",
 		v->ov_calls, v->ov_facts);
+	fprintf(out, "verify.fork_window_undecided %" PRIu64 " faults (%" PRIu64
+		" facts near them ambiguous)\n", v->fw_faults, v->fw_facts);
 	for (size_t i = 0; i < v->npi; i++) {
 		const struct pinfo *p = v->pi[i];
 
