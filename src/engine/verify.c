@@ -289,6 +289,8 @@ struct avt_verify {
 	struct vmap drop_val, drop_ts;	/* tgid -> its final drops_tgid value, and
 					 * the ts of the stats record first showing it */
 	struct vmap proots;		/* roots seen in passive snapshots */
+	struct vmap seed_own;		/* kernel av ids of VMAs in seed and passive
+					 * snapshots: objects the engine holds (by id) */
 	struct vmap drop_cpu;		/* cpu + 1 -> its final drops_cpu value */
 	struct rsnap {			/* a checkpoint snapshot (not passive) */
 		uint32_t pid, n, group;
@@ -603,6 +605,7 @@ void avt_verify__free(struct avt_verify *v)
 	vmap__fini(&v->drop_val);
 	vmap__fini(&v->drop_ts);
 	vmap__fini(&v->proots);
+	vmap__fini(&v->seed_own);
 	vmap__fini(&v->drop_cpu);
 	vmap__fini(&v->rs_open);
 	vmap__fini(&v->drop_tgids);
@@ -1233,8 +1236,19 @@ static uint64_t snap_facts(struct avt_verify *v)
  * still shares every family with the recorder). The engine frees such
  * roots when the process drops them; the kernel keeps them for the outside
  * users. num_children of those objects and the process's allocation counts
- * (until it execs) are not judged: class partial_family.
+ * (until it execs) are not judged: class partial_family. An anon_vma that
+ * an earlier seed or passive snapshot showed as a VMA's own (a parent
+ * seeded before its children: record -p adopts descendants parents first)
+ * is in the trace: the engine holds that object by its kernel id.
  */
+/* the anon_vmas of the snapshot being read are held by the engine by id */
+static void seed_own_add(struct avt_verify *v)
+{
+	for (size_t i = 0; i < v->sn.nk; i++)
+		if (v->sn.k[i].av)
+			vmap__put(&v->seed_own, v->sn.k[i].av, 1);
+}
+
 static void seed_partial(struct avt_verify *v, struct pinfo *p)
 {
 	struct vmap own = { 0 };
@@ -1250,12 +1264,14 @@ static void seed_partial(struct avt_verify *v, struct pinfo *p)
 
 		if (!k->av)
 			continue;
-		if (!vmap__get(&own, k->root, NULL) || !vmap__get(&own, k->parent, NULL)) {
+		if ((!vmap__get(&own, k->root, NULL) && !vmap__get(&v->seed_own, k->root, NULL)) ||
+		    (!vmap__get(&own, k->parent, NULL) && !vmap__get(&v->seed_own, k->parent, NULL))) {
 			vmap__put(&v->ext, k->root, 1);
 			p->partial = p->partial_window = true;
 		}
 	}
 	vmap__fini(&own);
+	seed_own_add(v);
 }
 
 /* ---- re-seeding tainted processes ----
@@ -1682,14 +1698,19 @@ static void reseed_validate(struct avt_verify *v, uint32_t group)
 		for (size_t j = 0; j < q->nrk; j++) {
 			const struct cvma *k = &q->rk[j];
 
-			if (k->av && (!vmap__get(&own, k->root, NULL) ||
-				      !vmap__get(&own, k->parent, NULL))) {
+			if (k->av && ((!vmap__get(&own, k->root, NULL) &&
+				       !vmap__get(&v->seed_own, k->root, NULL)) ||
+				      (!vmap__get(&own, k->parent, NULL) &&
+				       !vmap__get(&v->seed_own, k->parent, NULL)))) {
 				vmap__put(&v->ext, k->root, 1);
 				q->partial = true;
 			}
 		}
 		q->partial_window = q->partial;
 	}
+	for (size_t i = 0; i < own.cap; i++)
+		if (own.used[i] == 1)
+			vmap__put(&v->seed_own, own.keys[i], 1);
 out:
 	vmap__fini(&k2e);
 	vmap__fini(&e2k);
@@ -1797,6 +1818,7 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 		goto out;
 	case R_PASSIVE:
 		v->cls[C_PASSIVE] += snap_facts(v);
+		seed_own_add(v);
 		goto out;
 	case R_NOMODEL:
 		v->cls[C_NOMODEL] += snap_facts(v);
@@ -2099,6 +2121,7 @@ static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
 		vmap__del(&v->unexp, a->id);
 		vmap__del(&v->konly, a->id);
 		vmap__del(&v->ext, a->id);
+		vmap__del(&v->seed_own, a->id);	/* another object from now on */
 		if (alloc && a->site == AVT_SITE_PREPARE)
 			vmap__put(&v->prep, a->id, ev->pid);
 		else if (!alloc)

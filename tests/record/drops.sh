@@ -2,11 +2,16 @@
 # Drop accounting: a 4 KiB ring buffer cannot keep up with an mmap storm;
 # the losses must be counted (summary, warning, per-CPU and per-tgid stats
 # records) rather than vanish. With the default ring the same storm loses
-# nothing; both rates are printed.
+# nothing; both rates are printed. Then the lost events are healed: a
+# process that lost events in a storm and then waits is re-seeded by the
+# second checkpoint taken while it waits (the first one's stats record
+# shows its final drops count, so the second begins after it), and what
+# it does next is judged at a third checkpoint (replay --verify: 100 %,
+# verify.reseeded names it).
 set -u
 . "$(dirname "$0")/lib.bash"
 require_bpf
-require_workloads storm
+require_workloads storm dropwait
 
 f=$T/tiny.avt
 "$AVTRACE" record --no-status -b 4096 -o "$f" -- "$WL/storm" 5000 2> "$T/tiny.log" ||
@@ -36,4 +41,35 @@ n=$(sed -n 's/.*: \([0-9]*\) events written.*/\1/p' "$T/big.log")
 d=$(sed -n 's/.*events written to .* (\([0-9]*\) dropped.*/\1/p' "$T/big.log")
 awk -v n="$n" -v a="$start" -v b="$end" 'BEGIN{printf "rate: %d events in %.2fs = %.0f events/s\n", n, b-a, n/(b-a)}'
 [ "${d:-1}" = 0 ] && pass "default ring: no drops" || fail "default ring: $d drops"
+# --- re-seed after drops -------------------------------------------------------
+f=$T/reseed.avt
+rm -f "$T/dw" "$T/dw.2"
+AVT_READY=$T/dw "$AVTRACE" record --no-status -b 8192 -o "$f" -- "$WL/dropwait" 5000 2> "$T/reseed.log" &
+rec=$!
+if wait_for "$T/dw" 30 $rec; then
+	kill -USR1 $rec; sleep 0.5	# checkpoint 1: still tainted (its drops count follows it)
+	kill -USR1 $rec; sleep 0.5	# checkpoint 2: re-seeds it
+	wl=$(child_of $rec)
+	kill -USR1 "$wl"		# it changes its layout
+	wait_for "$T/dw.2" 20 $rec || fail "dropwait never finished its second phase"
+	kill -USR1 $rec; sleep 0.5	# checkpoint 3: judged again
+	kill -USR1 "$wl"
+	wait $rec || fail "re-seed recording: exit $?"
+	d=$(sed -n 's/.*events written to .* (\([0-9]*\) dropped.*/\1/p' "$T/reseed.log")
+	"$AVTRACE" replay "$f" --verify > "$T/reseed.ver" 2>&1; rc=$?
+	echo "re-seed: $d events dropped; $(grep -E '^verify.(match.all|tainted.reseeded|snapshots.compared)' "$T/reseed.ver" | tr '\n' ' ')"
+	[ "${d:-0}" -gt 0 ] || fail "re-seed: no drops with an 8 KiB ring"
+	if [ $rc = 0 ] && grep -q "^verify.reseeded dropwait\[$wl\] 1$" "$T/reseed.ver" &&
+	   grep -q "^verify.match.all 100.00 % ([1-9]" "$T/reseed.ver" &&
+	   ! grep -q "^verify.tainted dropwait" "$T/reseed.ver"; then
+		pass "re-seed: dropwait[$wl] lost events, re-seeded at checkpoint 2, judged after"
+	else
+		fail "re-seed: exit $rc"; grep -E "^verify.(match.all|taint|reseed|snapshots)|mismatch" "$T/reseed.ver" | head -20
+	fi
+	# checkpoint 3 compared it: its facts after the re-seed were judged
+	n3=$(grep -c " $wl/$wl snap_begin kind=checkpoint n=3 " <("$AVTRACE" script "$f"))
+	[ "$n3" = 1 ] || fail "re-seed: no checkpoint 3 snapshot of dropwait"
+else
+	fail "dropwait never ready"; kill -INT $rec 2>/dev/null; wait $rec
+fi
 finish

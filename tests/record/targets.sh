@@ -73,6 +73,10 @@ grep -q "^verify.match.all 100.00 % ([1-9]" "$T/family.ver" &&
 grep -q "^verify.snapshots.compared \([4-9]\|[1-9][0-9]\)" "$T/family.ver" &&
 	pass "-p parent: children and grandchild adopted, verified $(awk '$1=="verify.match.all"{print $2,$3,$4}' "$T/family.ver")" ||
 	fail "-p parent: $(grep -E '^verify.(match.all|snapshots.compared)' "$T/family.ver" | tr '\n' ' ')"
+# the children's anon_vmas hang off their parent's, seeded before them: the
+# family is in the trace, its facts are judged (not partial_family)
+grep -q "^verify.class.partial_family 0 facts" "$T/family.ver" ||
+	fail "-p parent: families not judged: $(grep partial_family "$T/family.ver")"
 
 # --- -p with two pids, both followed --------------------------------------------
 sleep 5 & s1=$!
