@@ -375,7 +375,9 @@ void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t fro
 			if (b << PMD_SHIFT >= from && (b + 1) << PMD_SHIFT <= from + len &&
 			    !((to - from) & (PMD_SIZE - 1))) {
 				f = avt_ptes__del(&mm->pmds, b);
-				avt_ptes__set(e, &mm->pmds, b + ((to - from) >> PMD_SHIFT), f);
+				/* a move down: to - from wraps; shift the sum */
+				avt_ptes__set(e, &mm->pmds,
+					      ((b << PMD_SHIFT) + (to - from)) >> PMD_SHIFT, f);
 			} else {
 				pmd_split(e, mm, b);
 			}

@@ -102,14 +102,14 @@ static bool lz_is_fork_child(struct avt_scheme *s, const struct avt_vma *v)
 		return false;
 	if (vkind(v) == LK_PARENT)
 		return true;	/* eager would have a chain of two or more */
-	return vkind(v) == LK_EAGER && !avt_list_singular(&v->chain);
+	return vkind(v) == LK_EAGER && lav__fork_child(v);
 }
 
 /* Only an EAGER neighbour offers its anon_vma to an eager PREPARE. */
 static bool lz_reusable(struct avt_scheme *s, const struct avt_vma *old)
 {
 	(void)s;
-	return vkind(old) == LK_EAGER && avt_list_singular(&old->chain);
+	return vkind(old) == LK_EAGER && !lav__fork_child(old);
 }
 
 /* ---- H5 merge rules ---- */
@@ -149,7 +149,7 @@ static int h5_pair(struct lazy *z, const struct avt_vma *n, const struct avt_vma
 	if (lo == LK_LAZY && hi == LK_EAGER) {
 		const struct avt_vma *eg = kn == LK_EAGER ? n : src;
 
-		if (z->o.merge_absorb && avt_list_singular(&eg->chain))
+		if (z->o.merge_absorb && !lav__fork_child(eg))
 			return H5_ABSORB;
 		return H5_MIXED;
 	}
@@ -165,7 +165,9 @@ static int h5_pair(struct lazy *z, const struct avt_vma *n, const struct avt_vma
 	return H5_MIXED;	/* LAZY + PARENT, EAGER + PARENT */
 }
 
-/* merge_blocked_*: one per neighbour per VMA operation (event) and reason */
+/* merge_blocked_*: one per neighbour per VMA operation (event) and reason;
+ * why H5_OK: a PARENT+PARENT merge H5 allows (merge_allowed.parent_parent),
+ * counted the same way */
 static void count_blocked(struct lazy *z, const struct avt_vma *n, int why)
 {
 	uint64_t ev = z->e->nr_events;
@@ -189,7 +191,9 @@ static void count_blocked(struct lazy *z, const struct avt_vma *n, int why)
 	z->blk[z->nblk].n = n;
 	z->blk[z->nblk].why = why;
 	z->nblk++;
-	if (why == H5_LAZY_ROOT)
+	if (why == H5_OK)
+		z->st.merge_allowed_parent++;
+	else if (why == H5_LAZY_ROOT)
 		z->st.merge_blocked_lazy_root++;
 	else
 		z->st.merge_blocked_mixed++;
@@ -212,6 +216,11 @@ static bool lz_merge_allowed(struct avt_scheme *s, const struct avt_vma *n,
 		z->abs_last = NULL;
 	switch (d) {
 	case H5_OK:
+		/* H5: lazy merges two PARENT VMAs that eager keeps apart (each
+		 * eager fork child has its own anon_vma): a layout divergence
+		 * the report counts */
+		if (!query && vkind(n) == LK_PARENT && range_src && vkind(range_src) == LK_PARENT)
+			count_blocked(z, n, H5_OK);
 		return true;
 	case H5_EAGER_RULES: {
 		/* is_mergeable_anon_vma, 6.16+ form, over EAGER anon_vmas */

@@ -101,6 +101,10 @@ struct lavc {
 	struct avt_vma *vma;
 	struct lav *av;
 	struct avt_list same_vma;
+	/* made by fork's clone of the parent's chain (or copied from such an
+	 * AVC by a split, DUP or mremap clone): the VMA is a fork child even
+	 * when its chain is a single AVC (see lav__fork_child) */
+	bool inherited;
 } __attribute__((aligned(16)));
 
 /* ---- root VMA objects (§4.2) ---- */
@@ -149,6 +153,7 @@ struct lazy_stats {
 	uint64_t lazy_entries, eager_entries;
 	uint64_t mmap_trylock;
 	uint64_t merge_blocked_lazy_root, merge_blocked_mixed;
+	uint64_t merge_allowed_parent;	/* PARENT+PARENT answered yes (eager refuses) */
 	uint64_t over_threshold, dangling_hard, dangling_soft, stale_walks;
 	uint64_t rmap_lazy_walks, rmap_vma_locks, rmap_maple_lookups, rmap_maple_nodes;
 	uint64_t rmap_root_mismatch, rmap_misses, rmap_false_alias, rmap_lock_fallbacks;
@@ -297,6 +302,7 @@ void lav__lock(struct lazy *z, struct lav *a, enum avt_lock_mode mode, enum avt_
 void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
 	       struct avt_rmap_result *res);
 uint32_t lav__chain_len(const struct avt_vma *v);
+bool lav__fork_child(const struct avt_vma *v);
 bool lav__in_chain(const struct avt_vma *v, const struct lav *a);
 struct lav *lav__alloc_child(struct lazy *z, struct lav *parent);
 int lav__check(struct lazy *z, char *why, size_t len);

@@ -97,6 +97,24 @@ uint32_t lav__chain_len(const struct avt_vma *v)
 	return n;
 }
 
+/*
+ * vma_is_fork_child for an EAGER VMA: the kernel's !list_is_singular(chain)
+ * is eager's answer because an eager fork child always has its own AV next
+ * to the inherited ones (or reuses an idle ancestor while inheriting two or
+ * more). A PARENT VMA upgraded with upgrade_reuse_ancestor (§4.4 step 2)
+ * can end with a single inherited AVC, where the same VMA under eager has
+ * a chain of two or more; it stays a fork child, as the PARENT VMA it was
+ * (§4.2: the fork-child and neighbour-reuse tests must keep the two
+ * schemes' layouts identical except where H5 says otherwise).
+ */
+bool lav__fork_child(const struct avt_vma *v)
+{
+	if (avt_list_empty(&v->chain))
+		return false;
+	return !avt_list_singular(&v->chain) ||
+	       avt_container_of(v->chain.next, struct lavc, same_vma)->inherited;
+}
+
 bool lav__in_chain(const struct avt_vma *v, const struct lav *a)
 {
 	const struct avt_list *p;
@@ -230,6 +248,7 @@ int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op,
 			return -ENOMEM;
 		c->vma = dst;
 		c->av = sc->av;
+		c->inherited = op == LAV_CLONE_FORK || sc->inherited;
 		avt_list_add(&c->same_vma, &dst->chain);
 		n++;
 	}

@@ -125,6 +125,7 @@ void lazy_report__write(struct lazy *z, FILE *out, const char *pfx)
 	P("mmap_read_trylock", s->mmap_trylock);
 	P("merge_blocked.lazy_root", s->merge_blocked_lazy_root);
 	P("merge_blocked.mixed", s->merge_blocked_mixed);
+	P("merge_allowed.parent_parent", s->merge_allowed_parent);
 	P("over_threshold", s->over_threshold);
 	P("over_threshold.live", lc.over);
 	meta_end = AV_BYTES * e->st.av.live + AVC_BYTES * e->st.avc.live +

@@ -59,5 +59,17 @@ done
 grep -q "lazy option 'nosuch'" "$AVT_TMP/err" && ok || bad "unknown option message: $(cat "$AVT_TMP/err")"
 "$A" replay --help | grep -q -- '--lazy-max-size=BYTES' && ok || bad "--help lists the lazy options"
 
+# H5 / fork-child rule: an EAGER VMA upgraded from PARENT with a reused
+# ancestor (a single inherited AVC) is still a fork child; the new mapping
+# next to it stays apart under both schemes (was merged by lazy)
+S=$D/lazy-h5-reused-ancestor.txt
+"$A" replay $S --mode=eager --state | cut -d' ' -f1-3 > "$AVT_TMP/le.txt"
+"$A" replay $S --mode=lazy --state | cut -d' ' -f1-3 > "$AVT_TMP/ll.txt"
+cmp -s "$AVT_TMP/le.txt" "$AVT_TMP/ll.txt" && [ "$(wc -l < "$AVT_TMP/ll.txt")" = 3 ] && ok ||
+	bad "reused-ancestor layout: $(tr '\n' ';' < "$AVT_TMP/ll.txt")"
+"$A" replay $S --mode=eager,lazy > "$AVT_TMP/rep.txt"
+[ "$(val eager.merge.refused.tgt_fork_child) $(val lazy.merge.refused.tgt_fork_child) $(val lazy.anon_vma.allocated)" = "1 1 1" ] && ok ||
+	bad "reused-ancestor refusals: $(val eager.merge.refused.tgt_fork_child) $(val lazy.merge.refused.tgt_fork_child) $(val lazy.anon_vma.allocated)"
+
 echo "lazy_replay: $pass passed, $fail failed"
 [ "$fail" = 0 ]

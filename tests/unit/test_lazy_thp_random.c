@@ -37,6 +37,50 @@ static double metric(struct avt_engine *e, const char *name)
 	return v;
 }
 
+/* "PID START-END flags=..." of every VMA (--state without the scheme part) */
+static char *layout(struct avt_engine *e)
+{
+	char *buf = NULL, *line, *save = NULL, *out;
+	size_t len = 0, n = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	assert_non_null(m);
+	assert_int_equal(avt_engine__write_state(e, m), 0);
+	fclose(m);
+	out = calloc(1, len + 1);
+	assert_non_null(out);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *pg = strstr(line, " pgoff=");
+
+		if (pg)
+			*pg = 0;
+		n += sprintf(out + n, "%s\n", line);
+	}
+	free(buf);
+	return out;
+}
+
+/* The family and vma scope runs keep the same VMA layout until H5 makes
+ * them diverge (vma scope: split pieces of one root refuse to merge where
+ * the family's shared anon_vma merges); from then on THP eligibility
+ * (a PMD block inside one VMA) and so folio counts may differ. */
+static bool layouts_diverged;
+static unsigned seeds_diverged;
+
+static void after_line(struct gen *g, const char *line)
+{
+	char *a, *b;
+
+	(void)line;
+	if (layouts_diverged)
+		return;
+	a = layout(g->e[0]);
+	b = layout(g->e[1]);
+	layouts_diverged = strcmp(a, b) != 0;
+	free(a);
+	free(b);
+}
+
 static void run_seed(struct gen *g, uint64_t seed, int steps)
 {
 	static const char *const par[NE] = { "upgrade_scope=family", NULL, "test-full-scan=1" };
@@ -50,6 +94,8 @@ static void run_seed(struct gen *g, uint64_t seed, int steps)
 	g->next_pid = 100;
 	g->ne = NE;
 	g->rmap_walks = true;
+	g->after = after_line;
+	layouts_diverged = false;
 	g->tp = avt_text_parser__new();
 	avt_meta__init(&g->meta);
 	for (int i = 0; i < NE; i++) {
@@ -91,7 +137,12 @@ static void run_seed(struct gen *g, uint64_t seed, int steps)
 		g->hazards += (uint64_t)win;
 	}
 	assert_true(metric(g->e[0], "rmap.misses") == 0);
-	assert_true(metric(g->e[0], "folio.allocated") == metric(g->e[1], "folio.allocated"));
+	seeds_diverged += layouts_diverged;
+	if (!layouts_diverged &&
+	    metric(g->e[0], "folio.allocated") != metric(g->e[1], "folio.allocated"))
+		fail_msg("seed %llu: folio.allocated %g with upgrade_scope=family, %g with vma",
+			 (unsigned long long)seed, metric(g->e[0], "folio.allocated"),
+			 metric(g->e[1], "folio.allocated"));
 	g->thp += (uint64_t)metric(g->e[1], "folio.thp.allocated");
 	g->splits += (uint64_t)metric(g->e[1], "folio.thp.pmd_splits");
 	g->fallbacks += (uint64_t)metric(g->e[1], "folio.thp.cow_fallbacks");
@@ -108,13 +159,15 @@ static void test_lazy_thp_random(void **state)
 	struct gen g = { 0 };
 
 	(void)state;
-	for (int s = 1; s <= seeds; s++)
+	for (int s = getenv("AVT_RANDOM_SEED_FROM") ? atoi(getenv("AVT_RANDOM_SEED_FROM")) : 1;
+	     s <= seeds; s++)
 		run_seed(&g, (uint64_t)s, 600);
 	printf("lazy THP random: %llu THPs, %llu PMD splits, %llu COW fallbacks, %llu walks; "
-	       "scope vma: %llu hazard records (window == full scans); family: 0\n",
+	       "scope vma: %llu hazard records (window == full scans); family: 0; "
+	       "seeds whose family/vma layouts diverged (H5): %u\n",
 	       (unsigned long long)g.thp, (unsigned long long)g.splits,
 	       (unsigned long long)g.fallbacks, (unsigned long long)g.walks,
-	       (unsigned long long)g.hazards);
+	       (unsigned long long)g.hazards, seeds_diverged);
 	assert_true(g.thp > 0 && g.splits > 0 && g.fallbacks > 0 && g.walks > 0);
 }
 

@@ -34,6 +34,8 @@ struct gen {
 	struct avt_text_parser *tp;
 	struct avt_meta meta;
 	uint64_t thp, splits, fallbacks, walks, hazards;
+	/* optional: called after every line was fed to every engine */
+	void (*after)(struct gen *g, const char *line);
 };
 
 static uint64_t rnd(struct gen *g)
@@ -61,6 +63,8 @@ static void line(struct gen *g, const char *fmt, ...)
 		if (avt_engine__feed(g->e[i], &ev))
 			fail_msg("%s: '%s': %s", avt_engine__scheme(g->e[i]), buf,
 				 avt_engine__error(g->e[i]));
+	if (g->after)
+		g->after(g, buf);
 }
 
 static void new_proc(struct gen *g)
