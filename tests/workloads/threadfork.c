@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * Faults of one thread racing another thread's forks. Thread A writes the
- * first page of fresh anonymous regions, one after another (each such write
- * creates the region's anon_vma), plus a second page of regions it already
- * touched (no anon_vma work), while the main thread forks again and again;
- * each child writes a few regions and exits at once. A fault of A taken
- * while a fork is inside the kernel lands before or after dup_mmap's copy:
- * the trace's order alone cannot say which (replay places it by the
- * allocation-truth events). No syscall of A runs during the forks: the
- * regions are mapped up front, separated by PROT_NONE guards so they stay
- * separate VMAs and never share an anon_vma. Then it waits for the
- * checkpoint like the other workloads.
+ * Faults of one thread racing another thread's forks. Right before each
+ * fork the main thread bumps a counter; thread A, spinning on it, then
+ * writes the first page of a few fresh anonymous regions (each such write
+ * creates the region's anon_vma) and a second page of one it wrote before
+ * (no anon_vma work), a little apart, so some land before the clone's
+ * entry, some inside the clone before dup_mmap takes the mmap lock, some
+ * while it copies. Each child writes a few regions and exits at once. A
+ * fault of A between the clone's entry and its fork event lands before or
+ * after the copy: the trace's order alone cannot say which (replay places
+ * it by the allocation-truth events). No syscall of A runs during the
+ * forks: the regions are mapped up front, separated by PROT_NONE guards so
+ * they stay separate VMAs and never share an anon_vma. Then it waits for
+ * the checkpoint like the other workloads.
  */
 #include <pthread.h>
 #include "wl.h"
@@ -18,33 +20,38 @@
 #define NREG   256	/* regions: 2 pages + a guard page each, after a guard */
 #define REGPG  3
 #define NFORK  24
-#define GAP_NS 150000	/* between two of A's faults: spread them over the forks */
+#define PERFORK 4	/* fresh regions A writes per fork */
+#define GAP_NS 30000	/* between two of A's faults */
 
 static char *base;
-static volatile int stop;
+static volatile int go, stop;
 
 /* busy wait (clock_gettime is the vDSO: no syscall of A during the forks) */
-static void spin(void)
+static void spin(long ns)
 {
 	struct timespec a, b;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	do
 		clock_gettime(CLOCK_MONOTONIC, &b);
-	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < GAP_NS && !stop);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < ns);
 }
 
 static void *toucher(void *arg)
 {
+	int seen = 0, r = 0;
+
 	(void)arg;
-	/* first pages (creating), then second pages (not), until the forks end */
-	for (int pass = 0; !stop; pass++) {
-		for (int r = 0; r < NREG && !stop; r++) {
-			base[((size_t)r * REGPG + (pass & 1)) * PG] = (char)r;
-			spin();
+	while (!stop) {
+		if (go == seen)
+			continue;
+		seen = go;
+		for (int k = 0; k < PERFORK && r < NREG; k++, r++) {
+			base[(size_t)r * REGPG * PG] = (char)r;		/* creates */
+			if (r)
+				base[((size_t)(r - 1) * REGPG + 1) * PG] = 1;	/* does not */
+			spin(GAP_NS);
 		}
-		if (pass >= 1)
-			break;
 	}
 	return NULL;
 }
@@ -67,6 +74,7 @@ int main(void)
 	if (pthread_create(&a, NULL, toucher, NULL))
 		wl_die("pthread_create");
 	for (int i = 0; i < NFORK; i++) {
+		go = i + 1;
 		kid = fork();
 		if (kid < 0)
 			wl_die("fork");
