@@ -2169,7 +2169,7 @@ static void kernel_alloc(struct avt_verify *v, const struct avt_event *ev)
 int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 {
 	struct avt_stats *st = &v->e->st;
-	uint64_t b[K__N], unm = st->unmodelled;
+	uint64_t b[K__N], unm = st->unmodelled, dts;
 	struct pinfo *p = NULL;
 	struct recent_exit *xnew = NULL;
 	int err;
@@ -2278,6 +2278,14 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		break;
 	case AVT_EV_EXEC:
 		p = pinfo_get(v, ev->pid);
+		/* lost events that were all counted before the exec belong to
+		 * the old image: the exec snapshot re-seeds it */
+		if (p && p->taint == T_DROPS && !v->global_taint &&
+		    vmap__get(&v->drop_ts, pkey(ev->pid), &dts) && dts < ev->ts) {
+			p->taint = T_NONE;
+			p->reseeds++;
+			v->reseeded++;
+		}
 		if (p && (p->taint == T_UNMODELLED || p->taint == T_INHERITED || p->taint == T_ENGINE ||
 			  p->taint == T_UNSEEDED))
 			p->taint = T_NONE;	/* the exec snapshot re-seeds it */

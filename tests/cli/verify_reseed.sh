@@ -8,7 +8,9 @@
 # re-seeded (its facts are judged again); a family member no snapshot of
 # the group holds (num_children one higher than the group explains) makes
 # the rebuild differ from the snapshots, so nothing is re-seeded; drops
-# counted per CPU only taint everything and re-seed nothing.
+# counted per CPU only taint everything and re-seed nothing. A process
+# whose drops were all counted before it execs is re-seeded by the exec
+# (not if one is counted after).
 set -u
 A=${AVTRACE:?}
 D=tests/cli/verify
@@ -83,6 +85,37 @@ run cpu "$T/cpu.txt"
 [ $rc = 0 ] && ok || bad "cpu: exit $rc, expected 0"
 has cpu "verify.tainted p\[1\] drops" "verify.tainted c\[2\] drops" "verify: NOTHING COMPARED"
 hasnot cpu "verify.tainted.reseeded"
+
+# 6. exec: Z lost events, all counted (@3150) before its exec (@3200): the
+# exec re-seeds it, checkpoint 4 judges it; counted after the exec: tainted
+{ cat $D/reseed.txt; cat <<'X'
+@3150 0 stats kind=drops_cpu key=1 value=2
+0 stats kind=drops_tgid key=3 value=2
+@3200 3 exec file=/bin/z
+3 mmap addr=0x300000 len=0x1000 prot=rw- flags=MAP_PRIVATE|MAP_ANONYMOUS fd=-1 off=0x0 = 0x300000
+3 write 0x300000
+@4000 0 checkpoint n=4
+3 snap_begin kind=checkpoint n=4 flags=0 start=3 comm=z
+3 snap_vma 0x300000-0x301000 flags=0x100073 pgoff=0x300 dev=0:0 ino=0 av=0xb1 root=0xb1 parent=0xb1 children=1 active=1 avcs=1 chain=0xb1
+3 snap_end kind=checkpoint n=4 status=complete vmas=1 window=4001-4002
+X
+} > "$T/exec.txt"
+run exec "$T/exec.txt"
+[ $rc = 0 ] && ok || bad "exec: exit $rc, expected 0"
+has exec "verify.match.all 100.00 % (77/77)" "verify.reseeded z\[3\] 1" "verify.tainted.reseeded 2 "
+hasnot exec "verify.tainted z\[3\]"
+# counted after the exec: checkpoint 4 re-seeds it instead (not judged there)
+sed -e 's/^@3150 0 stats kind=drops_cpu/@3300 0 stats kind=drops_cpu/' "$T/exec.txt" > "$T/exec2.txt"
+run exec2 "$T/exec2.txt"
+[ $rc = 0 ] && ok || bad "exec2: exit $rc, expected 0"
+has exec2 "verify.match.all 100.00 % (66/66)" "verify.reseeded z\[3\] 1" "verify.tainted.reseeded 2 (3 snapshots"
+# counted after checkpoint 4 began: tainted to the end
+sed -e 's/^@3150 0 stats kind=drops_cpu/@4100 0 stats kind=drops_cpu/' "$T/exec.txt" |
+	awk '/^@4100/{held=$0; getline nx; h2=nx; next} {print} END{print held; print h2}' > "$T/exec3.txt"
+run exec3 "$T/exec3.txt"
+[ $rc = 0 ] && ok || bad "exec3: exit $rc, expected 0"
+has exec3 "verify.match.all 100.00 % (66/66)" "verify.tainted z\[3\] drops" "verify.snapshots.tainted 2"
+hasnot exec3 "verify.reseeded z"
 
 echo "verify_reseed: $pass passed, $fail failed"
 [ $fail = 0 ]
