@@ -81,6 +81,8 @@ struct pending {
 	__u8 counted;		/* counted in the target's inflight */
 	__u8 overlap;		/* another counted call was in flight at entry */
 	__u64 calls;		/* target's calls after our entry */
+	__u64 placed;		/* ts of our REC_SYS_PLACE record */
+	__u8 pinned;		/* placed at a write-lock release: final */
 };
 
 struct {
@@ -840,6 +842,7 @@ static __always_inline void emit_syscall(struct pending *p, __u64 a0, __u64 a1, 
 	r->ret = ret;
 	r->dev = p->dev;
 	r->ino = p->ino;
+	r->placed = p->placed;
 	submit(r);
 }
 
@@ -939,6 +942,50 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	}
 out:
 	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+/*
+ * Where a modelled call takes effect, in stream order. Its record is written
+ * at sys_exit, but the change to the address space was made under the mmap
+ * lock, and between the lock's release and sys_exit the thread can be
+ * preempted while other threads of the process map, fault and unmap: their
+ * records then come first, and replay applies the calls out of order (seen:
+ * a munmap replayed after another thread's mmap got the same range, removing
+ * a mapping the kernel kept -- threads verified 99.1 % on exit frees). So
+ * a release of the process's own mmap lock inside a modelled call leaves a
+ * bare marker, and the driver writes the call there (src/record/sysorder.c).
+ * Which release: the first of the write lock (the layout change is made;
+ * mlock's or MAP_POPULATE's populating under the read lock afterwards, which
+ * can block on userfaultfd, moves nothing), or else the last release at all
+ * (munmap and brk downgrade to the read lock and release that; calls that
+ * only read-lock). Calls made under a per-VMA lock only, or that fail before
+ * locking, leave none and stay at sys_exit. process_madvise works on
+ * another mm: skipped. (6.18's prototype: mm, write; older kernels had a memcg
+ * path between them.)
+ */
+SEC("tp_btf/mmap_lock_released")
+int BPF_PROG(mmap_lock_released, struct mm_struct *mm, bool write)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct pending *p;
+	struct rec_hdr *r;
+
+	if (!enabled)
+		return 0;
+	p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p || !p->sys || p->sys == AVT_SYS_PROCESS_MADVISE || p->pinned)
+		return 0;
+	if (bpf_get_current_task_btf()->mm != mm || !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+	r = reserve(sizeof(*r), tgid);
+	if (!r)
+		return 0;
+	fill_hdr(r, REC_SYS_PLACE, tgid, tid);
+	p->placed = r->ts;
+	p->pinned = write;
+	submit(r);
 	return 0;
 }
 

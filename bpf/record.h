@@ -37,6 +37,9 @@ typedef __s64 int64_t;
 /* Record types only the driver sees (never written as such). */
 enum rec_type {
 	REC_SNAP_END_ITER = 0x100,	/* end of an iter/task_vma run */
+	REC_SYS_PLACE = 0x101,		/* a modelled call released the mmap lock
+					 * (a bare rec_hdr): where its effect lies
+					 * in stream order; see sysorder.c */
 };
 
 struct rec_hdr {
@@ -53,6 +56,7 @@ struct rec_syscall {
 	uint64_t args[6];
 	int64_t ret;
 	uint64_t dev, ino;
+	uint64_t placed;	/* ts of this call's last REC_SYS_PLACE, 0 = none */
 };
 
 struct rec_fault {

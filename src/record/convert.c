@@ -41,7 +41,7 @@ int recorder__write(struct recorder *r, struct avt_event *ev)
 	uint64_t now = recorder__now();
 
 	ev->ts = now > r->last_ts ? now : r->last_ts;
-	return recorder__emit(r, ev);
+	return sysorder__push(r, ev);
 }
 
 #define NEED(type) do { if (size < sizeof(type)) return 0; } while (0)
@@ -63,6 +63,9 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 	ev.ts = h->ts;
 
 	switch (h->type) {
+	case REC_SYS_PLACE:	/* where h->tid's call in flight took effect */
+		sysorder__place(r, h->pid, h->tid, h->ts);
+		return 0;
 	case AVT_EV_SYSCALL: {
 		const struct rec_syscall *s = data;
 
@@ -73,7 +76,8 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		ev.u.sys.ret = s->ret;
 		ev.u.sys.dev = s->dev;
 		ev.u.sys.ino = s->ino;
-		break;
+		sysorder__syscall(r, &ev, s->placed);
+		return 0;
 	}
 	case AVT_EV_FAULT: {
 		const struct rec_fault *f = data;
@@ -201,7 +205,10 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		return 0;	/* not ours: never write what we cannot vouch for */
 	}
 	/* a write error is remembered and reported once; keep draining */
-	recorder__emit(r, &ev);
+	sysorder__push(r, &ev);
+	/* a thread that died inside a call never reaches sys_exit */
+	if (h->type == AVT_EV_EXIT)
+		sysorder__forget(r, h->tid);
 	/* the /proc source takes no exec or exit snapshot: say so right after */
 	if (r->procfs && (h->type == AVT_EV_EXEC || (h->type == AVT_EV_EXIT && ev.u.exit.group_dead)))
 		procfs__skipped(r, (pid_t)h->pid);

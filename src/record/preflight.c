@@ -45,7 +45,7 @@ static int check_privileges(char *why, size_t len)
 static const char *const tracepoints[] = {
 	"sys_enter", "sys_exit", "sched_process_fork", "sched_process_exec",
 	"sched_process_exit", "sched_process_free", "exit_mmap", "page_fault_user",
-	"page_fault_kernel", "kmem_cache_alloc", "kmem_cache_free",
+	"page_fault_kernel", "mmap_lock_released", "kmem_cache_alloc", "kmem_cache_free",
 };
 
 int record__preflight(bool need_alloc_tps, char *why, size_t len)

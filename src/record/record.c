@@ -82,10 +82,11 @@ static int fill_meta(const struct record_opts *o, struct avt_meta *m, int nr_sit
 				   o->alloc && nr_sites > 0 ?
 				   "tp_btf:sys_enter,sys_exit,sched_process_fork,sched_process_exec,"
 				   "sched_process_exit,sched_process_free,exit_mmap,page_fault_user,"
-				   "page_fault_kernel,kmem_cache_alloc,kmem_cache_free;iter:task_vma" :
+				   "page_fault_kernel,mmap_lock_released,kmem_cache_alloc,"
+				   "kmem_cache_free;iter:task_vma" :
 				   "tp_btf:sys_enter,sys_exit,sched_process_fork,sched_process_exec,"
 				   "sched_process_exit,sched_process_free,exit_mmap,page_fault_user,"
-				   "page_fault_kernel;iter:task_vma");
+				   "page_fault_kernel,mmap_lock_released;iter:task_vma");
 	if (o->all)
 		off += snprintf(buf + off, sizeof(buf) - off, "target=all");
 	else if (o->cgroup)
@@ -388,6 +389,7 @@ int record__run(const struct record_opts *o)
 	r->skel->bss->enabled = 0;
 	record_bpf__detach(r->skel);
 	ring_buffer__consume(r->rb);
+	sysorder__finish(r);	/* calls whose sys_exit never came: at their place */
 	stats__write(r, true);
 	if (tty)
 		fputc('\n', stderr);
@@ -406,6 +408,10 @@ int record__run(const struct record_opts *o)
 		fprintf(stderr, "avtrace record: %llu exit snapshot(s) left to the checkpoint "
 			"snapshot running at that moment\n",
 			(unsigned long long)r->skel->bss->exit_snaps_skipped);
+	if (o->verbose)
+		fprintf(stderr, "avtrace record: %llu call(s) written where they released the mmap "
+			"lock, %llu left at sys_exit (held too long)\n",
+			(unsigned long long)r->sysorder.placed, (unsigned long long)r->sysorder.expired);
 	if (r->procfs && r->skipped)
 		fprintf(stderr, "avtrace record: %llu exec/exit snapshot(s) skipped (/proc source; "
 			"counted per tgid as stats snap_skipped)\n", (unsigned long long)r->skipped);
@@ -432,6 +438,7 @@ cleanup:
 	if (r->child_err_fd >= 0)
 		close(r->child_err_fd);
 	ring_buffer__free(r->rb);
+	sysorder__free(r);
 	record_bpf__destroy(r->skel);
 	free(r->fails);
 	free(r->skips);

@@ -19,6 +19,15 @@ struct snap_fail {
 	uint64_t count;
 };
 
+struct sysorder_slot;
+
+/* sysorder.c: records held back behind a call's place (see there) */
+struct sysorder {
+	struct sysorder_slot *slots;
+	size_t head, len, cap;
+	uint64_t placed, expired;	/* calls written at their place; holes given up */
+};
+
 struct snap_retry {
 	pid_t tgid;
 	uint32_t kind;
@@ -56,6 +65,7 @@ struct recorder {
 	struct snap_fail *skips;	/* per tgid: exec/exit snapshots not taken */
 	size_t nr_skips, cap_skips;
 	uint64_t skipped;		/* their total */
+	struct sysorder sysorder;
 };
 
 /* convert.c: ring buffer callback (ctx = struct recorder). */
@@ -65,6 +75,18 @@ int recorder__emit(struct recorder *r, const struct avt_event *ev);
 /* A user-space event (checkpoint marker, stats): ts = now, never before last_ts. */
 int recorder__write(struct recorder *r, struct avt_event *ev);
 uint64_t recorder__now(void);
+
+/*
+ * sysorder.c: every record goes out through sysorder__push (in place of
+ * recorder__emit); a modelled call's record through sysorder__syscall,
+ * which writes it at its REC_SYS_PLACE marker (sysorder__place).
+ */
+int sysorder__push(struct recorder *r, const struct avt_event *ev);
+void sysorder__place(struct recorder *r, uint32_t pid, uint32_t tid, uint64_t ts);
+int sysorder__syscall(struct recorder *r, struct avt_event *ev, uint64_t placed);
+void sysorder__forget(struct recorder *r, uint32_t tid);	/* the thread died */
+void sysorder__finish(struct recorder *r);	/* give up every hole, write all */
+void sysorder__free(struct recorder *r);
 
 /* targets.c */
 int targets__launch(struct recorder *r, char **argv);	/* fork, child waits */

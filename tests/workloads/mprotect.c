@@ -9,7 +9,8 @@
 
 int main(void)
 {
-	char *p, *q;
+	char *p, *q, c;
+	int done[2];
 	pid_t kid;
 
 	wl_init();
@@ -37,17 +38,26 @@ int main(void)
 	if (mprotect(q, 4 * PG, PROT_READ))
 		wl_die("mprotect");
 	wl_touch(q + 4 * PG, 4 * PG);
+	/* the child says when its writes are done; only then is the parent
+	 * ready (once it is, the test takes its checkpoint: a process still
+	 * running -- faulting in the code of open() -- makes that snapshot
+	 * ambiguous, formerly "partial", as CI saw once when the child said
+	 * ready itself while the parent slept a fixed 100 ms) */
+	if (pipe(done))
+		wl_die("pipe");
 	kid = fork();
 	if (kid < 0)
 		wl_die("fork");
 	if (kid == 0) {
 		wl_touch(p, 16 * PG);
 		wl_touch(p + 48 * PG, 8 * PG);
-		wl_ready();	/* the parent is ready before us: harmless */
+		if (write(done[1], "d", 1) != 1)
+			wl_die("write");
 		wl_wait();
 		_exit(0);
 	}
-	usleep(100000);		/* let the child finish its writes */
+	if (read(done[0], &c, 1) != 1)
+		wl_die("read");
 	wl_finish(&kid, 1);
 	return 0;
 }

@@ -28,14 +28,22 @@ static inline void wl_die(const char *what)
 	exit(1);
 }
 
-/* Block SIGUSR1 early so a signal sent before wl_wait() is not lost. */
+/*
+ * Block SIGUSR1 early so a signal sent before wl_wait() is not lost. And
+ * run once what follows the ready file (close, sigtimedwait): their first
+ * faults on libc's code would otherwise come after the test was told the
+ * process is quiet, racing its checkpoint snapshot (ambiguous).
+ */
 static inline void wl_init(void)
 {
+	struct timespec zero = { 0, 0 };
 	sigset_t s;
 
 	sigemptyset(&s);
 	sigaddset(&s, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &s, NULL);
+	sigtimedwait(&s, NULL, &zero);
+	close(-1);
 }
 
 static inline void *wl_map(size_t len)
