@@ -329,7 +329,8 @@ int targets__adopt_descendants(struct recorder *r, pid_t **v, size_t *n)
 
 	if (!set)
 		return -ENOMEM;
-	memcpy(set, *v, *n * sizeof(*set));
+	if (*n)	/* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(set, *v, *n * sizeof(*set));
 	while (more && !err) {
 		pid_t *all = NULL;
 		int na = targets__all_procs(&all);
