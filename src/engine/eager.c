@@ -885,17 +885,17 @@ static int eg_check(struct avt_scheme *s, char *why, size_t len)
 	}
 	/* I7: each mapped folio's AV is alive and links the mapping VMA */
 	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
-		for (size_t i = 0; i < mm->ptes.cap; i++) {
-			uint64_t pfn = mm->ptes.keys[i];
-			struct avt_folio *f;
+		struct avt_pte_iter it;
+		struct avt_folio *f;
+		uint64_t pfn;
+
+		avt_ptes__iter(&mm->ptes, &it);
+		while ((f = avt_ptes__next(&it, &pfn))) {
 			struct avt_vma *v;
 			struct av *x;
 			bool found = false;
 			uint64_t idx;
 
-			if (pfn == PTE_EMPTY)
-				continue;
-			f = mm->ptes.vals[i];
 			x = f->mapping;
 			v = avt_mm__find(mm, pfn << PAGE_SHIFT);
 			if (!v || !x || x->magic != AV_MAGIC) {

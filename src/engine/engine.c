@@ -120,6 +120,7 @@ struct avt_engine *avt_engine__new_ops(const struct avt_scheme_ops *ops,
 	avt_pool__init(&e->folio_pool, sizeof(struct avt_folio));
 	avt_pool__init(&e->proc_pool, sizeof(struct avt_proc));
 	avt_pool__init(&e->mm_pool, sizeof(struct avt_mm));
+	avt_pool__init(&e->leaf_pool, sizeof(struct avt_pte_leaf));
 	if (opts && opts->sz >= sizeof(*opts)) {
 		if (opts->meta)
 			for (size_t i = 0; i < opts->meta->n; i++)
@@ -152,6 +153,7 @@ void avt_engine__free(struct avt_engine *e)
 	avt_pool__fini(&e->folio_pool);
 	avt_pool__fini(&e->proc_pool);
 	avt_pool__fini(&e->mm_pool);
+	avt_pool__fini(&e->leaf_pool);
 	free(e->pid_hash);
 	free(e->procs);
 	free(e->scratch);

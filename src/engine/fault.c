@@ -331,30 +331,47 @@ static void pmds_zap(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64
 	}
 }
 
+/* the entries of leaf key in pages [lo, hi): put their folios, clear them */
+static inline void zap_leaf(struct avt_engine *e, struct avt_ptes *t, uint64_t key,
+			    uint64_t lo, uint64_t hi)
+{
+	struct avt_pte_leaf *l = avt_ptes__leaf(t, key);
+	uint32_t m;
+
+	if (!l || !(m = l->mask & avt_ptes__range_mask(key, lo, hi)))
+		return;
+	t->n -= (size_t)__builtin_popcount(m);
+	l->mask &= ~m;
+	for (; m; m &= m - 1) {
+		unsigned j = (unsigned)__builtin_ctz(m);
+
+		avt_folio__put(e, l->f[j]);
+		l->f[j] = NULL;
+	}
+	if (!l->mask)
+		avt_ptes__leaf_drop(t, l);
+}
+
 void avt_folio__zap_range(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64_t end)
 {
-	uint64_t lo = s >> PAGE_SHIFT, hi = end >> PAGE_SHIFT;
+	uint64_t lo = s >> PAGE_SHIFT, hi = end >> PAGE_SHIFT, klo, khi;
 	size_t n;
 
 	pmds_zap(e, mm, s, end);
 	if (!mm->ptes.n || hi <= lo)
 		return;
-	if (hi - lo <= mm->ptes.cap) {	/* small range: one probe per page */
-		for (uint64_t p = lo; p < hi; p++) {
-			struct avt_folio *f = avt_ptes__del(&mm->ptes, p);
-
-			if (f)
-				avt_folio__put(e, f);
-		}
+	/* a leaf at a time, in page order (the folio puts are in page order) */
+	klo = lo >> AVT_LEAF_SHIFT;
+	khi = (hi - 1) >> AVT_LEAF_SHIFT;
+	if (khi - klo < 4) {
+		for (uint64_t k = klo; k <= khi; k++)
+			zap_leaf(e, &mm->ptes, k, lo, hi);
 		return;
 	}
-	n = avt_ptes__collect(e, &mm->ptes, lo, hi);
-	for (size_t i = 0; i < n; i++) {
-		struct avt_folio *f = avt_ptes__del(&mm->ptes, e->scratch[i]);
-
-		if (f)
-			avt_folio__put(e, f);
-	}
+	/* the keys first: emptied leaves are dropped */
+	n = avt_ptes__leaf_keys(e, &mm->ptes, lo, hi);
+	for (size_t i = 0; i < n; i++)
+		zap_leaf(e, &mm->ptes, e->scratch[i], lo, hi);
 }
 
 void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t from,
@@ -394,41 +411,53 @@ void avt_folio__move_range(struct avt_engine *e, struct avt_mm *mm, uint64_t fro
 	}
 }
 
-static void copy_one(struct avt_engine *e, struct avt_mm *dst, uint64_t pfn, struct avt_folio *f)
-{
-	f->mapcount++;
-	f->exclusive = 0;
-	avt_ptes__set(e, &dst->ptes, pfn, f);
-}
-
 static void pmds_copy(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,
 		      uint64_t s, uint64_t end);
+
+/* copy_page_range: the child maps the parent's folios (now shared, not
+ * exclusive), a leaf at a time */
+static inline void copy_leaf(struct avt_engine *e, struct avt_ptes *dst, struct avt_ptes *src,
+			     uint64_t key, uint64_t lo, uint64_t hi)
+{
+	struct avt_pte_leaf *l = avt_ptes__leaf(src, key), *d;
+	uint32_t m;
+
+	if (!l || !(m = l->mask & avt_ptes__range_mask(key, lo, hi)))
+		return;
+	d = avt_ptes__leaf(dst, key);
+	if (!d && !(d = avt_ptes__leaf_new(e, dst, key)))
+		return;
+	dst->n += (size_t)__builtin_popcount(m & ~d->mask);
+	d->mask |= m;
+	for (; m; m &= m - 1) {
+		unsigned j = (unsigned)__builtin_ctz(m);
+		struct avt_folio *f = l->f[j];
+
+		f->mapcount++;
+		f->exclusive = 0;
+		d->f[j] = f;
+	}
+}
 
 void avt_folio__copy_range(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *src,
 			   uint64_t s, uint64_t end)
 {
-	uint64_t lo = s >> PAGE_SHIFT, hi = end >> PAGE_SHIFT;
+	uint64_t lo = s >> PAGE_SHIFT, hi = end >> PAGE_SHIFT, klo, khi;
 	size_t n;
 
 	pmds_copy(e, dst, src, s, end);
 	if (!src->ptes.n || hi <= lo)
 		return;
-	if (hi - lo <= src->ptes.cap) {	/* small range: one probe per page */
-		for (uint64_t p = lo; p < hi; p++) {
-			struct avt_folio *f = avt_ptes__get(&src->ptes, p);
-
-			if (f)
-				copy_one(e, dst, p, f);
-		}
+	klo = lo >> AVT_LEAF_SHIFT;
+	khi = (hi - 1) >> AVT_LEAF_SHIFT;
+	if (khi - klo < 4) {
+		for (uint64_t k = klo; k <= khi; k++)
+			copy_leaf(e, &dst->ptes, &src->ptes, k, lo, hi);
 		return;
 	}
-	n = avt_ptes__collect(e, &src->ptes, lo, hi);
-	for (size_t i = 0; i < n; i++) {
-		struct avt_folio *f = avt_ptes__get(&src->ptes, e->scratch[i]);
-
-		if (f)
-			copy_one(e, dst, e->scratch[i], f);
-	}
+	n = avt_ptes__leaf_keys(e, &src->ptes, lo, hi);
+	for (size_t i = 0; i < n; i++)
+		copy_leaf(e, &dst->ptes, &src->ptes, e->scratch[i], lo, hi);
 }
 
 /* copy_huge_pmd: the child maps the same THP by PMD (blocks lie inside the
@@ -464,12 +493,12 @@ void avt_census__run(struct avt_engine *e)
 	e->census_epoch++;
 	avt_hist__reset(&e->st.census);
 	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
-		for (size_t i = 0; i < mm->ptes.cap; i++) {
-			struct avt_folio *f;
+		struct avt_pte_iter it;
+		struct avt_folio *f;
+		uint64_t pfn;
 
-			if (mm->ptes.keys[i] == PTE_EMPTY)
-				continue;
-			f = mm->ptes.vals[i];
+		avt_ptes__iter(&mm->ptes, &it);
+		while ((f = avt_ptes__next(&it, &pfn))) {
 			if (f->census == e->census_epoch)
 				continue;
 			f->census = e->census_epoch;

@@ -58,13 +58,33 @@ struct avt_folio {
 	uint32_t agg;			/* scheme scratch: lazy's aggregation slot */
 };
 
-/* Page table of one mm: page number -> folio (open addressing). */
-struct avt_ptes {
-	uint64_t *keys;
-	struct avt_folio **vals;
-	size_t cap, n;
+/*
+ * Page table of one mm: page number -> folio, two levels like the kernel's
+ * page tables: leaves of AVT_LEAF_NR consecutive pages (fork copies, zaps
+ * and scans work a leaf at a time, not a hash probe per PTE), found through
+ * an open-addressing hash of leaf pointers keyed by pfn >> AVT_LEAF_SHIFT.
+ * 16 pages per leaf: sparse layouts (a few pages per VMA) stay small, dense
+ * ones take one probe per 16 pages. ptes.c; iteration is in page order.
+ */
+#define AVT_LEAF_SHIFT 4
+#define AVT_LEAF_NR (1u << AVT_LEAF_SHIFT)
+struct avt_pte_leaf {
+	uint64_t key;			/* pfn >> AVT_LEAF_SHIFT */
+	uint32_t mask;			/* present entries (f[j] != NULL) */
+	struct avt_folio *f[AVT_LEAF_NR];
 };
-#define PTE_EMPTY UINT64_MAX
+
+struct avt_ptes {
+	struct avt_pte_leaf **slot;	/* cap slots, NULL = empty */
+	size_t cap;			/* power of 2 (0 = nothing allocated) */
+	uint32_t shift;			/* 64 - log2(cap) */
+	bool order_ok;			/* order[] sorted and complete */
+	size_t nleaves;
+	size_t n;			/* present PTEs */
+	struct avt_pool *pool;		/* where the leaves come from */
+	struct avt_pte_leaf **order;	/* the leaves, by key when order_ok */
+	size_t order_cap;
+};
 
 struct avt_mm {
 	struct avt_vma *root;		/* treap */
@@ -191,7 +211,7 @@ struct avt_engine {
 	struct avt_scheme scheme;
 	struct avt_settings set;
 	struct avt_stats st;
-	struct avt_pool vma_pool, folio_pool, proc_pool, mm_pool;
+	struct avt_pool vma_pool, folio_pool, proc_pool, mm_pool, leaf_pool;
 	struct avt_proc **pid_hash;
 	size_t pid_hash_cap;
 	struct avt_proc **procs;	/* every process ever seen (per-process report) */
@@ -279,58 +299,155 @@ struct avt_vma *avt_mm__find(struct avt_mm *mm, uint64_t addr);	/* containing */
 struct avt_vma *avt_mm__find_ge(struct avt_mm *mm, uint64_t addr);	/* first with end > addr */
 struct avt_vma *avt_mm__prev_of(struct avt_mm *mm, uint64_t addr);	/* last with end <= addr */
 
-/* The slot where pfn's probe sequence starts (Fibonacci hashing). */
-static inline size_t avt_ptes__hash(uint64_t pfn, size_t cap)
+/* ---- ptes.c: page tables ---- */
+/* The slot where a leaf key's probe sequence starts (Fibonacci hashing). */
+static inline size_t avt_ptes__hash(const struct avt_ptes *t, uint64_t key)
 {
-	pfn *= 0x9e3779b97f4a7c15ULL;
-	return (size_t)(pfn >> 20) & (cap - 1);
+	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> t->shift);
 }
 
-/* Inline: the hottest engine call (faults, fork copies, lazy scans). */
-static inline struct avt_folio *avt_ptes__get(const struct avt_ptes *t, uint64_t pfn)
+/* The leaf holding pages [key << AVT_LEAF_SHIFT, +AVT_LEAF_NR), or NULL. */
+static inline struct avt_pte_leaf *avt_ptes__leaf(const struct avt_ptes *t, uint64_t key)
 {
-	const uint64_t *keys = t->keys;
-	size_t mask = t->cap - 1, i;
+	struct avt_pte_leaf *l;
+	size_t i, mask = t->cap - 1;
 
-	if (!t->n)
+	if (!t->nleaves)
 		return NULL;
-	for (i = avt_ptes__hash(pfn, t->cap);; i = (i + 1) & mask) {
-		if (keys[i] == pfn)
-			return t->vals[i];
-		if (keys[i] == PTE_EMPTY)
-			return NULL;
+	for (i = avt_ptes__hash(t, key);; i = (i + 1) & mask) {
+		l = t->slot[i];
+		if (!l || l->key == key)
+			return l;
 	}
 }
-int avt_ptes__grow(struct avt_ptes *t);	/* double the capacity */
 
-/* Map pfn to f (replacing). Inline: fork copies call it for every PTE. */
+/* Inline: the hottest engine call (faults, lazy scans). */
+static inline struct avt_folio *avt_ptes__get(const struct avt_ptes *t, uint64_t pfn)
+{
+	struct avt_pte_leaf *l = avt_ptes__leaf(t, pfn >> AVT_LEAF_SHIFT);
+
+	return l ? l->f[pfn & (AVT_LEAF_NR - 1)] : NULL;
+}
+
+/* The leaf for key, created empty if missing; NULL on ENOMEM. */
+struct avt_pte_leaf *avt_ptes__leaf_new(struct avt_engine *e, struct avt_ptes *t, uint64_t key);
+/* Drop an empty leaf (l->mask == 0) from t. */
+void avt_ptes__leaf_drop(struct avt_ptes *t, struct avt_pte_leaf *l);
+
+/* Map pfn to f (replacing). */
 static inline int avt_ptes__set(struct avt_engine *e, struct avt_ptes *t, uint64_t pfn,
 				struct avt_folio *f)
 {
-	size_t i, mask;
+	struct avt_pte_leaf *l = avt_ptes__leaf(t, pfn >> AVT_LEAF_SHIFT);
+	struct avt_folio **slot;
 
-	(void)e;
-	if ((t->n + 1) * 4 > t->cap * 3 && avt_ptes__grow(t))
+	if (!l && !(l = avt_ptes__leaf_new(e, t, pfn >> AVT_LEAF_SHIFT)))
 		return -ENOMEM;
-	mask = t->cap - 1;
-	for (i = avt_ptes__hash(pfn, t->cap);; i = (i + 1) & mask) {
-		if (t->keys[i] == pfn) {
-			t->vals[i] = f;
-			return 0;
-		}
-		if (t->keys[i] == PTE_EMPTY) {
-			t->keys[i] = pfn;
-			t->vals[i] = f;
-			t->n++;
-			return 0;
+	slot = &l->f[pfn & (AVT_LEAF_NR - 1)];
+	if (!*slot) {
+		l->mask |= 1u << (pfn & (AVT_LEAF_NR - 1));
+		t->n++;
+	}
+	*slot = f;
+	return 0;
+}
+
+/* Clear entry idx of leaf l (present), dropping the leaf when it empties. */
+static inline struct avt_folio *avt_ptes__clear(struct avt_ptes *t, struct avt_pte_leaf *l,
+						unsigned idx)
+{
+	struct avt_folio *f = l->f[idx];
+
+	l->f[idx] = NULL;
+	t->n--;
+	l->mask &= ~(1u << idx);
+	if (!l->mask)
+		avt_ptes__leaf_drop(t, l);
+	return f;
+}
+
+struct avt_folio *avt_ptes__del(struct avt_ptes *t, uint64_t pfn);
+/* Room for nleaves leaves without growing (fork: the parent's count). */
+int avt_ptes__reserve(struct avt_ptes *t, size_t nleaves);
+/* Page numbers of present PTEs in [lo, hi) pages, ascending, into
+ * e->scratch; returns count. */
+size_t avt_ptes__collect(struct avt_engine *e, struct avt_ptes *t, uint64_t lo, uint64_t hi);
+/* Keys of the leaves overlapping pages [lo, hi), ascending, into
+ * e->scratch; returns count (callers look each up: they may drop leaves). */
+size_t avt_ptes__leaf_keys(struct avt_engine *e, struct avt_ptes *t, uint64_t lo, uint64_t hi);
+void avt_ptes__fini(struct avt_ptes *t);
+
+/* Bits of the entries of leaf key that lie in pages [lo, hi). */
+static inline uint32_t avt_ptes__range_mask(uint64_t key, uint64_t lo, uint64_t hi)
+{
+	uint64_t base = key << AVT_LEAF_SHIFT;
+	unsigned a = base < lo ? (unsigned)(lo - base) : 0;
+	unsigned b = hi - base < AVT_LEAF_NR ? (unsigned)(hi - base) : AVT_LEAF_NR;
+
+	return (uint32_t)((1ull << b) - (1ull << a));
+}
+
+/* Every present PTE in ascending page order; the table must not change
+ * while an iteration runs:
+ *	avt_ptes__iter(t, &it);
+ *	while ((f = avt_ptes__next(&it, &pfn))) ... */
+struct avt_pte_iter {
+	struct avt_pte_leaf *const *v;
+	size_t n, i;
+	unsigned j;
+};
+void avt_ptes__iter(struct avt_ptes *t, struct avt_pte_iter *it);
+static inline struct avt_folio *avt_ptes__next(struct avt_pte_iter *it, uint64_t *pfn)
+{
+	for (; it->i < it->n; it->i++, it->j = 0) {
+		struct avt_pte_leaf *l = it->v[it->i];
+		uint32_t m = l->mask >> it->j;
+
+		if (m) {
+			it->j += (unsigned)__builtin_ctz(m);
+			*pfn = (l->key << AVT_LEAF_SHIFT) + it->j;
+			return l->f[it->j++];
 		}
 	}
+	return NULL;
 }
-struct avt_folio *avt_ptes__del(struct avt_ptes *t, uint64_t pfn);
-int avt_ptes__reserve(struct avt_ptes *t, size_t n);
-/* Page numbers of present PTEs in [lo, hi) pages, into e->scratch; returns count. */
-size_t avt_ptes__collect(struct avt_engine *e, struct avt_ptes *t, uint64_t lo, uint64_t hi);
-void avt_ptes__fini(struct avt_ptes *t);
+
+/* The present PTEs of pages [lo, hi) in ascending order (what a get per
+ * page finds, a leaf at a time); the table must not change meanwhile:
+ *	avt_ptes__range(t, lo, hi, &r);
+ *	while ((l = avt_ptes__range_leaf(&r, &m)))
+ *		for (; m; m &= m - 1)
+ *			... l->f[__builtin_ctz(m)] maps page
+ *			    (l->key << AVT_LEAF_SHIFT) + __builtin_ctz(m) */
+struct avt_pte_range {
+	const struct avt_ptes *t;
+	uint64_t lo, hi, k, khi;	/* probe: keys k..khi left */
+	size_t i;			/* else: next index in t->order */
+	bool probe;
+};
+void avt_ptes__range(struct avt_ptes *t, uint64_t lo, uint64_t hi, struct avt_pte_range *r);
+static inline const struct avt_pte_leaf *avt_ptes__range_leaf(struct avt_pte_range *r,
+							      uint32_t *m)
+{
+	const struct avt_pte_leaf *l;
+
+	for (;;) {
+		if (r->probe) {
+			if (r->k > r->khi)
+				return NULL;
+			l = avt_ptes__leaf(r->t, r->k++);
+			if (!l)
+				continue;
+		} else {
+			if (r->i >= r->t->nleaves || r->t->order[r->i]->key > r->khi)
+				return NULL;
+			l = r->t->order[r->i++];
+		}
+		*m = l->mask & avt_ptes__range_mask(l->key, r->lo, r->hi);
+		if (*m)
+			return l;
+	}
+}
 
 /* ---- vma.c: merge/split (eager-semantics §4) ---- */
 int avt_vma__split(struct avt_engine *e, struct avt_vma *v, uint64_t addr, int new_below,

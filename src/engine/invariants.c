@@ -44,12 +44,14 @@ int avt_invariants__check(struct avt_engine *e)
 			return fail(e, "I9: VMA list tail broken", mm->owner_pid, 0);
 		/* THP: a PMD-mapped block lies inside one VMA and every page
 		 * of it maps that (live, 512-page) folio */
-		for (size_t i = 0; mm->pmds.n && i < mm->pmds.cap; i++) {
-			uint64_t b = mm->pmds.keys[i], h = b << PMD_SHIFT;
-			struct avt_folio *f = mm->pmds.vals[i];
+		struct avt_pte_iter it;
+		struct avt_folio *f;
+		uint64_t b;
 
-			if (b == PTE_EMPTY)
-				continue;
+		avt_ptes__iter(&mm->pmds, &it);
+		while ((f = avt_ptes__next(&it, &b))) {
+			uint64_t h = b << PMD_SHIFT;
+
 			v = avt_mm__find(mm, h);
 			if (!v || v->end < h + PMD_SIZE || f->nr != HPAGE_NR)
 				return fail(e, "I7: PMD-mapped THP outside one VMA", mm->owner_pid, h);

@@ -410,12 +410,14 @@ static void scan_pte(struct lazy *z, struct avt_mm *mm, struct avt_folio *f, str
 	folio_settle(z, f, bits, true, pfn << PAGE_SHIFT);
 }
 
-/* Every PTE of mm once: in VMA order page by page when the VMAs are
- * dense enough, else through the page-table hash with a VMA lookup. */
+/* Every PTE of mm once, in page order: VMA by VMA page by page when the
+ * VMAs are dense enough, else through the page table with a VMA lookup. */
 static void scan_mm(struct lazy *z, struct avt_mm *mm)
 {
 	struct avt_vma *w;
-	uint64_t pages = 0;
+	uint64_t pages = 0, pfn;
+	struct avt_pte_iter it;
+	struct avt_folio *f;
 
 	if (!mm->ptes.n)
 		return;
@@ -423,24 +425,24 @@ static void scan_mm(struct lazy *z, struct avt_mm *mm)
 		pages += (w->end - w->start) >> PAGE_SHIFT;
 	if (pages <= 4 * mm->ptes.n) {
 		avt_for_each_vma(mm, w) {
-			for (uint64_t pfn = w->start >> PAGE_SHIFT; pfn < w->end >> PAGE_SHIFT; pfn++) {
-				struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
+			const struct avt_pte_leaf *l;
+			struct avt_pte_range r;
+			uint32_t m;
 
-				if (f)
-					scan_pte(z, mm, f, w, pfn);
-			}
+			avt_ptes__range(&mm->ptes, w->start >> PAGE_SHIFT, w->end >> PAGE_SHIFT, &r);
+			while ((l = avt_ptes__range_leaf(&r, &m)))
+				for (; m; m &= m - 1)
+					scan_pte(z, mm, l->f[__builtin_ctz(m)], w,
+						 (l->key << AVT_LEAF_SHIFT) + (unsigned)__builtin_ctz(m));
 		}
 		return;
 	}
 	w = NULL;
-	for (size_t i = 0; i < mm->ptes.cap; i++) {
-		uint64_t pfn = mm->ptes.keys[i];
-
-		if (pfn == PTE_EMPTY)
-			continue;
+	avt_ptes__iter(&mm->ptes, &it);
+	while ((f = avt_ptes__next(&it, &pfn))) {
 		if (!w || (pfn << PAGE_SHIFT) < w->start || (pfn << PAGE_SHIFT) >= w->end)
 			w = avt_mm__find(mm, pfn << PAGE_SHIFT);
-		scan_pte(z, mm, mm->ptes.vals[i], w, pfn);
+		scan_pte(z, mm, f, w, pfn);
 	}
 }
 
@@ -553,15 +555,15 @@ static void scan_span(struct lazy *z, struct avt_mm *mm, uint64_t a, uint64_t b)
 	 * [a, b), not the gaps between them; same PTEs, same order */
 	for (struct avt_vma *w = avt_mm__find_ge(mm, a); w && w->start < b; w = w->next) {
 		uint64_t lo = w->start > a ? w->start : a, hi = w->end < b ? w->end : b;
-		size_t n = avt_ptes__collect(z->e, &mm->ptes, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT);
+		const struct avt_pte_leaf *l;
+		struct avt_pte_range r;
+		uint32_t m;
 
-		for (size_t i = 0; i < n; i++) {
-			uint64_t pfn = z->e->scratch[i];
-			struct avt_folio *f = avt_ptes__get(&mm->ptes, pfn);
-
-			if (f)
-				scan_pte(z, mm, f, w, pfn);
-		}
+		avt_ptes__range(&mm->ptes, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT, &r);
+		while ((l = avt_ptes__range_leaf(&r, &m)))
+			for (; m; m &= m - 1)
+				scan_pte(z, mm, l->f[__builtin_ctz(m)], w,
+					 (l->key << AVT_LEAF_SHIFT) + (unsigned)__builtin_ctz(m));
 	}
 }
 

@@ -89,9 +89,14 @@ static void mm_teardown(struct avt_engine *e, struct avt_mm *mm)
 {
 	struct avt_vma *v, *n;
 
-	for (size_t i = 0; i < mm->ptes.cap; i++)
-		if (mm->ptes.keys[i] != PTE_EMPTY)
-			avt_folio__put(e, mm->ptes.vals[i]);
+	for (size_t i = 0; i < mm->ptes.cap; i++) {
+		struct avt_pte_leaf *l = mm->ptes.slot[i];
+
+		if (!l)
+			continue;
+		for (uint32_t m = l->mask; m; m &= m - 1)
+			avt_folio__put(e, l->f[__builtin_ctz(m)]);
+	}
 	avt_ptes__fini(&mm->ptes);
 	avt_ptes__fini(&mm->pmds);
 	avt_for_each_vma(mm, v)
@@ -122,7 +127,7 @@ static int dup_mmap(struct avt_engine *e, struct avt_mm *old, struct avt_mm *mm)
 	mm->brk = old->brk;
 	mm->start_brk = old->start_brk;
 	mm->def_flags = old->def_flags & VM_NOHUGEPAGE;	/* VM_INIT_DEF_MASK */
-	if (avt_ptes__reserve(&mm->ptes, old->ptes.n))
+	if (avt_ptes__reserve(&mm->ptes, old->ptes.nleaves))
 		return -ENOMEM;
 	avt_for_each_vma(old, v) {
 		struct avt_vma *t;
