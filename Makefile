@@ -166,7 +166,7 @@ demo:
 	$(Q)$(MAKE) --no-print-directory avtrace
 	$(Q)tests/demo.sh ./avtrace
 
-bench: avtrace tools
+bench: $(O)/avtrace tools
 	$(Q)bench/run.sh $(O)
 
 deps:
