@@ -434,6 +434,7 @@ static uint64_t rewrite_range(struct lazy *z, struct avt_vma *w, uint64_t s, uin
 		if (f && fm_is_lazy(f->mapping) && fm_ptr(f->mapping) == old) {
 			f->mapping = a;
 			rw++;
+			z->st.rewrites_upgrade_pages += f->nr;	/* §4.3 item 14 */
 		}
 	}
 	z->st.rewrites_upgrade += rw;
@@ -875,6 +876,62 @@ static void lz_rmap_walk(struct avt_scheme *s, struct avt_folio *f, bool lock,
 /* ---- moves ---- */
 static void reindex_finish(struct lazy *z);
 
+/*
+ * Would a reindex of the part of src this mremap moves cut a large folio?
+ * A folio has one mapping and one index (§4.3 item 14), so a reindexed
+ * folio must move whole: if a lazy large folio has PTEs in the moved part
+ * and elsewhere (the rest of src, or a neighbour it straddles), no index
+ * fits both, and the move is upgraded instead (item 10: what reindex
+ * cannot handle is upgraded). A lazy folio is mapped in one mm only, so
+ * its mapcount is its PTEs there.
+ */
+static bool reindex_cuts_folio(struct lazy *z, const struct avt_vma *src)
+{
+	const struct avt_event *ev = z->e->cur_ev;
+	struct { struct avt_folio *f; uint32_t n; } *seen = NULL;
+	size_t n, nseen = 0, cap = 0;
+	uint64_t lo = src->start, hi = src->end;
+	bool cut = false;
+
+	if (ev && ev->type == AVT_EV_SYSCALL && ev->u.sys.sys == AVT_SYS_MREMAP) {
+		uint64_t o = ev->u.sys.args[0], e = o + PAGE_ALIGN(ev->u.sys.args[1]);
+
+		lo = o > lo ? o : lo;
+		hi = e < hi ? e : hi;
+	}
+	if (lo >= hi)
+		return false;
+	n = avt_ptes__collect(z->e, &src->mm->ptes, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT);
+	for (size_t i = 0; i < n && !cut; i++) {
+		struct avt_folio *f = avt_ptes__get(&src->mm->ptes, z->e->scratch[i]);
+		size_t j;
+
+		if (!f || f->nr <= 1 || !fm_is_lazy(f->mapping))
+			continue;
+		for (j = 0; j < nseen && seen[j].f != f; j++)
+			;
+		if (j == nseen) {
+			if (nseen == cap) {
+				void *nb = realloc(seen, (cap ? cap * 2 : 8) * sizeof(*seen));
+
+				if (!nb) {
+					cut = true;	/* cannot tell: do the safe thing */
+					break;
+				}
+				seen = nb;
+				cap = cap ? cap * 2 : 8;
+			}
+			seen[nseen].f = f;
+			seen[nseen++].n = 0;
+		}
+		seen[j].n++;
+	}
+	for (size_t j = 0; j < nseen && !cut; j++)
+		cut = seen[j].n < seen[j].f->mapcount;
+	free(seen);
+	return cut;
+}
+
 static void lz_before_mremap_move(struct avt_scheme *s, struct avt_vma *src)
 {
 	struct lazy *z = LZ(s);
@@ -887,8 +944,11 @@ static void lz_before_mremap_move(struct avt_scheme *s, struct avt_vma *src)
 	if (z->o.skip & SKIP_MREMAP)
 		return;		/* test-only: M keeps vm_pgoff, copies the root */
 	if (z->o.mremap_policy == POLICY_REINDEX && k == LK_LAZY && !src->file) {
-		z->reindex_src = src;	/* until copy_vma made the copy */
-		return;
+		if (!reindex_cuts_folio(z, src)) {
+			z->reindex_src = src;	/* until copy_vma made the copy */
+			return;
+		}
+		z->st.reindex_cut++;
 	}
 	upgrade(z, src, TRIG_MREMAP, NULL);
 }
@@ -1043,6 +1103,7 @@ static void reindex_finish(struct lazy *z)
 		f->mapping = h;
 		f->index = m->pgoff + (pfn - pg - (m->start >> PAGE_SHIFT));
 		z->st.rewrites_reindex++;
+		z->st.rewrites_reindex_pages += f->nr;
 		z->e->st.folio_rewrites++;
 	}
 }

@@ -148,6 +148,10 @@ struct lazy_stats {
 	uint64_t upgrades[TRIG__MAX];
 	uint64_t upg_av, upg_avc, upg_rw_present, upg_rw_missed, upg_partial;
 	uint64_t rewrites_upgrade, rewrites_reindex;
+	/* §4.3 item 14: base pages of the folios rewritten (a large folio's
+	 * mapping covers all its pages) */
+	uint64_t rewrites_upgrade_pages, rewrites_reindex_pages, upg_rw_missed_pages;
+	uint64_t reindex_cut;		/* reindex moves upgraded: a large folio was cut */
 	uint64_t zombie_created, zombie_freed, zombie_live, zombie_peak;
 	uint64_t roots_created, roots_released, roots_live, roots_peak;
 	uint64_t lazy_entries, eager_entries;

@@ -375,8 +375,10 @@ static void scan_pte(struct lazy *z, struct avt_mm *mm, struct avt_folio *f, str
 			a->mm = mm;
 			if (lazy) {
 				fm_ptr_root(f)->scan_folios++;
-				if (pend_missed(z, fm_ptr_root(f), w))
+				if (pend_missed(z, fm_ptr_root(f), w)) {
 					z->st.upg_rw_missed++;
+					z->st.upg_rw_missed_pages += f->nr;
+				}
 			}
 		} else if (a->mm != mm && lazy) {
 			bits |= FM_MULTI;
@@ -391,8 +393,10 @@ static void scan_pte(struct lazy *z, struct avt_mm *mm, struct avt_folio *f, str
 		struct lroot *r = fm_ptr(f->mapping);
 
 		r->scan_folios++;
-		if (pend_missed(z, r, w))
+		if (pend_missed(z, r, w)) {
 			z->st.upg_rw_missed++;
+			z->st.upg_rw_missed_pages++;
+		}
 	}
 	if (f->mapcount > 1) {
 		struct lazy_agg *a = agg_slot(z, f);

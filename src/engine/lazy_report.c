@@ -102,8 +102,12 @@ void lazy_report__write(struct lazy *z, FILE *out, const char *pfx)
 	P("upgrade.anon_vma", s->upg_av);
 	P("upgrade.anon_vma_chain", s->upg_avc);
 	P("folio.rewrites.upgrade", s->rewrites_upgrade);
+	P("folio.rewrites.upgrade.pages", s->rewrites_upgrade_pages);
 	P("folio.rewrites.reindex", s->rewrites_reindex);
+	P("folio.rewrites.reindex.pages", s->rewrites_reindex_pages);
 	P("folio.rewrites.missed", s->upg_rw_missed);
+	P("folio.rewrites.missed.pages", s->upg_rw_missed_pages);
+	P("reindex.cut_large_folio", s->reindex_cut);
 	P("zombie.created", s->zombie_created);
 	P("zombie.freed", s->zombie_freed);
 	P("zombie.live", s->zombie_live);
