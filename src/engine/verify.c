@@ -181,6 +181,8 @@ struct pinfo {
 	struct cvma *rk;			/* the kernel snapshot it was rebuilt from */
 	size_t nrk, caprk;
 	bool rs_ambiguous;			/* that snapshot was not one clean view */
+	bool drops_family;			/* T_INHERITED from lost events (a parent's,
+						 * or a failed group re-seed) */
 	uint32_t reseeds;			/* times a group re-seed cleared its taint */
 };
 
@@ -1528,13 +1530,15 @@ static void reseed_drop(struct avt_verify *v, uint32_t pid)
 
 /*
  * The taints a group re-seed clears: lost events (once the last are
- * counted), inherited ones, unmodelled changes (a later one taints again).
- * Any other keeps the whole group as it is (it has its own way out).
+ * counted) and taints inherited from them. Any other keeps the whole
+ * group as it is, until its own way out (exec...): an unmodelled change
+ * may go on changing the address space where no event says so (io_setup's
+ * ring is unmapped by exit_aio at exit, with no syscall).
  */
-static bool reseedable(uint8_t taint)
+static bool reseedable(const struct pinfo *q)
 {
-	return taint == T_NONE || taint == T_DROPS || taint == T_INHERITED ||
-	       taint == T_UNMODELLED || taint == T_ENGINE;
+	return q->taint == T_NONE || q->taint == T_DROPS ||
+	       (q->taint == T_INHERITED && q->drops_family);
 }
 
 /* pass 2, at a checkpoint snapshot's begin: the running group it belongs
@@ -1563,7 +1567,7 @@ static uint32_t reseed_begin(struct avt_verify *v, const struct avt_event *ev)
 			if (v->rs[i].group != r->group || !(q = pinfo_get(v, v->rs[i].pid)))
 				continue;
 			tainted |= q->taint != T_NONE;
-			other |= !reseedable(q->taint);
+			other |= !reseedable(q);
 		}
 		g->state = tainted && !other ? RG_RUNNING : RG_SKIP;
 		for (size_t i = 0; tainted && i < v->nrs; i++) {
@@ -1636,8 +1640,10 @@ static void reseed_fail(struct avt_verify *v, uint32_t group)
 			continue;
 		for (size_t j = 0; j < m->nroots; j++)
 			vmap__put(&v->troots, m->roots[j], 1);
-		if ((q = pinfo_get(v, m->pid)) && !q->taint)
+		if ((q = pinfo_get(v, m->pid)) && !q->taint) {
 			q->taint = T_INHERITED;
+			q->drops_family = true;
+		}
 	}
 }
 
@@ -2269,6 +2275,8 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				       AVT_COMM_LEN);
 				if (c->taint != T_DROPS)
 					c->taint = t ? T_INHERITED : T_NONE;
+				c->drops_family = c->taint == T_INHERITED &&
+						  (t == T_DROPS || (t == T_INHERITED && p->drops_family));
 				c->partial = c->partial_window = p->partial;
 				c->nocap = p->nocap;
 				ov_copy(c, p);
