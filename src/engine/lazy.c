@@ -379,6 +379,7 @@ static size_t scope_collect(struct lazy *z, struct avt_vma *v, struct lroot *old
 			    struct avt_vma ***out)
 {
 	size_t n = 0;
+	bool found = false;
 
 	if (!z->capscope) {
 		z->scope = malloc(16 * sizeof(*z->scope));
@@ -407,7 +408,21 @@ static size_t scope_collect(struct lazy *z, struct avt_vma *v, struct lroot *old
 				z->capscope = nc;
 			}
 			z->scope[n++] = w;
+			found |= w == v;
 		}
+	}
+	/* a merge's removed struct (lazy_merge_absorb upgrades it at its
+	 * unlink) is already out of its mm's tree: v is in scope anyway */
+	if (!found) {
+		if (n == z->capscope) {
+			void *nb = realloc(z->scope, (n + 1) * sizeof(*z->scope));
+
+			if (!nb)
+				return 0;	/* the caller fails with -ENOMEM */
+			z->scope = nb;
+			z->capscope = n + 1;
+		}
+		z->scope[n++] = v;
 	}
 	*out = z->scope;
 	return n;
