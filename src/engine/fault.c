@@ -340,13 +340,13 @@ static inline void zap_leaf(struct avt_engine *e, struct avt_ptes *t, uint64_t k
 
 	if (!l || !(m = l->mask & avt_ptes__range_mask(key, lo, hi)))
 		return;
-	t->n -= (size_t)__builtin_popcount(m);
 	l->mask &= ~m;
 	for (; m; m &= m - 1) {
 		unsigned j = (unsigned)__builtin_ctz(m);
 
 		avt_folio__put(e, l->f[j]);
 		l->f[j] = NULL;
+		t->n--;
 	}
 	if (!l->mask)
 		avt_ptes__leaf_drop(t, l);
@@ -427,7 +427,8 @@ static inline void copy_leaf(struct avt_engine *e, struct avt_ptes *dst, struct 
 	d = avt_ptes__leaf(dst, key);
 	if (!d && !(d = avt_ptes__leaf_new(e, dst, key)))
 		return;
-	dst->n += (size_t)__builtin_popcount(m & ~d->mask);
+	for (uint32_t nw = m & ~d->mask; nw; nw &= nw - 1)
+		dst->n++;	/* (no popcount instruction in the base ISA) */
 	d->mask |= m;
 	for (; m; m &= m - 1) {
 		unsigned j = (unsigned)__builtin_ctz(m);

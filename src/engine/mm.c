@@ -150,7 +150,18 @@ void avt_mm__insert(struct avt_engine *e, struct avt_mm *mm, struct avt_vma *v)
 
 	(void)e;
 	v->tl = v->tr = NULL;
-	mm->root = tinsert(mm->root, v);
+	if (p && p == mm->last && p->start < v->start) {
+		/* an append (dup_mmap): what tinsert does, down the right
+		 * spine without recursion; every key there is smaller */
+		struct avt_vma **link = &mm->root;
+
+		while (*link && (*link)->prio >= v->prio)
+			link = &(*link)->tr;
+		v->tl = *link;
+		*link = v;
+	} else {
+		mm->root = tinsert(mm->root, v);
+	}
 	if (p) {
 		v->prev = p;
 		v->next = p->next;

@@ -22,50 +22,34 @@ void avt_pool__fini(struct avt_pool *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void *avt_pool__alloc(struct avt_pool *p)
+void *avt_pool__carve(struct avt_pool *p)
 {
 	void *o;
 
-	if (p->free) {
-		o = p->free;
-		p->free = *(void **)o;
-	} else {
-		if (!p->cur_left) {
-			size_t n = POOL_BLOCK_BYTES / p->obj_size;
-			char *b;
+	if (!p->cur_left) {
+		size_t n = POOL_BLOCK_BYTES / p->obj_size;
+		char *b;
 
-			if (n < 16)
-				n = 16;
-			if (p->nr_blocks == p->cap_blocks) {
-				size_t nc = p->cap_blocks ? 2 * p->cap_blocks : 16;
-				void **nb = realloc(p->blocks, nc * sizeof(*nb));
+		if (n < 16)
+			n = 16;
+		if (p->nr_blocks == p->cap_blocks) {
+			size_t nc = p->cap_blocks ? 2 * p->cap_blocks : 16;
+			void **nb = realloc(p->blocks, nc * sizeof(*nb));
 
-				if (!nb)
-					return NULL;
-				p->blocks = nb;
-				p->cap_blocks = nc;
-			}
-			b = malloc(n * p->obj_size);
-			if (!b)
+			if (!nb)
 				return NULL;
-			p->blocks[p->nr_blocks++] = b;
-			p->cur = b;
-			p->cur_left = n;
+			p->blocks = nb;
+			p->cap_blocks = nc;
 		}
-		o = p->cur;
-		p->cur += p->obj_size;
-		p->cur_left--;
+		b = malloc(n * p->obj_size);
+		if (!b)
+			return NULL;
+		p->blocks[p->nr_blocks++] = b;
+		p->cur = b;
+		p->cur_left = n;
 	}
-	memset(o, 0, p->obj_size);
-	p->live++;
+	o = p->cur;
+	p->cur += p->obj_size;
+	p->cur_left--;
 	return o;
-}
-
-void avt_pool__free(struct avt_pool *p, void *obj)
-{
-	if (!obj)
-		return;
-	*(void **)obj = p->free;
-	p->free = obj;
-	p->live--;
 }

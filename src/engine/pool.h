@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct avt_pool {
 	size_t obj_size;
@@ -22,8 +23,32 @@ struct avt_pool {
 
 void avt_pool__init(struct avt_pool *p, size_t obj_size);
 void avt_pool__fini(struct avt_pool *p);
-/* NULL on ENOMEM. */
-void *avt_pool__alloc(struct avt_pool *p);
-void avt_pool__free(struct avt_pool *p, void *obj);
+/* An object off the bump pointer (a new block when needed), not zeroed;
+ * NULL on ENOMEM. */
+void *avt_pool__carve(struct avt_pool *p);
+
+/* NULL on ENOMEM. Inline: the engine allocates a VMA, AVCs, an AV and a
+ * page-table leaf per VMA a fork copies. */
+static inline void *avt_pool__alloc(struct avt_pool *p)
+{
+	void *o = p->free;
+
+	if (o)
+		p->free = *(void **)o;
+	else if (!(o = avt_pool__carve(p)))
+		return NULL;
+	memset(o, 0, p->obj_size);
+	p->live++;
+	return o;
+}
+
+static inline void avt_pool__free(struct avt_pool *p, void *obj)
+{
+	if (!obj)
+		return;
+	*(void **)obj = p->free;
+	p->free = obj;
+	p->live--;
+}
 
 #endif
