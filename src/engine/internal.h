@@ -194,6 +194,7 @@ struct avt_order_stats {
 	uint64_t undecided;		/* left in trace order */
 	uint64_t undecided_effect;	/* of those, able to change an anon_vma or layout */
 	uint64_t conflicts;		/* truth against a thread's program order */
+	uint64_t unheld_prepares;	/* after the copy began, by a thread with no held fault */
 };
 struct avt_order_undecided {		/* one undecided fault with an effect */
 	uint32_t pid, child;		/* child: of the fork it raced (0: none) */

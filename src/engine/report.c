@@ -262,6 +262,7 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 		emit(ctx, "ordering.undecided", (double)os.undecided, true);
 		emit(ctx, "ordering.undecided.with_effect", (double)os.undecided_effect, true);
 		emit(ctx, "ordering.conflicts", (double)os.conflicts, true);
+		emit(ctx, "ordering.unheld_prepares", (double)os.unheld_prepares, true);
 	}
 	taint_lines(e, emit, ctx);
 	return;

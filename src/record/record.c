@@ -410,8 +410,10 @@ int record__run(const struct record_opts *o)
 			(unsigned long long)r->skel->bss->exit_snaps_skipped);
 	if (o->verbose)
 		fprintf(stderr, "avtrace record: %llu call(s) written where they released the mmap "
-			"lock, %llu left at sys_exit (held too long)\n",
-			(unsigned long long)r->sysorder.placed, (unsigned long long)r->sysorder.expired);
+			"lock (%llu of them ahead of records that came before their sys_exit), "
+			"%llu left at sys_exit (held too long)\n",
+			(unsigned long long)r->sysorder.placed, (unsigned long long)r->sysorder.moved,
+			(unsigned long long)r->sysorder.expired);
 	if (r->procfs && r->skipped)
 		fprintf(stderr, "avtrace record: %llu exec/exit snapshot(s) skipped (/proc source; "
 			"counted per tgid as stats snap_skipped)\n", (unsigned long long)r->skipped);

@@ -26,6 +26,7 @@ struct sysorder {
 	struct sysorder_slot *slots;
 	size_t head, len, cap;
 	uint64_t placed, expired;	/* calls written at their place; holes given up */
+	uint64_t moved;			/* of those placed: ahead of records already in */
 };
 
 struct snap_retry {

@@ -150,10 +150,19 @@ int sysorder__syscall(struct recorder *r, struct avt_event *ev, uint64_t placed)
 	struct sysorder_slot *s = sysorder__hole_of(r, ev->tid);
 
 	if (s && placed && s->ev.ts == placed) {
+		struct sysorder *q = &r->sysorder;
+
+		/* records of others already queued behind it: at sys_exit it
+		 * would have been written after them */
+		for (size_t i = (size_t)(s - q->slots) + 1; i < q->len; i++)
+			if (q->slots[i].state == SLOT_EVENT) {
+				q->moved++;
+				break;
+			}
 		ev->ts = s->ev.ts;	/* when it took effect: ts stays in order */
 		s->ev = *ev;
 		s->state = SLOT_EVENT;
-		r->sysorder.placed++;
+		q->placed++;
 		sysorder__flush(r);
 		return 0;
 	}
