@@ -427,15 +427,16 @@ static inline void copy_leaf(struct avt_engine *e, struct avt_ptes *dst, struct 
 	d = avt_ptes__leaf(dst, key);
 	if (!d && !(d = avt_ptes__leaf_new(e, dst, key)))
 		return;
-	for (uint32_t nw = m & ~d->mask; nw; nw &= nw - 1)
-		dst->n++;	/* (no popcount instruction in the base ISA) */
-	d->mask |= m;
 	for (; m; m &= m - 1) {
 		unsigned j = (unsigned)__builtin_ctz(m);
 		struct avt_folio *f = l->f[j];
 
 		f->mapcount++;
 		f->exclusive = 0;
+		if (!d->f[j]) {
+			d->mask |= 1u << j;
+			dst->n++;
+		}
 		d->f[j] = f;
 	}
 }
