@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Faults of one thread racing another thread's forks. Right before each
- * fork the main thread bumps a counter; thread A, spinning on it, then
- * writes the first page of a few fresh anonymous regions (each such write
+ * fork the main thread bumps a counter and waits for thread A, spinning on
+ * it, to answer; A then writes the first page of a few fresh anonymous regions (each such write
  * creates the region's anon_vma) and a second page of one it wrote before
  * (no anon_vma work), a little apart, so some land before the clone's
  * entry, some inside the clone before dup_mmap takes the mmap lock, some
@@ -24,7 +24,7 @@
 #define GAP_NS 30000	/* between two of A's faults */
 
 static char *base;
-static volatile int go, stop;
+static volatile int go, ack, stop;
 
 /* busy wait (clock_gettime is the vDSO: no syscall of A during the forks) */
 static void spin(long ns)
@@ -46,6 +46,7 @@ static void *toucher(void *arg)
 		if (go == seen)
 			continue;
 		seen = go;
+		ack = seen;	/* the main thread forks now */
 		for (int k = 0; k < PERFORK && r < NREG; k++, r++) {
 			base[(size_t)r * REGPG * PG] = (char)r;		/* creates */
 			if (r)
@@ -74,7 +75,14 @@ int main(void)
 	if (pthread_create(&a, NULL, toucher, NULL))
 		wl_die("pthread_create");
 	for (int i = 0; i < NFORK; i++) {
+		struct timespec t0, t1;
+
+		/* A is running and about to fault: fork (at most 1 s later) */
 		go = i + 1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+		while (ack != go && t1.tv_sec - t0.tv_sec < 1);
 		kid = fork();
 		if (kid < 0)
 			wl_die("fork");
