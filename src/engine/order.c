@@ -325,6 +325,8 @@ int avt_order__feed(struct avt_engine *e, const struct avt_event *ev, avt_dispat
 			bool other = w->tid != (uint32_t)ev->u.stats.key;
 
 			o->st.concurrent += other;
+			if (!other)
+				o->st.faults -= w->n;
 			err = release(e, o, w, other, dispatch);
 			if (err)
 				return err;

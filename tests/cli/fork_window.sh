@@ -84,7 +84,8 @@ run notruth "$T/notruth.txt"
 #    thread 3's window (a read of a faulted VMA) are undecided. Thread 4's
 #    prepare after the copy began, with no fault of it held (a fault
 #    written before the clone's entry that waited for the copy, or a
-#    get_user_pages prepare): counted unheld
+#    get_user_pages prepare): counted unheld. Thread 5 enters a clone
+#    twice (the first failed: its fault is not counted), then forks
 cat > "$T/conflict.txt" <<'EOF'
 meta release=6.18.44
 1 exec file=/bin/p
@@ -110,8 +111,13 @@ meta release=6.18.44
 1/3 stats kind=clone_enter key=3 value=0x1200011
 1/2 read 0x101000
 1/3 fork child=11/11 flags=newmm clone_flags=0x1200011 start=11 comm=p
+1/5 stats kind=clone_enter key=5 value=0x1200011
+1/2 read 0x100000
+1/5 stats kind=clone_enter key=5 value=0x1200011
+1/2 read 0x101000
+1/5 fork child=13/13 flags=newmm clone_flags=0x1200011 start=13 comm=p
 EOF
-expect_counts conflict "$T/conflict.txt" 3 1 4 0 0 0 4 2 1 1
+expect_counts conflict "$T/conflict.txt" 5 1 5 0 0 0 5 2 1 1
 
 # 6. the marker's text form round-trips through the binary format
 "$A" import "$F" -o "$T/fw.avt" 2> "$T/imp.err" && "$A" script "$T/fw.avt" > "$T/fw.script" 2>&1 &&
