@@ -14,26 +14,7 @@
 #include <string.h>
 #include "engine/internal.h"
 #include "engine/itree.h"
-
-struct av {
-	struct av *root, *parent;
-	uint32_t rc, nc, na, depth;
-	struct avt_itree tree;		/* T(X): the AVCs linking VMAs to X */
-	struct avt_lock_family fam;	/* roots only */
-	struct avt_list all;		/* every live AV (checks, reports) */
-	uint64_t snap_id;		/* opaque id when rebuilt from a snapshot */
-	uint64_t serial;		/* never reused (--verify pairs by it) */
-	uint32_t chk_na, chk_tree, chk_nc, chk_rc;
-	uint32_t magic;
-};
-#define AV_MAGIC 0x41564156u
-
-struct avc {
-	struct avt_inode node;		/* in T(av); key = vma pgoff range */
-	struct avt_vma *vma;
-	struct av *av;
-	struct avt_list same_vma;	/* in chain(vma) */
-};
+#include "engine/anon.h"	/* struct av, struct avc (shared with lazy_av.c) */
 
 struct eager {
 	bool k7;
@@ -741,14 +722,9 @@ static int eg_check(struct avt_scheme *s, char *why, size_t len)
 	struct eager *g = EG(s);
 	struct avt_engine *e = g->e;
 	struct avt_list *p;
-	uint64_t avcs = 0, nav = 0;
+	uint64_t avcs = 0, nav = avt_av__check_begin(&g->all);
+	int err;
 
-	avt_list_for_each(p, &g->all) {
-		struct av *a = avt_container_of(p, struct av, all);
-
-		a->chk_na = a->chk_tree = a->chk_nc = a->chk_rc = 0;
-		nav++;
-	}
 	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
 		struct avt_vma *v;
 
@@ -811,43 +787,9 @@ static int eg_check(struct avt_scheme *s, char *why, size_t len)
 			}
 		}
 	}
-	avt_list_for_each(p, &g->all) {
-		struct av *a = avt_container_of(p, struct av, all);
-
-		if (a->parent != a)
-			a->parent->chk_nc++;
-		else if (a->tree.n)
-			a->chk_nc++;
-		if (a->root != a)
-			a->root->chk_rc++;
-	}
-	avt_list_for_each(p, &g->all) {
-		struct av *a = avt_container_of(p, struct av, all);
-		const char *bad = NULL;
-
-		if (a->chk_na != a->na)
-			bad = "I1: num_active_vmas";
-		else if (a->chk_tree != a->tree.n)
-			bad = "I3: tree size";
-		else if (a->chk_nc != a->nc)
-			bad = "I2: num_children";
-		else if (!a->tree.n)
-			bad = "I5: live anon_vma with empty tree";
-		else if (a->root == a && a->rc != 1 + a->chk_rc)
-			bad = "I5: root refcount";
-		if (bad) {
-			snprintf(why, len, "%s of anon_vma (family %llu) is wrong: na=%u/%u nc=%u/%u tree=%llu/%u rc=%u",
-				 bad, (unsigned long long)a->root->fam.id, a->na, a->chk_na, a->nc,
-				 a->chk_nc, (unsigned long long)a->tree.n, a->chk_tree, a->rc);
-			return -EPROTO;
-		}
-	}
-	if (avcs != e->st.avc.live || nav != e->st.av.live) {
-		snprintf(why, len, "I8: live AVC %llu (chains %llu), live AV %llu (list %llu)",
-			 (unsigned long long)e->st.avc.live, (unsigned long long)avcs,
-			 (unsigned long long)e->st.av.live, (unsigned long long)nav);
-		return -EPROTO;
-	}
+	err = avt_av__check_end(e, &g->all, avcs, nav, "", why, len);
+	if (err)
+		return err;
 	/* I6: VMAs of one mm with the same av link the same set of AVs
 	 * (compared by size and two order-independent sums of the set) */
 	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {

@@ -122,7 +122,7 @@ static bool same_chain_set(const struct avt_vma *a, const struct avt_vma *b)
 	if (lav__chain_len(a) != lav__chain_len(b))
 		return false;
 	avt_list_for_each(p, &a->chain)
-		if (!lav__in_chain(b, avt_container_of(p, struct lavc, same_vma)->av))
+		if (!lav__in_chain(b, avt_container_of(p, struct avc, same_vma)->av))
 			return false;
 	return true;
 }
@@ -430,7 +430,7 @@ static size_t scope_collect(struct lazy *z, struct avt_vma *v, struct lroot *old
 
 /* Rewrite the folios of [s, e) in w's mm whose mapping is the old root. */
 static uint64_t rewrite_range(struct lazy *z, struct avt_vma *w, uint64_t s, uint64_t e,
-			      struct lroot *old, struct lav *a)
+			      struct lroot *old, struct av *a)
 {
 	struct avt_engine *en = z->e;
 	size_t n;
@@ -458,7 +458,7 @@ static uint64_t rewrite_range(struct lazy *z, struct avt_vma *w, uint64_t s, uin
 	return rw;
 }
 
-static void pend_add(struct lazy *z, struct lroot *old, struct lav *a)
+static void pend_add(struct lazy *z, struct lroot *old, struct av *a)
 {
 	if (z->npend == z->cappend) {
 		size_t nc = z->cappend ? z->cappend * 2 : 4;
@@ -476,13 +476,13 @@ static void pend_add(struct lazy *z, struct lroot *old, struct lav *a)
 
 /* PARENT V: earliest-allocated AV of its chain with num_children < 2 and
  * no active VMA (upgrade_reuse_ancestor). */
-static struct lav *reusable_ancestor(const struct avt_vma *v)
+static struct av *reusable_ancestor(const struct avt_vma *v)
 {
 	const struct avt_list *p;
-	struct lav *best = NULL;
+	struct av *best = NULL;
 
 	avt_list_for_each(p, &v->chain) {
-		struct lav *a = avt_container_of(p, struct lavc, same_vma)->av;
+		struct av *a = avt_container_of(p, struct avc, same_vma)->av;
 
 		if (a->nc < 2 && a->na == 0 && (!best || a->serial < best->serial))
 			best = a;
@@ -490,13 +490,13 @@ static struct lav *reusable_ancestor(const struct avt_vma *v)
 	return best;
 }
 
-static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, struct lav *forced)
+static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, struct av *forced)
 {
 	const struct avt_event *ev = z->e->cur_ev;
 	struct lroot *old = vref(v);
 	struct avt_vma **scope;
 	size_t n = scope_collect(z, v, old, &scope);
-	struct lav *a = forced;
+	struct av *a = forced;
 	bool fresh = false;
 	bool during_copy = z->o.rewrite == REWRITE_DURING_COPY &&
 			   (trig == TRIG_FORK || trig == TRIG_MREMAP || trig == TRIG_UFFD_MOVE);
@@ -507,7 +507,7 @@ static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, str
 		a = lav__new_root(z);
 		fresh = true;
 	} else if (!a) {
-		struct lav *pav = v->anon;
+		struct av *pav = v->anon;
 
 		if (z->o.reuse_ancestor)
 			a = reusable_ancestor(v);
@@ -652,7 +652,7 @@ static int lz_clone(struct avt_scheme *s, struct avt_vma *dst, struct avt_vma *s
 	case LK_EAGER:
 		dst->anon = src->anon;
 		err = lav__clone(z, dst, src, op, false);
-		((struct lav *)dst->anon)->na++;
+		((struct av *)dst->anon)->na++;
 		set_kind(z, dst, LK_EAGER, NULL);
 		return err;
 	default:
@@ -680,7 +680,7 @@ static int lz_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_
 			if (err)
 				return err;
 			if (k == LK_EAGER)
-				((struct lav *)child->anon)->na++;
+				((struct av *)child->anon)->na++;
 		}
 		set_kind(z, child, k, r);
 		return 0;
@@ -1160,7 +1160,7 @@ static void lz_after_event(struct avt_scheme *s, const struct avt_event *ev)
 /* ---- introspection ---- */
 static void lz_vma_state(struct avt_scheme *s, const struct avt_vma *v, struct avt_vma_state *st)
 {
-	struct lav *x = v->anon;
+	struct av *x = v->anon;
 
 	(void)s;
 	memset(st, 0, sizeof(*st));
@@ -1249,8 +1249,8 @@ static int lz_init(struct avt_scheme *s, const char *params)
 		free(z);
 		return err;
 	}
-	avt_pool__init(&z->av_pool, sizeof(struct lav));
-	avt_pool__init(&z->avc_pool, sizeof(struct lavc));
+	avt_pool__init(&z->av_pool, sizeof(struct av));
+	avt_pool__init(&z->avc_pool, sizeof(struct avc));
 	avt_pool__init(&z->root_pool, sizeof(struct lroot));
 	avt_list_init(&z->avs);
 	avt_list_init(&z->roots);

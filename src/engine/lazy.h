@@ -14,10 +14,10 @@
  *                 this struct's current fields until it is removed).
  *               ROOTSTRUCT: this VMA is R's vm_area_struct.
  *               BASEBAD: V_BASE_MISMATCH is currently true for this VMA.
- *   vma->anon   EAGER: its anon_vma (struct lav *); PARENT: parent_av
+ *   vma->anon   EAGER: its anon_vma (struct av *); PARENT: parent_av
  *               (the fork parent's active AV, §4.2); else NULL.
  *   vma->chain  the anon_vma_chain list (EAGER and PARENT).
- * Folio mapping: a struct lav * (eager handle), or struct lroot * | 1 (the
+ * Folio mapping: a struct av * (eager handle), or struct lroot * | 1 (the
  * lazy tag), plus detector state bits 1-3 (see lazy_hazards.c).
  */
 #ifndef AVT_ENGINE_LAZY_H
@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include "engine/internal.h"
 #include "engine/itree.h"
+#include "engine/anon.h"
 
 enum lkind { LK_NONE = 0, LK_LAZY = 1, LK_EAGER = 2, LK_PARENT = 3 };
 
@@ -84,28 +85,7 @@ int lazy_opts__parse(struct lazy_opts *o, const char *params, char *why, size_t 
 void lazy_opts__print(const struct lazy_opts *o, FILE *out, const char *pfx);
 
 /* ---- anon_vma model for EAGER/PARENT VMAs (lazy_av.c) ---- */
-struct lav {
-	struct lav *root, *parent;
-	uint32_t rc, nc, na, depth;
-	struct avt_itree tree;
-	struct avt_lock_family fam;	/* roots only */
-	struct avt_list all;
-	uint64_t serial;		/* allocation order ("earliest allocated") */
-	uint32_t magic;
-	uint32_t chk_na, chk_tree, chk_nc, chk_rc;
-} __attribute__((aligned(16)));
-#define LAV_MAGIC 0x4c415641u
-
-struct lavc {
-	struct avt_inode node;
-	struct avt_vma *vma;
-	struct lav *av;
-	struct avt_list same_vma;
-	/* made by fork's clone of the parent's chain (or copied from such an
-	 * AVC by a split, DUP or mremap clone): the VMA is a fork child even
-	 * when its chain is a single AVC (see lav__fork_child) */
-	bool inherited;
-} __attribute__((aligned(16)));
+/* struct av, struct avc: anon.h (eager.c's objects) */
 
 /* ---- root VMA objects (§4.2) ---- */
 struct lroot {
@@ -188,7 +168,7 @@ struct lazy {
 	 * that holds the moved range until its folios are rewritten */
 	struct avt_vma *reindex_src, *reindex_dst;
 	/* pending during_copy rewrites of the current fork: old root -> AV */
-	struct { struct lroot *old; struct lav *av; } *pend;
+	struct { struct lroot *old; struct av *av; } *pend;
 	size_t npend, cappend;
 	/* open interval walks */
 	struct lazy_walk *walks;
@@ -212,14 +192,14 @@ struct lazy {
 	size_t aggcap, aggn;
 	bool cross_mm;			/* a lazy folio was once mapped twice */
 	/* lazy_merge_absorb: LAZY side -> the EAGER side's AV, this event */
-	struct lazy_absorb { const struct avt_vma *lazy; struct lav *av; uint64_t ev; } *abs;
+	struct lazy_absorb { const struct avt_vma *lazy; struct av *av; uint64_t ev; } *abs;
 	size_t nabs, capabs;
 	/* the entry the latest merge question set, and its value before: a
 	 * right-hand merge refused by the prev/next test takes it back */
 	struct lazy_absorb *abs_last;
-	struct lav *abs_last_prev;
+	struct av *abs_last_prev;
 	/* snapshot rebuild: opaque ids -> AVs of the snapshot being read */
-	struct lazy_snapmap { uint64_t id, serial; struct lav *av; } *smap;
+	struct lazy_snapmap { uint64_t id, serial; struct av *av; } *smap;
 	size_t nsmap, capsmap, snap_mark;	/* [snap_mark, nsmap): this snapshot's */
 	/* roots whose refcount reached 0 this event (released at its end) and
 	 * roots to re-check after events (zombies; released roots that a
@@ -292,23 +272,23 @@ static inline void *fm_root(struct lroot *r)
 }
 
 /* lazy_av.c */
-struct lav *lav__new_root(struct lazy *z);
-void lav__link(struct lazy *z, struct avt_vma *v, struct lav *a);
-int lav__prepare(struct lazy *z, struct avt_vma *v, struct lav *reuse);
+struct av *lav__new_root(struct lazy *z);
+void lav__link(struct lazy *z, struct avt_vma *v, struct av *a);
+int lav__prepare(struct lazy *z, struct avt_vma *v, struct av *reuse);
 int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op, bool fork_reuse);
 int lav__fork_eager(struct lazy *z, struct avt_vma *child, struct avt_vma *parent);
 void lav__unlink(struct lazy *z, struct avt_vma *v);
 void lav__range_begin(struct lazy *z, struct avt_vma *v, struct avt_vma *adj,
 		      enum avt_range_tag tag);
 void lav__range_end(struct lazy *z, struct avt_vma *v, struct avt_vma *adj);
-void lav__lock(struct lazy *z, struct lav *a, enum avt_lock_mode mode, enum avt_lock_tag tag,
+void lav__lock(struct lazy *z, struct av *a, enum avt_lock_mode mode, enum avt_lock_tag tag,
 	       uint32_t work);
-void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
+void lav__walk(struct lazy *z, struct avt_folio *f, struct av *a, bool lock,
 	       struct avt_rmap_result *res);
 uint32_t lav__chain_len(const struct avt_vma *v);
 bool lav__fork_child(const struct avt_vma *v);
-bool lav__in_chain(const struct avt_vma *v, const struct lav *a);
-struct lav *lav__alloc_child(struct lazy *z, struct lav *parent);
+bool lav__in_chain(const struct avt_vma *v, const struct av *a);
+struct av *lav__alloc_child(struct lazy *z, struct av *parent);
 int lav__check(struct lazy *z, char *why, size_t len);
 void lav__meta_update(struct lazy *z);
 #define LAV_CLONE_FORK 0

@@ -2,8 +2,9 @@
 /*
  * The anon_vma side of the lazy scheme: what its EAGER and PARENT VMAs do
  * (lazy-semantics.md §4.2, §3.2-3.3 = eager-semantics.md §3, K7 code).
- * It mirrors eager.c's objects and counts (it must: a lazy VMA that went
- * EAGER behaves exactly as eager), plus what PARENT needs and eager lacks:
+ * It uses eager.c's objects (struct av, struct avc, anon.h) and mirrors
+ * its counts (it must: a lazy VMA that went EAGER behaves exactly as
+ * eager), plus what PARENT needs and eager lacks:
  * a chain with no own anon_vma (vma->anon holds parent_av and is not
  * counted in num_active_vmas), and the ancestor reuse of an upgrade.
  */
@@ -11,15 +12,15 @@
 #include <string.h>
 #include "engine/lazy.h"
 
-static struct lav *lav_alloc(struct lazy *z)
+static struct av *lav_alloc(struct lazy *z)
 {
-	struct lav *a = avt_pool__alloc(&z->av_pool);
+	struct av *a = avt_pool__alloc(&z->av_pool);
 
 	if (!a)
 		return NULL;
 	a->root = a->parent = a;
 	a->rc = 1;
-	a->magic = LAV_MAGIC;
+	a->magic = AV_MAGIC;
 	a->serial = ++z->av_serial;
 	avt_list_add_tail(&a->all, &z->avs);
 	avt_lock_family__init(z->e, &a->fam);
@@ -28,7 +29,7 @@ static struct lav *lav_alloc(struct lazy *z)
 	return a;
 }
 
-static void lav_free(struct lazy *z, struct lav *a, bool transient)
+static void lav_free(struct lazy *z, struct av *a, bool transient)
 {
 	avt_lock_family__fini(z->e, &a->fam);
 	avt_list_del(&a->all);
@@ -37,9 +38,9 @@ static void lav_free(struct lazy *z, struct lav *a, bool transient)
 	avt_pool__free(&z->av_pool, a);
 }
 
-static struct lavc *lavc_alloc(struct lazy *z)
+static struct avc *lavc_alloc(struct lazy *z)
 {
-	struct lavc *c = avt_pool__alloc(&z->avc_pool);
+	struct avc *c = avt_pool__alloc(&z->avc_pool);
 
 	if (!c)
 		return NULL;
@@ -49,7 +50,7 @@ static struct lavc *lavc_alloc(struct lazy *z)
 	return c;
 }
 
-static void lavc_free(struct lazy *z, struct lavc *c, bool transient)
+static void lavc_free(struct lazy *z, struct avc *c, bool transient)
 {
 	avt_engine__avc_free(z->e, transient);
 	avt_pool__free(&z->avc_pool, c);
@@ -72,7 +73,7 @@ void lav__meta_update(struct lazy *z)
 		e->st.meta_peak = m;
 }
 
-static void tree_insert(struct lazy *z, struct lavc *c)
+static void tree_insert(struct lazy *z, struct avc *c)
 {
 	struct avt_vma *v = c->vma;
 
@@ -82,7 +83,7 @@ static void tree_insert(struct lazy *z, struct lavc *c)
 	avt_itree__insert(&c->av->tree, &c->node);
 }
 
-static void tree_remove(struct lavc *c)
+static void tree_remove(struct avc *c)
 {
 	avt_itree__remove(&c->av->tree, &c->node);
 }
@@ -112,35 +113,35 @@ bool lav__fork_child(const struct avt_vma *v)
 	if (avt_list_empty(&v->chain))
 		return false;
 	return !avt_list_singular(&v->chain) ||
-	       avt_container_of(v->chain.next, struct lavc, same_vma)->inherited;
+	       avt_container_of(v->chain.next, struct avc, same_vma)->inherited;
 }
 
-bool lav__in_chain(const struct avt_vma *v, const struct lav *a)
+bool lav__in_chain(const struct avt_vma *v, const struct av *a)
 {
 	const struct avt_list *p;
 
 	avt_list_for_each(p, &v->chain)
-		if (avt_container_of(p, struct lavc, same_vma)->av == a)
+		if (avt_container_of(p, struct avc, same_vma)->av == a)
 			return true;
 	return false;
 }
 
-static struct lav *chain_root(const struct avt_vma *v)
+static struct av *chain_root(const struct avt_vma *v)
 {
 	if (avt_list_empty(&v->chain))
 		return NULL;
-	return avt_container_of(v->chain.next, struct lavc, same_vma)->av->root;
+	return avt_container_of(v->chain.next, struct avc, same_vma)->av->root;
 }
 
-void lav__lock(struct lazy *z, struct lav *a, enum avt_lock_mode mode, enum avt_lock_tag tag,
+void lav__lock(struct lazy *z, struct av *a, enum avt_lock_mode mode, enum avt_lock_tag tag,
 	       uint32_t work)
 {
 	avt_engine__lock(z->e, &a->root->fam, mode, tag, work);
 }
 
-static void put_av(struct lazy *z, struct lav *a, bool transient)
+static void put_av(struct lazy *z, struct av *a, bool transient)
 {
-	struct lav *root = a->root;
+	struct av *root = a->root;
 
 	if (--a->rc)
 		return;
@@ -149,9 +150,9 @@ static void put_av(struct lazy *z, struct lav *a, bool transient)
 		lav_free(z, root, false);
 }
 
-struct lav *lav__new_root(struct lazy *z)
+struct av *lav__new_root(struct lazy *z)
 {
-	struct lav *a = lav_alloc(z);
+	struct av *a = lav_alloc(z);
 
 	if (a)
 		a->nc = 1;		/* self-parent link of a new root */
@@ -160,9 +161,9 @@ struct lav *lav__new_root(struct lazy *z)
 
 /* A new non-root AV under parent (anon_vma_fork's own AV, or an upgrade of
  * a PARENT VMA without a reusable ancestor). */
-struct lav *lav__alloc_child(struct lazy *z, struct lav *parent)
+struct av *lav__alloc_child(struct lazy *z, struct av *parent)
 {
-	struct lav *y = lav_alloc(z);
+	struct av *y = lav_alloc(z);
 
 	if (!y)
 		return NULL;
@@ -176,9 +177,9 @@ struct lav *lav__alloc_child(struct lazy *z, struct lav *parent)
 
 /* One AVC v -> a at the head of chain(v), inserted into T(a). The caller
  * holds (and has counted) the root lock. */
-void lav__link(struct lazy *z, struct avt_vma *v, struct lav *a)
+void lav__link(struct lazy *z, struct avt_vma *v, struct av *a)
 {
-	struct lavc *c = lavc_alloc(z);
+	struct avc *c = lavc_alloc(z);
 
 	if (!c)
 		return;
@@ -191,10 +192,10 @@ void lav__link(struct lazy *z, struct avt_vma *v, struct lav *a)
 
 /* __anon_vma_prepare (§3.1) for a VMA that goes EAGER at its first fault:
  * AVC first, then the neighbour's AV (reuse) or a new root. */
-int lav__prepare(struct lazy *z, struct avt_vma *v, struct lav *reuse)
+int lav__prepare(struct lazy *z, struct avt_vma *v, struct av *reuse)
 {
-	struct lavc *c = lavc_alloc(z);
-	struct lav *x = reuse;
+	struct avc *c = lavc_alloc(z);
+	struct av *x = reuse;
 
 	if (!c)
 		return -ENOMEM;
@@ -234,15 +235,15 @@ static enum avt_lock_tag clone_tag(int op)
  */
 int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op, bool fork_reuse)
 {
-	struct lav *root = chain_root(src);
+	struct av *root = chain_root(src);
 	struct avt_list *p;
 	uint32_t n = 0;
 
 	if (!root)
 		return 0;
 	avt_list_for_each(p, &src->chain) {
-		struct lavc *sc = avt_container_of(p, struct lavc, same_vma);
-		struct lavc *c = lavc_alloc(z);
+		struct avc *sc = avt_container_of(p, struct avc, same_vma);
+		struct avc *c = lavc_alloc(z);
 
 		if (!c)
 			return -ENOMEM;
@@ -254,7 +255,7 @@ int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op,
 	}
 	lav__lock(z, root, AVT_LOCK_WRITE, clone_tag(op), n);
 	avt_list_for_each_reverse(p, &dst->chain) {
-		struct lavc *c = avt_container_of(p, struct lavc, same_vma);
+		struct avc *c = avt_container_of(p, struct avc, same_vma);
 
 		tree_insert(z, c);
 		if (fork_reuse && !dst->anon && c->av->na == 0 && c->av->nc <= 1) {
@@ -271,8 +272,8 @@ int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op,
  * lazy_child_mode=eager. */
 int lav__fork_eager(struct lazy *z, struct avt_vma *child, struct avt_vma *parent)
 {
-	struct lav *pav = parent->anon, *y;
-	struct lavc *a;
+	struct av *pav = parent->anon, *y;
+	struct avc *a;
 	int err;
 
 	child->anon = NULL;
@@ -309,14 +310,14 @@ int lav__fork_eager(struct lazy *z, struct avt_vma *child, struct avt_vma *paren
  * VMA (vma->anon = parent_av) never held one. */
 void lav__unlink(struct lazy *z, struct avt_vma *v)
 {
-	struct lav *root = chain_root(v);
+	struct av *root = chain_root(v);
 	struct avt_list *p, *t;
 
 	if (!root)
 		return;
 	lav__lock(z, root, AVT_LOCK_WRITE, AVT_LT_UNLINK, lav__chain_len(v));
 	avt_list_for_each_safe(p, t, &v->chain) {
-		struct lavc *c = avt_container_of(p, struct lavc, same_vma);
+		struct avc *c = avt_container_of(p, struct avc, same_vma);
 
 		tree_remove(c);
 		if (!c->av->tree.n) {
@@ -327,10 +328,10 @@ void lav__unlink(struct lazy *z, struct avt_vma *v)
 		lavc_free(z, c, false);
 	}
 	if (vkind(v) == LK_EAGER && v->anon)
-		((struct lav *)v->anon)->na--;
+		((struct av *)v->anon)->na--;
 	v->anon = NULL;
 	avt_list_for_each_safe(p, t, &v->chain) {
-		struct lavc *c = avt_container_of(p, struct lavc, same_vma);
+		struct avc *c = avt_container_of(p, struct avc, same_vma);
 
 		put_av(z, c->av, false);
 		avt_list_del(&c->same_vma);
@@ -352,7 +353,7 @@ static enum avt_lock_tag range_tag(enum avt_range_tag t)
 void lav__range_begin(struct lazy *z, struct avt_vma *v, struct avt_vma *adj,
 		      enum avt_range_tag tag)
 {
-	struct lav *root = chain_root(v);
+	struct av *root = chain_root(v);
 	struct avt_list *p;
 
 	if (!root && adj)
@@ -362,10 +363,10 @@ void lav__range_begin(struct lazy *z, struct avt_vma *v, struct avt_vma *adj,
 	lav__lock(z, root, AVT_LOCK_WRITE, range_tag(tag),
 		  2 * (lav__chain_len(v) + (adj ? lav__chain_len(adj) : 0)));
 	avt_list_for_each(p, &v->chain)
-		tree_remove(avt_container_of(p, struct lavc, same_vma));
+		tree_remove(avt_container_of(p, struct avc, same_vma));
 	if (adj)
 		avt_list_for_each(p, &adj->chain)
-			tree_remove(avt_container_of(p, struct lavc, same_vma));
+			tree_remove(avt_container_of(p, struct avc, same_vma));
 }
 
 void lav__range_end(struct lazy *z, struct avt_vma *v, struct avt_vma *adj)
@@ -373,10 +374,10 @@ void lav__range_end(struct lazy *z, struct avt_vma *v, struct avt_vma *adj)
 	struct avt_list *p;
 
 	avt_list_for_each(p, &v->chain)
-		tree_insert(z, avt_container_of(p, struct lavc, same_vma));
+		tree_insert(z, avt_container_of(p, struct avc, same_vma));
 	if (adj)
 		avt_list_for_each(p, &adj->chain)
-			tree_insert(z, avt_container_of(p, struct lavc, same_vma));
+			tree_insert(z, avt_container_of(p, struct avc, same_vma));
 }
 
 /* ---- eager rmap walk (rmap_walk_anon) with the §4.5 eager costs ---- */
@@ -390,7 +391,7 @@ struct walk_ctx {
 static void walk_cb(struct avt_inode *n, void *ctx)
 {
 	struct walk_ctx *w = ctx;
-	struct lavc *c = (struct lavc *)n;
+	struct avc *c = (struct avc *)n;
 	struct avt_vma *v = c->vma;
 	uint64_t vlo = v->pgoff, vhi = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT);
 	uint64_t lo = w->f->index > vlo ? w->f->index : vlo;
@@ -418,7 +419,7 @@ struct dom_ctx {
 static void dom_cb(struct avt_inode *n, void *ctx)
 {
 	struct dom_ctx *d = ctx;
-	struct avt_mm *mm = ((struct lavc *)n)->vma->mm;
+	struct avt_mm *mm = ((struct avc *)n)->vma->mm;
 
 	d->vmas++;
 	for (uint32_t i = 0; i < d->nmms; i++)
@@ -430,13 +431,13 @@ static void dom_cb(struct avt_inode *n, void *ctx)
 		d->overflow = true;
 }
 
-void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
+void lav__walk(struct lazy *z, struct avt_folio *f, struct av *a, bool lock,
 	       struct avt_rmap_result *res)
 {
 	struct walk_ctx w = { .f = f };
 
 	memset(res, 0, sizeof(*res));
-	if (!a || a->magic != LAV_MAGIC)
+	if (!a || a->magic != AV_MAGIC)
 		return;
 	/* a large folio: every VMA overlapping [index, index + nr - 1] */
 	res->visited = (uint32_t)avt_itree__query(&a->tree, f->index,
@@ -465,25 +466,19 @@ void lav__walk(struct lazy *z, struct avt_folio *f, struct lav *a, bool lock,
 		z->st.rmap_misses += f->mapcount - w.ptes;	/* PTEs not found */
 }
 
-/* eager-semantics §9 invariants 1-5, 8 over the lazy scheme's AVs */
+/* eager-semantics §9 invariants 1-5, 8 over the lazy scheme's AVs: the
+ * per-VMA rules here (kinds), the per-AV counters and I8 in anon.c */
 int lav__check(struct lazy *z, char *why, size_t len)
 {
 	struct avt_engine *e = z->e;
 	struct avt_list *p;
-	uint64_t avcs = 0, nav = 0;
-
-	avt_list_for_each(p, &z->avs) {
-		struct lav *a = avt_container_of(p, struct lav, all);
-
-		a->chk_na = a->chk_tree = a->chk_nc = a->chk_rc = 0;
-		nav++;
-	}
+	uint64_t avcs = 0, nav = avt_av__check_begin(&z->avs);
 	for (struct avt_mm *mm = e->mms; mm; mm = mm->all_next) {
 		struct avt_vma *v;
 
 		avt_for_each_vma(mm, v) {
 			unsigned k = vkind(v);
-			struct lav *x = v->anon;
+			struct av *x = v->anon;
 
 			if (k == LK_NONE || k == LK_LAZY) {
 				if (!avt_list_empty(&v->chain) || v->anon) {
@@ -494,7 +489,7 @@ int lav__check(struct lazy *z, char *why, size_t len)
 				}
 				continue;
 			}
-			if (!x || x->magic != LAV_MAGIC || avt_list_empty(&v->chain)) {
+			if (!x || x->magic != AV_MAGIC || avt_list_empty(&v->chain)) {
 				snprintf(why, len, "lazy: %s VMA %#llx without a live anon_vma/chain",
 					 k == LK_EAGER ? "EAGER" : "PARENT",
 					 (unsigned long long)v->start);
@@ -509,11 +504,11 @@ int lav__check(struct lazy *z, char *why, size_t len)
 				return -EPROTO;
 			}
 			avt_list_for_each(p, &v->chain) {
-				struct lavc *c = avt_container_of(p, struct lavc, same_vma);
+				struct avc *c = avt_container_of(p, struct avc, same_vma);
 				uint64_t last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
 
 				avcs++;
-				if (c->vma != v || c->av->magic != LAV_MAGIC ||
+				if (c->vma != v || c->av->magic != AV_MAGIC ||
 				    c->node.start != v->pgoff || c->node.last != last ||
 				    c->av->root != x->root) {
 					snprintf(why, len, "lazy I3/I4: bad AVC on VMA %#llx",
@@ -524,42 +519,5 @@ int lav__check(struct lazy *z, char *why, size_t len)
 			}
 		}
 	}
-	avt_list_for_each(p, &z->avs) {
-		struct lav *a = avt_container_of(p, struct lav, all);
-
-		if (a->parent != a)
-			a->parent->chk_nc++;
-		else if (a->tree.n)
-			a->chk_nc++;
-		if (a->root != a)
-			a->root->chk_rc++;
-	}
-	avt_list_for_each(p, &z->avs) {
-		struct lav *a = avt_container_of(p, struct lav, all);
-		const char *bad = NULL;
-
-		if (a->chk_na != a->na)
-			bad = "I1: num_active_vmas";
-		else if (a->chk_tree != a->tree.n)
-			bad = "I3: tree size";
-		else if (a->chk_nc != a->nc)
-			bad = "I2: num_children";
-		else if (!a->tree.n)
-			bad = "I5: live anon_vma with empty tree";
-		else if (a->root == a && a->rc != 1 + a->chk_rc)
-			bad = "I5: root refcount";
-		if (bad) {
-			snprintf(why, len, "lazy %s of anon_vma #%llu: na=%u/%u nc=%u/%u tree=%llu/%u rc=%u",
-				 bad, (unsigned long long)a->serial, a->na, a->chk_na, a->nc,
-				 a->chk_nc, (unsigned long long)a->tree.n, a->chk_tree, a->rc);
-			return -EPROTO;
-		}
-	}
-	if (avcs != e->st.avc.live || nav != e->st.av.live) {
-		snprintf(why, len, "lazy I8: live AVC %llu (chains %llu), live AV %llu (list %llu)",
-			 (unsigned long long)e->st.avc.live, (unsigned long long)avcs,
-			 (unsigned long long)e->st.av.live, (unsigned long long)nav);
-		return -EPROTO;
-	}
-	return 0;
+	return avt_av__check_end(e, &z->avs, avcs, nav, "lazy ", why, len);
 }

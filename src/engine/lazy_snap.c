@@ -15,9 +15,9 @@
 #include <string.h>
 #include "engine/lazy.h"
 
-static struct lav *snap_av(struct lazy *z, uint64_t id)
+static struct av *snap_av(struct lazy *z, uint64_t id)
 {
-	struct lav *a;
+	struct av *a;
 
 	if (!id)
 		return NULL;
@@ -26,7 +26,7 @@ static struct lav *snap_av(struct lazy *z, uint64_t id)
 	for (size_t i = z->nsmap; i-- > 0;)
 		if (z->smap[i].id == id) {
 			a = z->smap[i].av;
-			if (a->magic == LAV_MAGIC && a->serial == z->smap[i].serial)
+			if (a->magic == AV_MAGIC && a->serial == z->smap[i].serial)
 				return a;
 			break;
 		}
@@ -43,7 +43,7 @@ static struct lav *snap_av(struct lazy *z, uint64_t id)
 	if (!a)
 		return NULL;
 	a->rc = 1;
-	a->magic = LAV_MAGIC;
+	a->magic = AV_MAGIC;
 	a->serial = ++z->av_serial;
 	avt_list_add_tail(&a->all, &z->avs);
 	avt_lock_family__init(z->e, &a->fam);
@@ -55,9 +55,9 @@ static struct lav *snap_av(struct lazy *z, uint64_t id)
 	return a;
 }
 
-static int seed_avc(struct lazy *z, struct avt_vma *v, struct lav *a, bool head)
+static int seed_avc(struct lazy *z, struct avt_vma *v, struct av *a, bool head)
 {
-	struct lavc *c;
+	struct avc *c;
 
 	if (lav__in_chain(v, a))
 		return 0;
@@ -82,7 +82,7 @@ static int seed_avc(struct lazy *z, struct avt_vma *v, struct lav *a, bool head)
 int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_vma *sv)
 {
 	uint64_t root_id = sv->root ? sv->root : sv->av;
-	struct lav *x, *root;
+	struct av *x, *root;
 	uint32_t n = sv->nr_avc_ids < AVT_SNAP_MAX_AVC ? sv->nr_avc_ids : AVT_SNAP_MAX_AVC;
 
 	if (!sv->av)
@@ -128,7 +128,7 @@ int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_v
 		z->e->st.snap_truncated++;
 	/* listed chain (head first), then the VMA's own AV and its root */
 	for (int i = (int)n - 1; i >= 0; i--) {
-		struct lav *y = snap_av(z, sv->avc_av[i]);
+		struct av *y = snap_av(z, sv->avc_av[i]);
 
 		if (!y || seed_avc(z, v, y, true))
 			return -ENOMEM;
@@ -144,7 +144,7 @@ int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_v
 void lazy_snap__end(struct lazy *z)
 {
 	for (size_t i = z->snap_mark; i < z->nsmap; i++) {
-		struct lav *a = z->smap[i].av;
+		struct av *a = z->smap[i].av;
 
 		if (!a->root)
 			a->root = a;
@@ -155,10 +155,10 @@ void lazy_snap__end(struct lazy *z)
 			a->root->rc++;
 	}
 	for (size_t i = z->snap_mark; i < z->nsmap; i++) {
-		struct lav *a = z->smap[i].av;
+		struct av *a = z->smap[i].av;
 		uint32_t d = 0;
 
-		for (struct lav *p = a; p->parent != p && d < 1000; p = p->parent)
+		for (struct av *p = a; p->parent != p && d < 1000; p = p->parent)
 			d++;
 		a->depth = d;
 	}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Invariant checks over anon_vmas shared by the eager schemes and the lazy
+ * scheme's EAGER/PARENT VMAs (eager-semantics.md §9); see anon.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include "engine/anon.h"
+
+uint64_t avt_av__check_begin(struct avt_list *all)
+{
+	struct avt_list *p;
+	uint64_t nav = 0;
+
+	avt_list_for_each(p, all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		a->chk_na = a->chk_tree = a->chk_nc = a->chk_rc = 0;
+		nav++;
+	}
+	return nav;
+}
+
+int avt_av__check_end(struct avt_engine *e, struct avt_list *all, uint64_t avcs, uint64_t nav,
+		      const char *pfx, char *why, size_t len)
+{
+	struct avt_list *p;
+
+	/* a root counts itself as its own child while its tree holds AVCs */
+	avt_list_for_each(p, all) {
+		struct av *a = avt_container_of(p, struct av, all);
+
+		if (a->parent != a)
+			a->parent->chk_nc++;
+		else if (a->tree.n)
+			a->chk_nc++;
+		if (a->root != a)
+			a->root->chk_rc++;
+	}
+	avt_list_for_each(p, all) {
+		struct av *a = avt_container_of(p, struct av, all);
+		const char *bad = NULL;
+
+		if (a->chk_na != a->na)
+			bad = "I1: num_active_vmas";
+		else if (a->chk_tree != a->tree.n)
+			bad = "I3: tree size";
+		else if (a->chk_nc != a->nc)
+			bad = "I2: num_children";
+		else if (!a->tree.n)
+			bad = "I5: live anon_vma with empty tree";
+		else if (a->root == a && a->rc != 1 + a->chk_rc)
+			bad = "I5: root refcount";
+		if (bad) {
+			snprintf(why, len, "%s%s of anon_vma (family %llu) is wrong: na=%u/%u nc=%u/%u tree=%llu/%u rc=%u",
+				 pfx, bad, (unsigned long long)a->root->fam.id, a->na, a->chk_na, a->nc,
+				 a->chk_nc, (unsigned long long)a->tree.n, a->chk_tree, a->rc);
+			return -EPROTO;
+		}
+	}
+	if (avcs != e->st.avc.live || nav != e->st.av.live) {
+		snprintf(why, len, "%sI8: live AVC %llu (chains %llu), live AV %llu (list %llu)", pfx,
+			 (unsigned long long)e->st.avc.live, (unsigned long long)avcs,
+			 (unsigned long long)e->st.av.live, (unsigned long long)nav);
+		return -EPROTO;
+	}
+	return 0;
+}

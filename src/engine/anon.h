@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The anon_vma and anon_vma_chain objects of the eager model
+ * (eager-semantics.md §3), shared by the eager schemes (eager.c) and the
+ * EAGER and PARENT VMAs of the lazy scheme (lazy_av.c: a lazy VMA that went
+ * EAGER must behave exactly as eager), and the invariant checks over them
+ * that do not depend on the scheme (§9 I1, I2, I3 tree size, I5, I8).
+ *
+ * Aligned to 16: the lazy scheme keeps detector bits in the low bits of a
+ * folio mapping that points to a struct av.
+ */
+#ifndef AVT_ENGINE_ANON_H
+#define AVT_ENGINE_ANON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "engine/internal.h"
+#include "engine/itree.h"
+
+struct av {
+	struct av *root, *parent;
+	uint32_t rc, nc, na, depth;	/* refcount, num_children, num_active_vmas */
+	struct avt_itree tree;		/* T(X): the AVCs linking VMAs to X */
+	struct avt_lock_family fam;	/* roots only */
+	struct avt_list all;		/* every live AV (checks, reports) */
+	uint64_t snap_id;		/* eager: opaque id when rebuilt from a snapshot */
+	uint64_t serial;		/* never reused (--verify pairs by it; lazy:
+					 * "earliest allocated") */
+	uint32_t chk_na, chk_tree, chk_nc, chk_rc;	/* recounted by a check */
+	uint32_t magic;
+} __attribute__((aligned(16)));
+#define AV_MAGIC 0x41564156u
+
+struct avc {
+	struct avt_inode node;		/* in T(av); key = vma pgoff range */
+	struct avt_vma *vma;
+	struct av *av;
+	struct avt_list same_vma;	/* in chain(vma) */
+	/* lazy: made by fork's clone of the parent's chain (or copied from
+	 * such an AVC by a split, DUP or mremap clone): the VMA is a fork
+	 * child even when its chain is a single AVC (lav__fork_child) */
+	bool inherited;
+} __attribute__((aligned(16)));
+
+/*
+ * The scheme-independent part of an invariant check over the AVs on the
+ * list `all` (linked through struct av.all):
+ *   avt_av__check_begin() clears every AV's recount (chk_*) and returns
+ *   how many AVs the list holds; the caller then walks its VMAs, checking
+ *   its own rules and counting chk_na (VMAs whose anon_vma it is) and
+ *   chk_tree (AVCs of chains pointing to it) and the AVCs seen (avcs);
+ *   avt_av__check_end() recounts num_children and the root refcounts from
+ *   the parent and root links and compares every counter (I1, I2, I3 tree
+ *   size, I5), then the live totals against the engine's (I8).
+ * 0 or -EPROTO with the invariant named in why, prefixed by pfx.
+ */
+uint64_t avt_av__check_begin(struct avt_list *all);
+int avt_av__check_end(struct avt_engine *e, struct avt_list *all, uint64_t avcs, uint64_t nav,
+		      const char *pfx, char *why, size_t len);
+
+#endif
