@@ -108,6 +108,33 @@ if [ -n "$cg2" ] && mkdir "$cg2/avtrace-test.$$" 2>/dev/null; then
 			fail "-c: $n storm execs traced (want 1)"
 	fi
 	verify "$T/cg.avt"
+	# a family already asleep in a sub-cgroup: -c snapshots every member
+	# of the subtree at start (none of them makes a syscall meanwhile)
+	mkdir "$cg" "$cg/sub"
+	rm -f "$T/cready"
+	(echo $BASHPID > "$cg/sub/cgroup.procs" && AVT_READY=$T/cready exec "$WL/family") & par=$!
+	if wait_for "$T/cready" 20; then
+		fam="$par $(pgrep -P $par | tr '\n' ' ')"
+		fam="$fam $(for k in $(pgrep -P $par); do pgrep -P "$k"; done | tr '\n' ' ')"
+		"$AVTRACE" record --no-status -o "$T/cgsub.avt" -c "$cg" -d 1 2> "$T/cgsub.log" ||
+			fail "-c subtree: exit $?"
+		check_readable "$T/cgsub.avt"
+		before=$fails
+		for p in $fam; do
+			grep -q " $p/$p snap_begin kind=start n=0 flags=0 " "$T/cgsub.avt.txt" ||
+				fail "-c subtree: no start snapshot of $p"
+			grep -q " $p/$p snap_begin kind=checkpoint " "$T/cgsub.avt.txt" ||
+				fail "-c subtree: no final snapshot of $p"
+		done
+		[ "$(echo $fam | wc -w)" = 4 ] && [ $fails = $before ] &&
+			pass "-c: the 4 processes of a sub-cgroup snapshotted at start" ||
+			fail "-c subtree: family is '$fam'"
+		verify "$T/cgsub.avt"
+	else
+		fail "family in the sub-cgroup never ready"
+	fi
+	kill -USR1 $par; sleep 0.2; kill -USR1 $par; wait $par
+	rmdir "$cg/sub" "$cg"
 else
 	echo "SKIP-part: no writable cgroup v2 hierarchy for -c"
 fi
