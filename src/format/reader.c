@@ -392,6 +392,25 @@ static int stop_io(struct avt_reader *r, long err)
 	return (int)err;
 }
 
+/* Read exactly len bytes of a chunk or of the footer: 0; 1 when the file
+ * ends first (the caller says inside what); or a negative errno, stopped. */
+static int read_exact(struct avt_reader *r, void *buf, size_t len)
+{
+	long n = read_full(r, buf, len);
+
+	if (n < 0)
+		return stop_io(r, n);
+	return (size_t)n < len;
+}
+
+/* r->chunk_off is where the footer starts */
+static int stop_in_footer(struct avt_reader *r)
+{
+	return stop(r, AVT_STOP_TRUNCATED,
+		    "file ends inside the index footer at offset %llu (all %llu chunks read)",
+		    (unsigned long long)r->chunk_off, (unsigned long long)r->next_chunk);
+}
+
 static int grow(uint8_t **buf, size_t *cap, size_t need)
 {
 	uint8_t *p;
@@ -413,43 +432,35 @@ static int read_footer(struct avt_reader *r)
 	uint8_t buf[4096], tr[AVT_TR_SIZE], extra;
 	uint64_t left, ix_off = r->chunk_off;
 	uint32_t count, crc;
-	long n;
+	size_t want;
+	int err;
 
 	memcpy(buf, AVT_IX_MAGIC, 4);
-	n = read_full(r, buf + 4, 4);
-	if (n < 0)
-		return stop_io(r, n);
-	if (n < 4)
-		goto trunc;
+	err = read_exact(r, buf + 4, 4);
+	if (err)
+		goto short_read;
 	count = get_le32(buf + AVT_IX_COUNT);
 	if (count != r->next_chunk)
 		return stop(r, AVT_STOP_CORRUPT,
 			    "index footer at offset %llu lists %u chunks, %llu were read",
 			    (unsigned long long)ix_off, count, (unsigned long long)r->next_chunk);
 	crc = (uint32_t)crc32(0, buf, AVT_IX_HEAD);
-	for (left = (uint64_t)count * AVT_IX_ENTRY; left; left -= (uint64_t)n) {
-		size_t want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
-
-		n = read_full(r, buf, want);
-		if (n < 0)
-			return stop_io(r, n);
-		if ((size_t)n < want)
-			goto trunc;
-		crc = (uint32_t)crc32(crc, buf, (uInt)n);
+	for (left = (uint64_t)count * AVT_IX_ENTRY; left; left -= want) {
+		want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+		err = read_exact(r, buf, want);
+		if (err)
+			goto short_read;
+		crc = (uint32_t)crc32(crc, buf, (uInt)want);
 	}
-	n = read_full(r, buf, 4);
-	if (n < 0)
-		return stop_io(r, n);
-	if (n < 4)
-		goto trunc;
+	err = read_exact(r, buf, 4);
+	if (err)
+		goto short_read;
 	if (crc != get_le32(buf))
 		return stop(r, AVT_STOP_CRC, "index footer at offset %llu: CRC mismatch",
 			    (unsigned long long)ix_off);
-	n = read_full(r, tr, sizeof(tr));
-	if (n < 0)
-		return stop_io(r, n);
-	if (n < (long)sizeof(tr))
-		goto trunc;
+	err = read_exact(r, tr, sizeof(tr));
+	if (err)
+		goto short_read;
 	if (memcmp(tr + AVT_TR_MAGIC_OFF, AVT_TR_MAGIC, 8) ||
 	    crc32(0, tr, AVT_TR_CRC) != get_le32(tr + AVT_TR_CRC) ||
 	    get_le64(tr + AVT_TR_INDEX) != ix_off ||
@@ -470,10 +481,8 @@ static int read_footer(struct avt_reader *r)
 	r->st.chunk = r->next_chunk;
 	r->st.offset = ix_off;
 	return 0;
-trunc:
-	return stop(r, AVT_STOP_TRUNCATED,
-		    "file ends inside the index footer at offset %llu (all %llu chunks read)",
-		    (unsigned long long)ix_off, (unsigned long long)r->next_chunk);
+short_read:
+	return err < 0 ? err : stop_in_footer(r);
 }
 
 /* Check that the records exactly fill the payload, match the count and
@@ -509,8 +518,8 @@ static int load_chunk(struct avt_reader *r)
 	unsigned long long ci = r->next_chunk;
 	const char *why;
 	uint16_t codec;
+	int err = 0;
 	long n;
-	int err;
 
 	r->chunk_off = r->off;
 	r->st.chunk = ci;
@@ -524,32 +533,28 @@ static int load_chunk(struct avt_reader *r)
 	}
 	if (n < 4) {
 		if (!memcmp(h, AVT_IX_MAGIC, (size_t)n) && memcmp(h, AVT_CK_MAGIC, (size_t)n))
-			goto trunc_footer;
+			return stop_in_footer(r);
 		if (!memcmp(h, AVT_IX_MAGIC, (size_t)n))
 			return stop(r, AVT_STOP_TRUNCATED,
 				    "file ends inside the header of chunk %llu at offset %llu"
 				    " (or of the index footer)", ci, (unsigned long long)r->chunk_off);
-		goto trunc_hdr;
+		goto short_hdr;
 	}
 	if (!memcmp(h, AVT_IX_MAGIC, 4))
 		return read_footer(r);
 	if (memcmp(h, AVT_CK_MAGIC, 4))
 		return stop(r, AVT_STOP_CORRUPT, "chunk %llu at offset %llu: bad chunk magic",
 			    ci, (unsigned long long)r->chunk_off);
-	n = read_full(r, h + 4, 4);
-	if (n < 0)
-		return stop_io(r, n);
-	if (n < 4)
-		goto trunc_hdr;
+	err = read_exact(r, h + 4, 4);
+	if (err)
+		goto short_hdr;
 	hlen = get_le16(h + AVT_CK_HLEN);
 	if (hlen < AVT_CK_SIZE_V1 || hlen > AVT_CK_MAX_HLEN)
 		return stop(r, AVT_STOP_CORRUPT, "chunk %llu at offset %llu: bad header length %u",
 			    ci, (unsigned long long)r->chunk_off, hlen);
-	n = read_full(r, h + 8, hlen - 8);
-	if (n < 0)
-		return stop_io(r, n);
-	if ((uint32_t)n < hlen - 8)
-		goto trunc_hdr;
+	err = read_exact(r, h + 8, hlen - 8);
+	if (err)
+		goto short_hdr;
 	if (crc32(0, h, hlen - 4) != get_le32(h + hlen - 4))
 		return stop(r, AVT_STOP_CRC, "chunk %llu at offset %llu: header CRC mismatch",
 			    ci, (unsigned long long)r->chunk_off);
@@ -627,14 +632,12 @@ static int load_chunk(struct avt_reader *r)
 	}
 	return 0;
 
-trunc_hdr:
+short_hdr:	/* err < 0: an I/O error, already stopped */
+	if (err < 0)
+		return err;
 	return stop(r, AVT_STOP_TRUNCATED,
 		    "file ends inside the header of chunk %llu at offset %llu",
 		    ci, (unsigned long long)r->chunk_off);
-trunc_footer:
-	return stop(r, AVT_STOP_TRUNCATED,
-		    "file ends inside the index footer at offset %llu (all %llu chunks read)",
-		    (unsigned long long)r->chunk_off, ci);
 }
 
 int avt_reader__next(struct avt_reader *r, struct avt_event *ev)
