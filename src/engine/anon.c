@@ -7,6 +7,60 @@
 #include <stdio.h>
 #include "engine/anon.h"
 
+struct av *avt_av__new(struct avt_engine *e, struct avt_pool *pool, struct avt_list *all,
+		       uint64_t *serial)
+{
+	struct av *a = avt_pool__alloc(pool);
+
+	if (!a)
+		return NULL;
+	a->root = a->parent = a;
+	a->rc = 1;
+	a->magic = AV_MAGIC;
+	a->serial = ++*serial;
+	avt_list_add_tail(&a->all, all);
+	avt_lock_family__init(e, &a->fam);
+	avt_engine__av_alloc(e, false);
+	return a;
+}
+
+void avt_av__free(struct avt_engine *e, struct avt_pool *pool, struct av *a, bool transient)
+{
+	avt_lock_family__fini(e, &a->fam);
+	avt_list_del(&a->all);
+	a->magic = 0;
+	avt_engine__av_free(e, transient);
+	avt_pool__free(pool, a);
+}
+
+void avt_av__put(struct avt_engine *e, struct avt_pool *pool, struct av *a, bool transient)
+{
+	struct av *root = a->root;
+
+	if (--a->rc)
+		return;
+	avt_av__free(e, pool, a, transient);
+	if (root != a && --root->rc == 0)
+		avt_av__free(e, pool, root, false);
+}
+
+struct avc *avt_avc__new(struct avt_engine *e, struct avt_pool *pool)
+{
+	struct avc *c = avt_pool__alloc(pool);
+
+	if (!c)
+		return NULL;
+	avt_list_init(&c->same_vma);
+	avt_engine__avc_alloc(e, false);
+	return c;
+}
+
+void avt_avc__free(struct avt_engine *e, struct avt_pool *pool, struct avc *c, bool transient)
+{
+	avt_engine__avc_free(e, transient);
+	avt_pool__free(pool, c);
+}
+
 uint64_t avt_av__check_begin(struct avt_list *all)
 {
 	struct avt_list *p;

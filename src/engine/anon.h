@@ -3,8 +3,9 @@
  * The anon_vma and anon_vma_chain objects of the eager model
  * (eager-semantics.md §3), shared by the eager schemes (eager.c) and the
  * EAGER and PARENT VMAs of the lazy scheme (lazy_av.c: a lazy VMA that went
- * EAGER must behave exactly as eager), and the invariant checks over them
- * that do not depend on the scheme (§9 I1, I2, I3 tree size, I5, I8).
+ * EAGER must behave exactly as eager), their lifetime and tree placement,
+ * and the invariant checks over them that do not depend on the scheme (§9
+ * I1, I2, I3 tree size, I5, I8).
  *
  * Aligned to 16: the lazy scheme keeps detector bits in the low bits of a
  * folio mapping that points to a struct av.
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include "engine/internal.h"
 #include "engine/itree.h"
+#include "engine/pool.h"
 
 struct av {
 	struct av *root, *parent;
@@ -42,6 +44,47 @@ struct avc {
 	 * child even when its chain is a single AVC (lav__fork_child) */
 	bool inherited;
 } __attribute__((aligned(16)));
+
+/*
+ * Object lifetime, as both models need it: from the scheme's pools, counted
+ * by the engine (allocations, frees, peaks; transient = K7 fork's own pair
+ * freed again when an ancestor is reused). A new AV is its own root and
+ * parent with one reference, on the list `all`, with the next serial.
+ */
+struct av *avt_av__new(struct avt_engine *e, struct avt_pool *pool, struct avt_list *all,
+		       uint64_t *serial);
+void avt_av__free(struct avt_engine *e, struct avt_pool *pool, struct av *a, bool transient);
+/* put_anon_vma / __put_anon_vma: the last reference frees a, and a
+ * non-root's last one drops its root's reference (the root goes last) */
+void avt_av__put(struct avt_engine *e, struct avt_pool *pool, struct av *a, bool transient);
+struct avc *avt_avc__new(struct avt_engine *e, struct avt_pool *pool);
+void avt_avc__free(struct avt_engine *e, struct avt_pool *pool, struct avc *c, bool transient);
+
+/* c into T(c->av), keyed by its VMA's pgoff range; seq orders equal keys */
+static inline void avt_avc__tree_insert(struct avc *c, uint64_t *seq)
+{
+	struct avt_vma *v = c->vma;
+
+	c->node.start = v->pgoff;
+	c->node.last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
+	c->node.seq = ++*seq;
+	avt_itree__insert(&c->av->tree, &c->node);
+}
+
+static inline void avt_avc__tree_remove(struct avc *c)
+{
+	avt_itree__remove(&c->av->tree, &c->node);
+}
+
+static inline uint32_t avt_av__chain_len(const struct avt_vma *v)
+{
+	const struct avt_list *p;
+	uint32_t n = 0;
+
+	avt_list_for_each(p, &v->chain)
+		n++;
+	return n;
+}
 
 /*
  * The scheme-independent part of an invariant check over the AVs on the

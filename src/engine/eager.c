@@ -38,69 +38,22 @@ struct eager {
 /* ---- objects ---- */
 static struct av *av_alloc(struct eager *g)
 {
-	struct av *a = avt_pool__alloc(&g->av_pool);
-
-	if (!a)
-		return NULL;
-	a->root = a->parent = a;
-	a->rc = 1;
-	a->magic = AV_MAGIC;
-	a->serial = ++g->serial;
-	avt_list_add_tail(&a->all, &g->all);
-	avt_lock_family__init(g->e, &a->fam);
-	avt_engine__av_alloc(g->e, false);
-	return a;
-}
-
-static void av_free(struct eager *g, struct av *a, bool transient)
-{
-	avt_lock_family__fini(g->e, &a->fam);
-	avt_list_del(&a->all);
-	a->magic = 0;
-	avt_engine__av_free(g->e, transient);
-	avt_pool__free(&g->av_pool, a);
+	return avt_av__new(g->e, &g->av_pool, &g->all, &g->serial);
 }
 
 static struct avc *avc_alloc(struct eager *g)
 {
-	struct avc *c = avt_pool__alloc(&g->avc_pool);
-
-	if (!c)
-		return NULL;
-	avt_list_init(&c->same_vma);
-	avt_engine__avc_alloc(g->e, false);
-	return c;
+	return avt_avc__new(g->e, &g->avc_pool);
 }
 
 static void avc_free(struct eager *g, struct avc *c, bool transient)
 {
-	avt_engine__avc_free(g->e, transient);
-	avt_pool__free(&g->avc_pool, c);
+	avt_avc__free(g->e, &g->avc_pool, c, transient);
 }
 
 static void tree_insert(struct eager *g, struct avc *c)
 {
-	struct avt_vma *v = c->vma;
-
-	c->node.start = v->pgoff;
-	c->node.last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
-	c->node.seq = ++g->seq;
-	avt_itree__insert(&c->av->tree, &c->node);
-}
-
-static void tree_remove(struct avc *c)
-{
-	avt_itree__remove(&c->av->tree, &c->node);
-}
-
-static uint32_t chain_len(const struct avt_vma *v)
-{
-	const struct avt_list *p;
-	uint32_t n = 0;
-
-	avt_list_for_each(p, &v->chain)
-		n++;
-	return n;
+	avt_avc__tree_insert(c, &g->seq);
 }
 
 static void lock_w(struct eager *g, struct av *a, enum avt_lock_tag tag, uint32_t work)
@@ -111,13 +64,7 @@ static void lock_w(struct eager *g, struct av *a, enum avt_lock_tag tag, uint32_
 /* put_anon_vma / __put_anon_vma */
 static void put_av(struct eager *g, struct av *a, bool transient)
 {
-	struct av *root = a->root;
-
-	if (--a->rc)
-		return;
-	av_free(g, a, transient);
-	if (root != a && --root->rc == 0)
-		av_free(g, root, false);
+	avt_av__put(g->e, &g->av_pool, a, transient);
 }
 
 /* ---- questions ---- */
@@ -204,7 +151,7 @@ static int eg_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *r
 	avt_list_add(&c->same_vma, &v->chain);
 	tree_insert(g, c);
 	x->na++;
-	avt_engine__chain_len(g->e, chain_len(v));
+	avt_engine__chain_len(g->e, avt_av__chain_len(v));
 	return 0;
 }
 
@@ -267,7 +214,7 @@ static int clone_chain(struct eager *g, struct avt_vma *dst, struct avt_vma *src
 			VAV(dst)->na++;
 	} else {
 		/* K6: oldest first, each linked at the head: order kept */
-		uint32_t total = chain_len(src);
+		uint32_t total = avt_av__chain_len(src);
 
 		lock_w(g, root, clone_tag(op), total);
 		avt_list_for_each_reverse(p, &src->chain) {
@@ -287,7 +234,7 @@ static int clone_chain(struct eager *g, struct avt_vma *dst, struct avt_vma *src
 		if (dst->anon)
 			VAV(dst)->na++;
 	}
-	avt_engine__chain_len(g->e, chain_len(dst));
+	avt_engine__chain_len(g->e, avt_av__chain_len(dst));
 	return 0;
 }
 
@@ -315,7 +262,7 @@ static void link_own(struct eager *g, struct avt_vma *child, struct avt_vma *par
 	lock_w(g, y, AVT_LT_FORK_OWN, 1);
 	tree_insert(g, a);
 	pav->nc++;
-	avt_engine__chain_len(g->e, chain_len(child));
+	avt_engine__chain_len(g->e, avt_av__chain_len(child));
 }
 
 static int eg_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_vma *parent)
@@ -381,11 +328,11 @@ static void eg_unlink(struct avt_scheme *s, struct avt_vma *v, enum avt_unlink_w
 	(void)why;
 	if (!v->anon)
 		return;
-	lock_w(g, VAV(v), AVT_LT_UNLINK, chain_len(v));
+	lock_w(g, VAV(v), AVT_LT_UNLINK, avt_av__chain_len(v));
 	avt_list_for_each_safe(p, t, &v->chain) {
 		struct avc *c = avt_container_of(p, struct avc, same_vma);
 
-		tree_remove(c);
+		avt_avc__tree_remove(c);
 		if (!c->av->tree.n) {
 			c->av->parent->nc--;
 			continue;	/* kept: put after unlock */
@@ -419,7 +366,7 @@ static void chain_tree_remove(struct avt_vma *v)
 	struct avt_list *p;
 
 	avt_list_for_each(p, &v->chain)
-		tree_remove(avt_container_of(p, struct avc, same_vma));
+		avt_avc__tree_remove(avt_container_of(p, struct avc, same_vma));
 }
 
 static void chain_tree_insert(struct eager *g, struct avt_vma *v)
@@ -437,7 +384,7 @@ static void eg_range_begin(struct avt_scheme *s, struct avt_vma *v, struct avt_v
 
 	if (!x)
 		return;
-	lock_w(EG(s), x, range_tag(tag), 2 * (chain_len(v) + (adj ? chain_len(adj) : 0)));
+	lock_w(EG(s), x, range_tag(tag), 2 * (avt_av__chain_len(v) + (adj ? avt_av__chain_len(adj) : 0)));
 	chain_tree_remove(v);
 	if (adj)
 		chain_tree_remove(adj);
@@ -714,7 +661,7 @@ static void eg_vma_state(struct avt_scheme *s, const struct avt_vma *v, struct a
 		}
 	}
 	st->active = x->na;
-	st->avcs = chain_len(v);
+	st->avcs = avt_av__chain_len(v);
 }
 
 static int eg_check(struct avt_scheme *s, char *why, size_t len)

@@ -119,7 +119,7 @@ static bool same_chain_set(const struct avt_vma *a, const struct avt_vma *b)
 {
 	const struct avt_list *p;
 
-	if (lav__chain_len(a) != lav__chain_len(b))
+	if (avt_av__chain_len(a) != avt_av__chain_len(b))
 		return false;
 	avt_list_for_each(p, &a->chain)
 		if (!lav__in_chain(b, avt_container_of(p, struct avc, same_vma)->av))
@@ -1173,7 +1173,7 @@ static void lz_vma_state(struct avt_scheme *s, const struct avt_vma *v, struct a
 	}
 	st->root = x->root;
 	st->parent = vkind(v) == LK_EAGER ? x->parent : x;
-	st->avcs = lav__chain_len(v);
+	st->avcs = avt_av__chain_len(v);
 }
 
 static int lz_check(struct avt_scheme *s, char *why, size_t len)

@@ -285,7 +285,6 @@ void lav__lock(struct lazy *z, struct av *a, enum avt_lock_mode mode, enum avt_l
 	       uint32_t work);
 void lav__walk(struct lazy *z, struct avt_folio *f, struct av *a, bool lock,
 	       struct avt_rmap_result *res);
-uint32_t lav__chain_len(const struct avt_vma *v);
 bool lav__fork_child(const struct avt_vma *v);
 bool lav__in_chain(const struct avt_vma *v, const struct av *a);
 struct av *lav__alloc_child(struct lazy *z, struct av *parent);

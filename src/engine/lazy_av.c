@@ -14,46 +14,25 @@
 
 static struct av *lav_alloc(struct lazy *z)
 {
-	struct av *a = avt_pool__alloc(&z->av_pool);
+	struct av *a = avt_av__new(z->e, &z->av_pool, &z->avs, &z->av_serial);
 
-	if (!a)
-		return NULL;
-	a->root = a->parent = a;
-	a->rc = 1;
-	a->magic = AV_MAGIC;
-	a->serial = ++z->av_serial;
-	avt_list_add_tail(&a->all, &z->avs);
-	avt_lock_family__init(z->e, &a->fam);
-	avt_engine__av_alloc(z->e, false);
-	lav__meta_update(z);
+	if (a)
+		lav__meta_update(z);
 	return a;
-}
-
-static void lav_free(struct lazy *z, struct av *a, bool transient)
-{
-	avt_lock_family__fini(z->e, &a->fam);
-	avt_list_del(&a->all);
-	a->magic = 0;
-	avt_engine__av_free(z->e, transient);
-	avt_pool__free(&z->av_pool, a);
 }
 
 static struct avc *lavc_alloc(struct lazy *z)
 {
-	struct avc *c = avt_pool__alloc(&z->avc_pool);
+	struct avc *c = avt_avc__new(z->e, &z->avc_pool);
 
-	if (!c)
-		return NULL;
-	avt_list_init(&c->same_vma);
-	avt_engine__avc_alloc(z->e, false);
-	lav__meta_update(z);
+	if (c)
+		lav__meta_update(z);
 	return c;
 }
 
 static void lavc_free(struct lazy *z, struct avc *c, bool transient)
 {
-	avt_engine__avc_free(z->e, transient);
-	avt_pool__free(&z->avc_pool, c);
+	avt_avc__free(z->e, &z->avc_pool, c, transient);
 }
 
 /* meta_bytes (§6): 104 AV + 64 AVC + 192 zombie + extra per VMA/zombie;
@@ -75,28 +54,9 @@ void lav__meta_update(struct lazy *z)
 
 static void tree_insert(struct lazy *z, struct avc *c)
 {
-	struct avt_vma *v = c->vma;
-
-	c->node.start = v->pgoff;
-	c->node.last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
-	c->node.seq = ++z->seq;
-	avt_itree__insert(&c->av->tree, &c->node);
+	avt_avc__tree_insert(c, &z->seq);
 }
 
-static void tree_remove(struct avc *c)
-{
-	avt_itree__remove(&c->av->tree, &c->node);
-}
-
-uint32_t lav__chain_len(const struct avt_vma *v)
-{
-	const struct avt_list *p;
-	uint32_t n = 0;
-
-	avt_list_for_each(p, &v->chain)
-		n++;
-	return n;
-}
 
 /*
  * vma_is_fork_child for an EAGER VMA: the kernel's !list_is_singular(chain)
@@ -141,13 +101,7 @@ void lav__lock(struct lazy *z, struct av *a, enum avt_lock_mode mode, enum avt_l
 
 static void put_av(struct lazy *z, struct av *a, bool transient)
 {
-	struct av *root = a->root;
-
-	if (--a->rc)
-		return;
-	lav_free(z, a, transient);
-	if (root != a && --root->rc == 0)
-		lav_free(z, root, false);
+	avt_av__put(z->e, &z->av_pool, a, transient);
 }
 
 struct av *lav__new_root(struct lazy *z)
@@ -187,7 +141,7 @@ void lav__link(struct lazy *z, struct avt_vma *v, struct av *a)
 	c->av = a;
 	avt_list_add(&c->same_vma, &v->chain);
 	tree_insert(z, c);
-	avt_engine__chain_len(z->e, lav__chain_len(v));
+	avt_engine__chain_len(z->e, avt_av__chain_len(v));
 }
 
 /* __anon_vma_prepare (§3.1) for a VMA that goes EAGER at its first fault:
@@ -213,7 +167,7 @@ int lav__prepare(struct lazy *z, struct avt_vma *v, struct av *reuse)
 	avt_list_add(&c->same_vma, &v->chain);
 	tree_insert(z, c);
 	x->na++;
-	avt_engine__chain_len(z->e, lav__chain_len(v));
+	avt_engine__chain_len(z->e, avt_av__chain_len(v));
 	return 0;
 }
 
@@ -263,7 +217,7 @@ int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op,
 			c->av->na++;
 		}
 	}
-	avt_engine__chain_len(z->e, lav__chain_len(dst));
+	avt_engine__chain_len(z->e, avt_av__chain_len(dst));
 	return 0;
 }
 
@@ -302,7 +256,7 @@ int lav__fork_eager(struct lazy *z, struct avt_vma *child, struct avt_vma *paren
 	lav__lock(z, y, AVT_LOCK_WRITE, AVT_LT_FORK_OWN, 1);
 	tree_insert(z, a);
 	pav->nc++;
-	avt_engine__chain_len(z->e, lav__chain_len(child));
+	avt_engine__chain_len(z->e, avt_av__chain_len(child));
 	return 0;
 }
 
@@ -315,11 +269,11 @@ void lav__unlink(struct lazy *z, struct avt_vma *v)
 
 	if (!root)
 		return;
-	lav__lock(z, root, AVT_LOCK_WRITE, AVT_LT_UNLINK, lav__chain_len(v));
+	lav__lock(z, root, AVT_LOCK_WRITE, AVT_LT_UNLINK, avt_av__chain_len(v));
 	avt_list_for_each_safe(p, t, &v->chain) {
 		struct avc *c = avt_container_of(p, struct avc, same_vma);
 
-		tree_remove(c);
+		avt_avc__tree_remove(c);
 		if (!c->av->tree.n) {
 			c->av->parent->nc--;
 			continue;
@@ -361,12 +315,12 @@ void lav__range_begin(struct lazy *z, struct avt_vma *v, struct avt_vma *adj,
 	if (!root)
 		return;
 	lav__lock(z, root, AVT_LOCK_WRITE, range_tag(tag),
-		  2 * (lav__chain_len(v) + (adj ? lav__chain_len(adj) : 0)));
+		  2 * (avt_av__chain_len(v) + (adj ? avt_av__chain_len(adj) : 0)));
 	avt_list_for_each(p, &v->chain)
-		tree_remove(avt_container_of(p, struct avc, same_vma));
+		avt_avc__tree_remove(avt_container_of(p, struct avc, same_vma));
 	if (adj)
 		avt_list_for_each(p, &adj->chain)
-			tree_remove(avt_container_of(p, struct avc, same_vma));
+			avt_avc__tree_remove(avt_container_of(p, struct avc, same_vma));
 }
 
 void lav__range_end(struct lazy *z, struct avt_vma *v, struct avt_vma *adj)
