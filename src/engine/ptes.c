@@ -3,7 +3,8 @@
  * Per-mm page tables (page number -> folio), two levels: leaves of
  * AVT_LEAF_NR consecutive pages from the engine's leaf pool, reached through
  * an open-addressing hash of leaf pointers (linear probing, backward-shift
- * deletion, at most half full). A copy, zap or scan of a range costs one
+ * deletion, at most 3/4 full: a fork child sized for its parent's leaves
+ * takes a third more before it grows). A copy, zap or scan of a range costs one
  * probe per leaf, not per page. The leaves are also kept in an array sorted
  * by key (appends and small tables stay sorted; otherwise it is re-sorted
  * when an iteration needs it), so iteration is in page order whatever the
@@ -67,11 +68,11 @@ int avt_ptes__reserve(struct avt_ptes *t, size_t nleaves)
 {
 	size_t nc = t->cap ? t->cap : SLOTS_MIN;
 
-	while (nleaves * 2 > nc)
+	while (nleaves * 4 > nc * 3)
 		nc *= 2;
 	if (nc > t->cap && slots_resize(t, nc))
 		return -ENOMEM;
-	return order_reserve(t, nleaves);
+	return order_reserve(t, nleaves + nleaves / 2);
 }
 
 /* first index in order[] whose key is >= key (order_ok) */
@@ -117,7 +118,7 @@ struct avt_pte_leaf *avt_ptes__leaf_new(struct avt_engine *e, struct avt_ptes *t
 	struct avt_pte_leaf *l;
 	size_t i;
 
-	if ((t->nleaves + 1) * 2 > t->cap &&
+	if ((t->nleaves + 1) * 4 > t->cap * 3 &&
 	    slots_resize(t, t->cap ? t->cap * 2 : SLOTS_MIN))
 		return NULL;
 	if (order_reserve(t, t->nleaves + 1))
