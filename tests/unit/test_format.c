@@ -24,14 +24,16 @@
 #include <zlib.h>
 
 #include "avtrace/event.h"
+#include "avtrace/text.h"
 #include "avtrace/trace.h"
 #include "format/layout.h"
 #include "format/reader_int.h"
 #include "util/le.h"
+#include "test_event_equal.h"
+#include "test_tmpdir.h"
 
 #define MAXEV 256
 
-static char tmpdir[512];
 static unsigned path_seq;
 
 static const char *tpath(char *buf, size_t len, const char *name)
@@ -164,122 +166,17 @@ static size_t make_events(struct avt_event *evs)
 	return n;
 }
 
-/* Field-by-field comparison of every member of every union arm. */
+/* Field-by-field comparison of every member of every union arm; a
+ * difference shows both events in the text form. */
 static void expect_same(const struct avt_event *a, const struct avt_event *b)
 {
-	assert_int_equal(a->type, b->type);
-	assert_int_equal(a->cpu, b->cpu);
-	assert_int_equal(a->pid, b->pid);
-	assert_int_equal(a->tid, b->tid);
-	assert_true(a->ts == b->ts);
+	char la[4096], lb[4096];
 
-	switch (a->type) {
-	case AVT_EV_FORK:
-		assert_int_equal(a->u.fork.child_pid, b->u.fork.child_pid);
-		assert_int_equal(a->u.fork.child_tid, b->u.fork.child_tid);
-		assert_int_equal(a->u.fork.flags, b->u.fork.flags);
-		assert_true(a->u.fork.clone_flags == b->u.fork.clone_flags);
-		assert_true(a->u.fork.child_start == b->u.fork.child_start);
-		assert_string_equal(a->u.fork.comm, b->u.fork.comm);
-		break;
-	case AVT_EV_EXEC:
-		assert_int_equal(a->u.exec.old_tid, b->u.exec.old_tid);
-		assert_true(a->u.exec.start == b->u.exec.start);
-		assert_string_equal(a->u.exec.comm, b->u.exec.comm);
-		assert_string_equal(a->u.exec.filename, b->u.exec.filename);
-		break;
-	case AVT_EV_EXIT:
-		assert_int_equal(a->u.exit.code, b->u.exit.code);
-		assert_int_equal(a->u.exit.group_dead, b->u.exit.group_dead);
-		break;
-	case AVT_EV_SNAP_BEGIN:
-		assert_int_equal(a->u.snap_begin.kind, b->u.snap_begin.kind);
-		assert_int_equal(a->u.snap_begin.checkpoint, b->u.snap_begin.checkpoint);
-		assert_int_equal(a->u.snap_begin.flags, b->u.snap_begin.flags);
-		assert_true(a->u.snap_begin.start == b->u.snap_begin.start);
-		assert_string_equal(a->u.snap_begin.comm, b->u.snap_begin.comm);
-		break;
-	case AVT_EV_SNAP_VMA: {
-		const struct avt_ev_snap_vma *x = &a->u.snap_vma, *y = &b->u.snap_vma;
-
-		assert_true(x->start == y->start && x->end == y->end);
-		assert_true(x->flags == y->flags && x->pgoff == y->pgoff);
-		assert_true(x->dev == y->dev && x->ino == y->ino);
-		assert_true(x->av == y->av && x->root == y->root && x->parent == y->parent);
-		assert_int_equal(x->num_children, y->num_children);
-		assert_int_equal(x->num_active, y->num_active);
-		assert_int_equal(x->nr_avcs, y->nr_avcs);
-		assert_int_equal(x->nr_avc_ids, y->nr_avc_ids);
-		for (unsigned i = 0; i < x->nr_avc_ids; i++)
-			assert_true(x->avc_av[i] == y->avc_av[i]);
-		break;
-	}
-	case AVT_EV_SNAP_END:
-		assert_int_equal(a->u.snap_end.kind, b->u.snap_end.kind);
-		assert_int_equal(a->u.snap_end.checkpoint, b->u.snap_end.checkpoint);
-		assert_int_equal(a->u.snap_end.status, b->u.snap_end.status);
-		assert_int_equal(a->u.snap_end.nr_vmas, b->u.snap_end.nr_vmas);
-		assert_true(a->u.snap_end.window_start == b->u.snap_end.window_start);
-		assert_true(a->u.snap_end.window_end == b->u.snap_end.window_end);
-		break;
-	case AVT_EV_SYSCALL:
-		assert_int_equal(a->u.sys.sys, b->u.sys.sys);
-		assert_int_equal(a->u.sys.flags, b->u.sys.flags);
-		for (unsigned i = 0; i < 6; i++)
-			assert_true(a->u.sys.args[i] == b->u.sys.args[i]);
-		assert_true(a->u.sys.ret == b->u.sys.ret);
-		assert_true(a->u.sys.dev == b->u.sys.dev);
-		assert_true(a->u.sys.ino == b->u.sys.ino);
-		break;
-	case AVT_EV_FAULT:
-		assert_true(a->u.fault.addr == b->u.fault.addr);
-		assert_true(a->u.fault.ip == b->u.fault.ip);
-		assert_int_equal(a->u.fault.flags, b->u.fault.flags);
-		assert_int_equal(a->u.fault.error_code, b->u.fault.error_code);
-		break;
-	case AVT_EV_ALLOC:
-		assert_int_equal(a->u.alloc.cache, b->u.alloc.cache);
-		assert_int_equal(a->u.alloc.op, b->u.alloc.op);
-		assert_int_equal(a->u.alloc.site, b->u.alloc.site);
-		assert_true(a->u.alloc.id == b->u.alloc.id);
-		break;
-	case AVT_EV_RMAP:
-		assert_int_equal(a->u.rmap.target_pid, b->u.rmap.target_pid);
-		assert_int_equal(a->u.rmap.kind, b->u.rmap.kind);
-		assert_int_equal(a->u.rmap.walk_id, b->u.rmap.walk_id);
-		assert_true(a->u.rmap.addr == b->u.rmap.addr);
-		break;
-	case AVT_EV_KSM:
-		assert_int_equal(a->u.ksm.target_pid, b->u.ksm.target_pid);
-		assert_true(a->u.ksm.addr == b->u.ksm.addr);
-		break;
-	case AVT_EV_CHECKPOINT:
-		assert_int_equal(a->u.checkpoint.n, b->u.checkpoint.n);
-		break;
-	case AVT_EV_UNMODELLED:
-		assert_int_equal(a->u.unmodelled.raw_nr, b->u.unmodelled.raw_nr);
-		assert_int_equal(a->u.unmodelled.map_count_delta, b->u.unmodelled.map_count_delta);
-		assert_true(a->u.unmodelled.seq_before == b->u.unmodelled.seq_before);
-		assert_true(a->u.unmodelled.seq_after == b->u.unmodelled.seq_after);
-		break;
-	case AVT_EV_STATS:
-		assert_int_equal(a->u.stats.kind, b->u.stats.kind);
-		assert_int_equal(a->u.stats.key, b->u.stats.key);
-		assert_true(a->u.stats.value == b->u.stats.value);
-		break;
-	case AVT_EV_SET:
-		assert_int_equal(a->u.set.key, b->u.set.key);
-		assert_string_equal(a->u.set.value, b->u.set.value);
-		break;
-	case AVT_EV_UNKNOWN:
-		assert_int_equal(a->u.unknown.raw_type, b->u.unknown.raw_type);
-		assert_int_equal(a->u.unknown.len, b->u.unknown.len);
-		if (a->u.unknown.len)
-			assert_memory_equal(a->u.unknown.data, b->u.unknown.data, a->u.unknown.len);
-		break;
-	default:
-		fail_msg("unexpected type %u", a->type);
-	}
+	if (event_equal(a, b))
+		return;
+	avt_text__format(a, la, sizeof(la));
+	avt_text__format(b, lb, sizeof(lb));
+	fail_msg("events differ:\n  %s\n  %s", la, lb);
 }
 
 /* ---- writing and reading whole files -------------------------------------- */
@@ -1476,15 +1373,8 @@ static void test_incompressible(void **state)
 
 static int setup(void **state)
 {
-	const char *t = getenv("AVT_TMP");
-
 	(void)state;
-	if (t && *t) {
-		snprintf(tmpdir, sizeof(tmpdir), "%s", t);
-		return 0;
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/avt-fmt-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tmpdir__make("fmt");
 }
 
 int main(void)
@@ -1509,5 +1399,5 @@ int main(void)
 		cmocka_unit_test(test_incompressible),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, tmpdir__teardown);
 }

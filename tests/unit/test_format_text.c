@@ -19,8 +19,8 @@
 
 #include "avtrace/event.h"
 #include "avtrace/trace.h"
+#include "test_tmpdir.h"
 
-static char tmpdir[512];
 
 static const char good[] =
 	"# a hand-written scenario\n"
@@ -197,15 +197,8 @@ static void test_text_errors(void **state)
 
 static int setup(void **state)
 {
-	const char *t = getenv("AVT_TMP");
-
 	(void)state;
-	if (t && *t) {
-		snprintf(tmpdir, sizeof(tmpdir), "%s", t);
-		return 0;
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/avt-fmt-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tmpdir__make("fmt-text");
 }
 
 int main(void)
@@ -216,5 +209,5 @@ int main(void)
 		cmocka_unit_test(test_text_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, tmpdir__teardown);
 }

@@ -94,7 +94,7 @@ static void test_every_event_round_trips(void **state)
 
 		fmt(&v[i], a, sizeof(a));
 		parse_ok(a, &ev);
-		if (!sample_equal(&v[i], &ev))
+		if (!event_equal(&v[i], &ev))
 			fail_msg("sample %d not field-identical after parse: %s", i, a);
 		fmt(&ev, b, sizeof(b));
 		assert_string_equal(a, b);
@@ -348,7 +348,7 @@ static void test_long_unknown_body(void **state)
 	assert_non_null(buf);
 	assert_int_equal(avt_text__format(&ev, buf, (size_t)n + 1), n);
 	parse_ok(buf, &back);
-	assert_true(sample_equal(&ev, &back));
+	assert_true(event_equal(&ev, &back));
 	free(buf);
 }
 

@@ -22,10 +22,10 @@
 #include "avtrace/text.h"
 #include "avtrace/trace.h"
 #include "test_text_samples.h"
+#include "test_tmpdir.h"
 
 static struct avt_event samples[SAMPLES_MAX];
 static int nsamples;
-static char tmpdir[256];
 
 static void sample_meta(struct avt_meta *m)
 {
@@ -136,7 +136,7 @@ static void assert_events_equal(const struct avt_event *a, int na, const struct 
 {
 	assert_int_equal(na, nb);
 	for (int i = 0; i < na; i++) {
-		if (!sample_equal(&a[i], &b[i])) {
+		if (!event_equal(&a[i], &b[i])) {
 			char la[4096], lb[4096];
 
 			avt_text__format(&a[i], la, sizeof(la));
@@ -222,7 +222,7 @@ static void test_binary_text_binary(void **state)
 	/* the binary form itself carries every field */
 	r = open_reader(bin1);
 	while (n < SAMPLES_MAX && (ret = avt_reader__next(r, &ev[n])) == 1) {
-		if (!sample_equal(&samples[n], &ev[n])) {
+		if (!event_equal(&samples[n], &ev[n])) {
 			char la2[4096], lb2[4096];
 
 			avt_text__format(&samples[n], la2, sizeof(la2));
@@ -289,19 +289,9 @@ static void test_reader_opens_text(void **state)
 
 static int setup(void **state)
 {
-	const char *base = getenv("AVT_TMP");
-
 	(void)state;
 	nsamples = samples_fill(samples);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/text-rt.XXXXXX", base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	rmdir(tmpdir);
-	return 0;
+	return tmpdir__make("text-rt");
 }
 
 int main(void)
@@ -312,5 +302,5 @@ int main(void)
 		cmocka_unit_test(test_reader_opens_text),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, tmpdir__teardown);
 }
