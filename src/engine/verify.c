@@ -2476,6 +2476,14 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 		v->snapless_list);
 	fprintf(out, "verify.overlapped_calls %" PRIu64 " (%" PRIu64 " facts near them ambiguous)\n",
 		v->ov_calls, v->ov_facts);
+	{
+		struct avt_order_stats os;
+
+		avt_order__stats(v->e, &os);
+		fprintf(out, "verify.fork_window_faults %" PRIu64 " (%" PRIu64
+			" placed by the allocation truth, %" PRIu64 " undecided)\n",
+			os.faults, os.before + os.after, os.undecided);
+	}
 	fprintf(out, "verify.fork_window_undecided %" PRIu64 " faults (%" PRIu64
 		" facts near them ambiguous)\n", v->fw_faults, v->fw_facts);
 	for (size_t i = 0; i < v->npi; i++) {

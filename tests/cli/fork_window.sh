@@ -41,6 +41,8 @@ expect_counts truth $F             4   0    6      5      3      2     1     0  
 run truth $F
 [ $rc = 0 ] && grep -q "^verify.match.all 100.00 % (188/188)" "$T/truth.out" && ok ||
 	bad "truth: exit $rc $(grep 'match.all\|mismatch at' "$T/truth.out")"
+grep -q "^verify.fork_window_faults 6 (5 placed by the allocation truth, 1 undecided)" "$T/truth.out" && ok ||
+	bad "truth: $(grep fork_window_faults "$T/truth.out")"
 grep -q "^verify.fork_window_undecided 0 faults (0 facts near them ambiguous)" "$T/truth.out" && ok ||
 	bad "truth: $(grep fork_window "$T/truth.out")"
 grep -q "^verify.class.ambiguous 0 facts" "$T/truth.out" && ok || bad "truth: $(grep class.ambiguous "$T/truth.out")"
