@@ -61,6 +61,37 @@ void avt_avc__free(struct avt_engine *e, struct avt_pool *pool, struct avc *c, b
 	avt_pool__free(pool, c);
 }
 
+void avt_av__unlink_trees(struct avt_engine *e, struct avt_pool *avc_pool, struct avt_vma *v)
+{
+	struct avt_list *p, *t;
+
+	avt_list_for_each_safe(p, t, &v->chain) {
+		struct avc *c = avt_container_of(p, struct avc, same_vma);
+
+		avt_avc__tree_remove(c);
+		if (!c->av->tree.n) {
+			c->av->parent->nc--;
+			continue;	/* kept: put after unlock */
+		}
+		avt_list_del(&c->same_vma);
+		avt_avc__free(e, avc_pool, c, false);
+	}
+}
+
+void avt_av__unlink_put(struct avt_engine *e, struct avt_pool *av_pool,
+			struct avt_pool *avc_pool, struct avt_vma *v)
+{
+	struct avt_list *p, *t;
+
+	avt_list_for_each_safe(p, t, &v->chain) {
+		struct avc *c = avt_container_of(p, struct avc, same_vma);
+
+		avt_av__put(e, av_pool, c->av, false);
+		avt_list_del(&c->same_vma);
+		avt_avc__free(e, avc_pool, c, false);
+	}
+}
+
 uint64_t avt_av__check_begin(struct avt_list *all)
 {
 	struct avt_list *p;

@@ -87,6 +87,38 @@ static inline uint32_t avt_av__chain_len(const struct avt_vma *v)
 }
 
 /*
+ * unlink_anon_vmas in two steps around what the scheme does to v itself
+ * (num_active_vmas, vma->anon): under the root lock, every AVC of v leaves
+ * its tree and is freed unless its AV's tree became empty (that AV's
+ * parent loses a child; the AVC stays in the chain); after it, every AV
+ * left in the chain is put (the last reference frees it) and its AVC freed.
+ */
+void avt_av__unlink_trees(struct avt_engine *e, struct avt_pool *avc_pool, struct avt_vma *v);
+void avt_av__unlink_put(struct avt_engine *e, struct avt_pool *av_pool,
+			struct avt_pool *avc_pool, struct avt_vma *v);
+
+/* The lock tags of anon_vma_clone by its caller and of vma_prepare by the
+ * change it brackets (eager-semantics §8); op 0 = fork */
+static inline enum avt_lock_tag avt_av__clone_tag(int op)
+{
+	switch (op) {
+	case AVT_CLONE_SPLIT: return AVT_LT_CLONE_SPLIT;
+	case AVT_CLONE_MERGE_UNFAULTED: return AVT_LT_CLONE_MERGE;
+	case AVT_CLONE_REMAP: return AVT_LT_CLONE_REMAP;
+	default: return AVT_LT_CLONE_FORK;
+	}
+}
+
+static inline enum avt_lock_tag avt_av__range_tag(enum avt_range_tag t)
+{
+	switch (t) {
+	case AVT_RANGE_SPLIT: return AVT_LT_RANGE_SPLIT;
+	case AVT_RANGE_STACK: return AVT_LT_STACK_GROW;
+	default: return AVT_LT_RANGE_MERGE;
+	}
+}
+
+/*
  * The scheme-independent part of an invariant check over the AVs on the
  * list `all` (linked through struct av.all):
  *   avt_av__check_begin() clears every AV's recount (chk_*) and returns

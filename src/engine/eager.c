@@ -164,16 +164,6 @@ static void maybe_reuse(struct avt_vma *dst, struct av *x)
 	}
 }
 
-static enum avt_lock_tag clone_tag(int op)
-{
-	switch (op) {
-	case AVT_CLONE_SPLIT: return AVT_LT_CLONE_SPLIT;
-	case AVT_CLONE_MERGE_UNFAULTED: return AVT_LT_CLONE_MERGE;
-	case AVT_CLONE_REMAP: return AVT_LT_CLONE_REMAP;
-	default: return AVT_LT_CLONE_FORK;
-	}
-}
-
 #define CLONE_FORK 0
 
 /* op CLONE_FORK: dst->anon is NULL and may get a reused ancestor */
@@ -202,7 +192,7 @@ static int clone_chain(struct eager *g, struct avt_vma *dst, struct avt_vma *src
 			n++;
 		}
 		/* 2-3: one lock; tree inserts tail->head = src order */
-		lock_w(g, root, clone_tag(op), n);
+		lock_w(g, root, avt_av__clone_tag(op), n);
 		avt_list_for_each_reverse(p, &dst->chain) {
 			struct avc *c = avt_container_of(p, struct avc, same_vma);
 
@@ -216,7 +206,7 @@ static int clone_chain(struct eager *g, struct avt_vma *dst, struct avt_vma *src
 		/* K6: oldest first, each linked at the head: order kept */
 		uint32_t total = avt_av__chain_len(src);
 
-		lock_w(g, root, clone_tag(op), total);
+		lock_w(g, root, avt_av__clone_tag(op), total);
 		avt_list_for_each_reverse(p, &src->chain) {
 			struct avc *sc = avt_container_of(p, struct avc, same_vma);
 			struct avc *c = avc_alloc(g);
@@ -323,44 +313,18 @@ static int eg_fork_link(struct avt_scheme *s, struct avt_vma *child, struct avt_
 static void eg_unlink(struct avt_scheme *s, struct avt_vma *v, enum avt_unlink_why why)
 {
 	struct eager *g = EG(s);
-	struct avt_list *p, *t;
 
 	(void)why;
 	if (!v->anon)
 		return;
 	lock_w(g, VAV(v), AVT_LT_UNLINK, avt_av__chain_len(v));
-	avt_list_for_each_safe(p, t, &v->chain) {
-		struct avc *c = avt_container_of(p, struct avc, same_vma);
-
-		avt_avc__tree_remove(c);
-		if (!c->av->tree.n) {
-			c->av->parent->nc--;
-			continue;	/* kept: put after unlock */
-		}
-		avt_list_del(&c->same_vma);
-		avc_free(g, c, false);
-	}
+	avt_av__unlink_trees(g->e, &g->avc_pool, v);
 	VAV(v)->na--;
 	v->anon = NULL;
-	avt_list_for_each_safe(p, t, &v->chain) {
-		struct avc *c = avt_container_of(p, struct avc, same_vma);
-
-		put_av(g, c->av, false);
-		avt_list_del(&c->same_vma);
-		avc_free(g, c, false);
-	}
+	avt_av__unlink_put(g->e, &g->av_pool, &g->avc_pool, v);
 }
 
 /* ---- §3.6 RANGE_UPDATE (vma_prepare / vma_complete) ---- */
-static enum avt_lock_tag range_tag(enum avt_range_tag t)
-{
-	switch (t) {
-	case AVT_RANGE_SPLIT: return AVT_LT_RANGE_SPLIT;
-	case AVT_RANGE_STACK: return AVT_LT_STACK_GROW;
-	default: return AVT_LT_RANGE_MERGE;
-	}
-}
-
 static void chain_tree_remove(struct avt_vma *v)
 {
 	struct avt_list *p;
@@ -384,7 +348,7 @@ static void eg_range_begin(struct avt_scheme *s, struct avt_vma *v, struct avt_v
 
 	if (!x)
 		return;
-	lock_w(EG(s), x, range_tag(tag), 2 * (avt_av__chain_len(v) + (adj ? avt_av__chain_len(adj) : 0)));
+	lock_w(EG(s), x, avt_av__range_tag(tag), 2 * (avt_av__chain_len(v) + (adj ? avt_av__chain_len(adj) : 0)));
 	chain_tree_remove(v);
 	if (adj)
 		chain_tree_remove(adj);

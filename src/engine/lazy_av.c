@@ -171,16 +171,6 @@ int lav__prepare(struct lazy *z, struct avt_vma *v, struct av *reuse)
 	return 0;
 }
 
-static enum avt_lock_tag clone_tag(int op)
-{
-	switch (op) {
-	case AVT_CLONE_SPLIT: return AVT_LT_CLONE_SPLIT;
-	case AVT_CLONE_MERGE_UNFAULTED: return AVT_LT_CLONE_MERGE;
-	case AVT_CLONE_REMAP: return AVT_LT_CLONE_REMAP;
-	default: return AVT_LT_CLONE_FORK;
-	}
-}
-
 /*
  * anon_vma_clone, K7 (eager-semantics §3.2): every AVC allocated first and
  * added at the head (reversed order), then one root lock for the inserts.
@@ -207,7 +197,7 @@ int lav__clone(struct lazy *z, struct avt_vma *dst, struct avt_vma *src, int op,
 		avt_list_add(&c->same_vma, &dst->chain);
 		n++;
 	}
-	lav__lock(z, root, AVT_LOCK_WRITE, clone_tag(op), n);
+	lav__lock(z, root, AVT_LOCK_WRITE, avt_av__clone_tag(op), n);
 	avt_list_for_each_reverse(p, &dst->chain) {
 		struct avc *c = avt_container_of(p, struct avc, same_vma);
 
@@ -265,41 +255,15 @@ int lav__fork_eager(struct lazy *z, struct avt_vma *child, struct avt_vma *paren
 void lav__unlink(struct lazy *z, struct avt_vma *v)
 {
 	struct av *root = chain_root(v);
-	struct avt_list *p, *t;
 
 	if (!root)
 		return;
 	lav__lock(z, root, AVT_LOCK_WRITE, AVT_LT_UNLINK, avt_av__chain_len(v));
-	avt_list_for_each_safe(p, t, &v->chain) {
-		struct avc *c = avt_container_of(p, struct avc, same_vma);
-
-		avt_avc__tree_remove(c);
-		if (!c->av->tree.n) {
-			c->av->parent->nc--;
-			continue;
-		}
-		avt_list_del(&c->same_vma);
-		lavc_free(z, c, false);
-	}
+	avt_av__unlink_trees(z->e, &z->avc_pool, v);
 	if (vkind(v) == LK_EAGER && v->anon)
-		((struct av *)v->anon)->na--;
+		((struct av *)v->anon)->na--;	/* a PARENT VMA never held one */
 	v->anon = NULL;
-	avt_list_for_each_safe(p, t, &v->chain) {
-		struct avc *c = avt_container_of(p, struct avc, same_vma);
-
-		put_av(z, c->av, false);
-		avt_list_del(&c->same_vma);
-		lavc_free(z, c, false);
-	}
-}
-
-static enum avt_lock_tag range_tag(enum avt_range_tag t)
-{
-	switch (t) {
-	case AVT_RANGE_SPLIT: return AVT_LT_RANGE_SPLIT;
-	case AVT_RANGE_STACK: return AVT_LT_STACK_GROW;
-	default: return AVT_LT_RANGE_MERGE;
-	}
+	avt_av__unlink_put(z->e, &z->av_pool, &z->avc_pool, v);
 }
 
 /* vma_prepare / vma_complete (§3.6): only VMAs with a chain (EAGER,
@@ -314,7 +278,7 @@ void lav__range_begin(struct lazy *z, struct avt_vma *v, struct avt_vma *adj,
 		root = chain_root(adj);
 	if (!root)
 		return;
-	lav__lock(z, root, AVT_LOCK_WRITE, range_tag(tag),
+	lav__lock(z, root, AVT_LOCK_WRITE, avt_av__range_tag(tag),
 		  2 * (avt_av__chain_len(v) + (adj ? avt_av__chain_len(adj) : 0)));
 	avt_list_for_each(p, &v->chain)
 		avt_avc__tree_remove(avt_container_of(p, struct avc, same_vma));
