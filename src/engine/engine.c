@@ -481,7 +481,11 @@ int avt_engine__feed(struct avt_engine *e, const struct avt_event *ev)
 	int err;
 
 	e->nr_events++;
-	err = avt_order__feed(e, ev, dispatch_one);
+	/* fork windows: only once a clone_enter marker was seen */
+	if (e->order || ev->type == AVT_EV_STATS)
+		err = avt_order__feed(e, ev, dispatch_one);
+	else
+		err = dispatch_one(e, ev);
 	e->cur_ev = NULL;
 	e->cur = NULL;
 	if (err) {
