@@ -937,6 +937,26 @@ static size_t drain(const struct craft *f, enum avt_read_stop *stop, char *why_o
 	return n;
 }
 
+/* A file whose one chunk holds one record (type, the size its header
+ * claims, body): reading it gives no event and stops as corrupt, with a
+ * reason that holds want (NULL: any reason). */
+static void expect_corrupt_record(struct craft *f, uint16_t type, uint32_t size,
+				  const uint8_t *body, size_t blen, const char *want)
+{
+	uint8_t payload[1024];
+	enum avt_read_stop stop;
+	char why[256];
+	size_t pl;
+
+	craft_plain(f);
+	pl = craft_rec(payload, type, size, body, blen);
+	craft_chunk(f, AVT_CODEC_NONE, AVT_CK_SIZE_V1, payload, (uint32_t)pl, (uint32_t)pl, 1);
+	assert_int_equal(drain(f, &stop, why), 0);
+	assert_int_equal(stop, AVT_STOP_CORRUPT);
+	if (want)
+		assert_non_null(strstr(why, want));
+}
+
 static void test_hostile_lengths(void **state)
 {
 	static struct craft f;
@@ -949,19 +969,9 @@ static void test_hostile_lengths(void **state)
 	memset(body, 0, sizeof(body));
 
 	/* record size 0xffffffff */
-	craft_plain(&f);
-	pl = craft_rec(payload, AVT_EV_CHECKPOINT, 0xffffffffu, body, 4);
-	craft_chunk(&f, AVT_CODEC_NONE, AVT_CK_SIZE_V1, payload, (uint32_t)pl, (uint32_t)pl, 1);
-	assert_int_equal(drain(&f, &stop, why), 0);
-	assert_int_equal(stop, AVT_STOP_CORRUPT);
-	assert_non_null(strstr(why, "chunk 0 at offset"));
-
+	expect_corrupt_record(&f, AVT_EV_CHECKPOINT, 0xffffffffu, body, 4, "chunk 0 at offset");
 	/* record size smaller than a record header */
-	craft_plain(&f);
-	pl = craft_rec(payload, AVT_EV_CHECKPOINT, 5, body, 4);
-	craft_chunk(&f, AVT_CODEC_NONE, AVT_CK_SIZE_V1, payload, (uint32_t)pl, (uint32_t)pl, 1);
-	assert_int_equal(drain(&f, &stop, why), 0);
-	assert_int_equal(stop, AVT_STOP_CORRUPT);
+	expect_corrupt_record(&f, AVT_EV_CHECKPOINT, 5, body, 4, NULL);
 
 	/* a good chunk, then a known type with a body too short for it: the
 	 * whole second chunk is refused, none of its events are handed out */
@@ -977,37 +987,20 @@ static void test_hostile_lengths(void **state)
 	assert_non_null(strstr(why, "shorter than its type needs"));
 
 	/* snap_vma claiming 0xffffffff AVC ids */
-	craft_plain(&f);
 	put_le32(body + 84, 0xffffffffu);
-	pl = craft_rec(payload, AVT_EV_SNAP_VMA, AVT_RH_SIZE_V1 + 88, body, 88);
-	craft_chunk(&f, AVT_CODEC_NONE, AVT_CK_SIZE_V1, payload, (uint32_t)pl, (uint32_t)pl, 1);
-	assert_int_equal(drain(&f, &stop, why), 0);
-	assert_int_equal(stop, AVT_STOP_CORRUPT);
-	assert_non_null(strstr(why, "AVC ids"));
+	expect_corrupt_record(&f, AVT_EV_SNAP_VMA, AVT_RH_SIZE_V1 + 88, body, 88, "AVC ids");
 	/* ... or 3 ids but room for 2 */
-	craft_plain(&f);
 	put_le32(body + 84, 3);
-	pl = craft_rec(payload, AVT_EV_SNAP_VMA, AVT_RH_SIZE_V1 + 88 + 16, body, 88 + 16);
-	craft_chunk(&f, AVT_CODEC_NONE, AVT_CK_SIZE_V1, payload, (uint32_t)pl, (uint32_t)pl, 1);
-	assert_int_equal(drain(&f, &stop, why), 0);
-	assert_int_equal(stop, AVT_STOP_CORRUPT);
+	expect_corrupt_record(&f, AVT_EV_SNAP_VMA, AVT_RH_SIZE_V1 + 88 + 16, body, 88 + 16,
+			      "AVC id list");
 	memset(body, 0, sizeof(body));
 
 	/* exec filename length 0xffff; set value length 0xffff */
-	craft_plain(&f);
 	put_le16(body + 28, 0xffff);
-	pl = craft_rec(payload, AVT_EV_EXEC, AVT_RH_SIZE_V1 + 40, body, 40);
-	craft_chunk(&f, AVT_CODEC_NONE, AVT_CK_SIZE_V1, payload, (uint32_t)pl, (uint32_t)pl, 1);
-	assert_int_equal(drain(&f, &stop, why), 0);
-	assert_int_equal(stop, AVT_STOP_CORRUPT);
-	assert_non_null(strstr(why, "string length"));
+	expect_corrupt_record(&f, AVT_EV_EXEC, AVT_RH_SIZE_V1 + 40, body, 40, "string length");
 	memset(body, 0, sizeof(body));
-	craft_plain(&f);
 	put_le16(body + 2, 0xffff);
-	pl = craft_rec(payload, AVT_EV_SET, AVT_RH_SIZE_V1 + 4, body, 4);
-	craft_chunk(&f, AVT_CODEC_NONE, AVT_CK_SIZE_V1, payload, (uint32_t)pl, (uint32_t)pl, 1);
-	assert_int_equal(drain(&f, &stop, why), 0);
-	assert_int_equal(stop, AVT_STOP_CORRUPT);
+	expect_corrupt_record(&f, AVT_EV_SET, AVT_RH_SIZE_V1 + 4, body, 4, "string length");
 	memset(body, 0, sizeof(body));
 
 	/* a longer exec filename (from a newer writer) is cut, not overflowed */
