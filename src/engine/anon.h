@@ -60,6 +60,17 @@ void avt_av__put(struct avt_engine *e, struct avt_pool *pool, struct av *a, bool
 struct avc *avt_avc__new(struct avt_engine *e, struct avt_pool *pool);
 void avt_avc__free(struct avt_engine *e, struct avt_pool *pool, struct avc *c, bool transient);
 
+/* y (new) becomes a child of parent in parent's family (anon_vma_fork's
+ * own AV): the family root takes a reference, parent gains a child */
+static inline void avt_av__set_parent(struct av *y, struct av *parent)
+{
+	y->root = parent->root;
+	y->parent = parent;
+	y->depth = parent->depth + 1;
+	y->root->rc++;
+	parent->nc++;
+}
+
 /* c into T(c->av), keyed by its VMA's pgoff range; seq orders equal keys */
 static inline void avt_avc__tree_insert(struct avc *c, uint64_t *seq)
 {

@@ -241,17 +241,13 @@ static void link_own(struct eager *g, struct avt_vma *child, struct avt_vma *par
 	struct av *pav = VAV(parent);
 
 	y->na = 1;
-	y->root = pav->root;
-	y->parent = pav;
-	y->depth = pav->depth + 1;
-	y->root->rc++;
+	avt_av__set_parent(y, pav);
 	child->anon = y;
 	a->vma = child;
 	a->av = y;
 	avt_list_add(&a->same_vma, &child->chain);
 	lock_w(g, y, AVT_LT_FORK_OWN, 1);
 	tree_insert(g, a);
-	pav->nc++;
 	avt_engine__chain_len(g->e, avt_av__chain_len(child));
 }
 

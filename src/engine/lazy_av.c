@@ -119,13 +119,8 @@ struct av *lav__alloc_child(struct lazy *z, struct av *parent)
 {
 	struct av *y = lav_alloc(z);
 
-	if (!y)
-		return NULL;
-	y->root = parent->root;
-	y->parent = parent;
-	y->depth = parent->depth + 1;
-	y->root->rc++;
-	parent->nc++;
+	if (y)
+		avt_av__set_parent(y, parent);
 	return y;
 }
 
@@ -235,17 +230,13 @@ int lav__fork_eager(struct lazy *z, struct avt_vma *child, struct avt_vma *paren
 		return 0;
 	}
 	y->na = 1;
-	y->root = pav->root;
-	y->parent = pav;
-	y->depth = pav->depth + 1;
-	y->root->rc++;
+	avt_av__set_parent(y, pav);
 	child->anon = y;
 	a->vma = child;
 	a->av = y;
 	avt_list_add(&a->same_vma, &child->chain);
 	lav__lock(z, y, AVT_LOCK_WRITE, AVT_LT_FORK_OWN, 1);
 	tree_insert(z, a);
-	pav->nc++;
 	avt_engine__chain_len(z->e, avt_av__chain_len(child));
 	return 0;
 }
