@@ -979,7 +979,9 @@ int BPF_PROG(mmap_lock_released, struct mm_struct *mm, bool write)
 		return 0;
 	if (bpf_get_current_task_btf()->mm != mm || !bpf_map_lookup_elem(&targets, &tgid))
 		return 0;
-	r = reserve(sizeof(*r), tgid);
+	/* not counted as a drop when the ring is full: no event is lost, the
+	 * call is then written at an earlier marker or at sys_exit */
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r)
 		return 0;
 	fill_hdr(r, REC_SYS_PLACE, tgid, tid);
