@@ -426,7 +426,26 @@ struct avt_pte_range {
 	size_t i;			/* else: next index in t->order */
 	bool probe;
 };
-void avt_ptes__range(struct avt_ptes *t, uint64_t lo, uint64_t hi, struct avt_pte_range *r);
+/* a long range over few leaves: walk the sorted leaves instead of probing */
+void avt_ptes__range_sorted(struct avt_ptes *t, struct avt_pte_range *r);
+static inline void avt_ptes__range(struct avt_ptes *t, uint64_t lo, uint64_t hi,
+				   struct avt_pte_range *r)
+{
+	r->t = t;
+	r->lo = lo;
+	r->hi = hi;
+	r->probe = true;
+	r->i = 0;
+	if (!t->n || hi <= lo) {
+		r->k = 1;	/* k > khi: nothing */
+		r->khi = 0;
+		return;
+	}
+	r->k = lo >> AVT_LEAF_SHIFT;
+	r->khi = (hi - 1) >> AVT_LEAF_SHIFT;
+	if (r->khi - r->k >= 2 * (uint64_t)t->nleaves)
+		avt_ptes__range_sorted(t, r);
+}
 static inline const struct avt_pte_leaf *avt_ptes__range_leaf(struct avt_pte_range *r,
 							      uint32_t *m)
 {

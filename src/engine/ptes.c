@@ -240,23 +240,11 @@ static struct avt_pte_leaf *walk_next(struct leaf_walk *w)
 	return NULL;
 }
 
-void avt_ptes__range(struct avt_ptes *t, uint64_t lo, uint64_t hi, struct avt_pte_range *r)
+void avt_ptes__range_sorted(struct avt_ptes *t, struct avt_pte_range *r)
 {
-	struct leaf_walk w;
-
-	memset(r, 0, sizeof(*r));
-	r->t = t;
-	r->probe = true;	/* k > khi: nothing */
-	r->k = 1;
-	if (!t->n || hi <= lo)
-		return;
-	walk_init(&w, t, lo >> AVT_LEAF_SHIFT, (hi - 1) >> AVT_LEAF_SHIFT);
-	r->lo = lo;
-	r->hi = hi;
-	r->k = w.k;
-	r->khi = w.khi;
-	r->i = w.i;
-	r->probe = w.probe;
+	order_sort(t);
+	r->probe = false;
+	r->i = order_lower(t, r->k);
 }
 
 static int scratch_push(struct avt_engine *e, size_t n, uint64_t v)
