@@ -44,7 +44,42 @@ int recorder__write(struct recorder *r, struct avt_event *ev)
 	return sysorder__push(r, ev);
 }
 
-#define NEED(type) do { if (size < sizeof(type)) return 0; } while (0)
+/*
+ * Size of the ring record of each event type converted below. A shorter
+ * record (a BPF object out of step with this driver) is dropped whole:
+ * never an event built from bytes past its end.
+ */
+static const size_t rec_size[AVT_EV__MAX_KNOWN] = {
+	[AVT_EV_SYSCALL]    = sizeof(struct rec_syscall),
+	[AVT_EV_FAULT]      = sizeof(struct rec_fault),
+	[AVT_EV_FORK]       = sizeof(struct rec_fork),
+	[AVT_EV_EXEC]       = sizeof(struct rec_exec),
+	[AVT_EV_EXIT]       = sizeof(struct rec_exit),
+	[AVT_EV_SNAP_BEGIN] = sizeof(struct rec_snap_begin),
+	[AVT_EV_SNAP_VMA]   = sizeof(struct rec_snap_vma),
+	[AVT_EV_SNAP_END]   = sizeof(struct rec_snap_end),
+	[AVT_EV_ALLOC]      = sizeof(struct rec_alloc),
+	[AVT_EV_UNMODELLED] = sizeof(struct rec_unmodelled),
+	[AVT_EV_STATS]      = sizeof(struct rec_stats),
+};
+
+/* A fixed-size string of a record (comm, filename): BPF copies it with
+ * bpf_probe_read_*_str, but the event must be terminated whatever came. */
+static void take_str(char *dst, const char *src, size_t len)
+{
+	memcpy(dst, src, len);
+	dst[len - 1] = 0;
+}
+
+/*
+ * Most record fields reach the event body unchanged and under the same
+ * name (bpf/record.h mirrors event.h): TAKE(body, field) copies one from
+ * the case's record `rec` into ev.u.body. Whatever is not a TAKE is a
+ * real conversion: kernel pointers hashed, kernel ips dropped, counts
+ * clamped.
+ */
+#define TAKE(body, field) (ev.u.body.field = rec->field)
+#define TAKE_STR(body, field) take_str(ev.u.body.field, rec->field, sizeof(ev.u.body.field))
 
 int recorder__on_record(void *ctx, void *data, size_t size)
 {
@@ -55,6 +90,8 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 	if (size < sizeof(*h))
 		return 0;
 	r->events++;
+	if (h->type < AVT_EV__MAX_KNOWN && size < rec_size[h->type])
+		return 0;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = h->type;
 	ev.cpu = h->cpu;
@@ -67,138 +104,124 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		sysorder__place(r, h->pid, h->tid, h->ts);
 		return 0;
 	case AVT_EV_SYSCALL: {
-		const struct rec_syscall *s = data;
+		const struct rec_syscall *rec = data;
 
-		NEED(*s);
-		ev.u.sys.sys = s->sys;
-		ev.u.sys.flags = s->flags;
-		memcpy(ev.u.sys.args, s->args, sizeof(s->args));
-		ev.u.sys.ret = s->ret;
-		ev.u.sys.dev = s->dev;
-		ev.u.sys.ino = s->ino;
-		sysorder__syscall(r, &ev, s->placed);
+		TAKE(sys, sys);
+		TAKE(sys, flags);
+		memcpy(ev.u.sys.args, rec->args, sizeof(rec->args));
+		TAKE(sys, ret);
+		TAKE(sys, dev);
+		TAKE(sys, ino);
+		sysorder__syscall(r, &ev, rec->placed);
 		return 0;
 	}
 	case AVT_EV_FAULT: {
-		const struct rec_fault *f = data;
+		const struct rec_fault *rec = data;
 
-		NEED(*f);
-		ev.u.fault.addr = f->addr;
+		TAKE(fault, addr);
 		/* A kernel-mode fault's ip is a kernel text address: kernel
 		 * pointers never reach a trace file, so keep only user ips. */
-		ev.u.fault.ip = (f->flags & AVT_FAULT_KERNEL) || f->ip >= 0xffff800000000000ull ? 0 : f->ip;
-		ev.u.fault.flags = f->flags;
-		ev.u.fault.error_code = f->error_code;
+		ev.u.fault.ip = (rec->flags & AVT_FAULT_KERNEL) || rec->ip >= 0xffff800000000000ull ?
+				0 : rec->ip;
+		TAKE(fault, flags);
+		TAKE(fault, error_code);
 		break;
 	}
 	case AVT_EV_FORK: {
-		const struct rec_fork *f = data;
+		const struct rec_fork *rec = data;
 
-		NEED(*f);
-		ev.u.fork.child_pid = f->child_pid;
-		ev.u.fork.child_tid = f->child_tid;
-		ev.u.fork.flags = f->flags;
-		ev.u.fork.clone_flags = f->clone_flags;
-		ev.u.fork.child_start = f->child_start;
-		memcpy(ev.u.fork.comm, f->comm, AVT_COMM_LEN);
-		ev.u.fork.comm[AVT_COMM_LEN - 1] = 0;
+		TAKE(fork, child_pid);
+		TAKE(fork, child_tid);
+		TAKE(fork, flags);
+		TAKE(fork, clone_flags);
+		TAKE(fork, child_start);
+		TAKE_STR(fork, comm);
 		break;
 	}
 	case AVT_EV_EXEC: {
-		const struct rec_exec *e = data;
+		const struct rec_exec *rec = data;
 
-		NEED(*e);
-		ev.u.exec.old_tid = e->old_tid;
-		ev.u.exec.start = e->start;
-		memcpy(ev.u.exec.comm, e->comm, AVT_COMM_LEN);
-		ev.u.exec.comm[AVT_COMM_LEN - 1] = 0;
-		memcpy(ev.u.exec.filename, e->filename, AVT_PATH_LEN);
-		ev.u.exec.filename[AVT_PATH_LEN - 1] = 0;
+		TAKE(exec, old_tid);
+		TAKE(exec, start);
+		TAKE_STR(exec, comm);
+		TAKE_STR(exec, filename);
 		break;
 	}
 	case AVT_EV_EXIT: {
-		const struct rec_exit *e = data;
+		const struct rec_exit *rec = data;
 
-		NEED(*e);
-		ev.u.exit.code = e->code;
-		ev.u.exit.group_dead = e->group_dead;
+		TAKE(exit, code);
+		TAKE(exit, group_dead);
 		break;
 	}
 	case AVT_EV_SNAP_BEGIN: {
-		const struct rec_snap_begin *b = data;
+		const struct rec_snap_begin *rec = data;
 
-		NEED(*b);
-		ev.u.snap_begin.kind = b->kind;
-		ev.u.snap_begin.checkpoint = b->checkpoint;
-		ev.u.snap_begin.flags = b->flags;
-		ev.u.snap_begin.start = b->start;
-		memcpy(ev.u.snap_begin.comm, b->comm, AVT_COMM_LEN);
-		ev.u.snap_begin.comm[AVT_COMM_LEN - 1] = 0;
+		TAKE(snap_begin, kind);
+		TAKE(snap_begin, checkpoint);
+		TAKE(snap_begin, flags);
+		TAKE(snap_begin, start);
+		TAKE_STR(snap_begin, comm);
 		break;
 	}
 	case AVT_EV_SNAP_VMA: {
-		const struct rec_snap_vma *v = data;
+		const struct rec_snap_vma *rec = data;
 
-		NEED(*v);
-		ev.u.snap_vma.start = v->start;
-		ev.u.snap_vma.end = v->end;
-		ev.u.snap_vma.flags = v->flags;
-		ev.u.snap_vma.pgoff = v->pgoff;
-		ev.u.snap_vma.dev = v->dev;
-		ev.u.snap_vma.ino = v->ino;
-		ev.u.snap_vma.av = idhash__id(&r->ids, v->av);
-		ev.u.snap_vma.root = idhash__id(&r->ids, v->root);
-		ev.u.snap_vma.parent = idhash__id(&r->ids, v->parent);
-		ev.u.snap_vma.num_children = v->num_children;
-		ev.u.snap_vma.num_active = v->num_active;
-		ev.u.snap_vma.nr_avcs = v->nr_avcs;
-		ev.u.snap_vma.nr_avc_ids = v->nr_avc_ids <= AVT_SNAP_MAX_AVC ?
-					   v->nr_avc_ids : AVT_SNAP_MAX_AVC;
+		TAKE(snap_vma, start);
+		TAKE(snap_vma, end);
+		TAKE(snap_vma, flags);
+		TAKE(snap_vma, pgoff);
+		TAKE(snap_vma, dev);
+		TAKE(snap_vma, ino);
+		ev.u.snap_vma.av = idhash__id(&r->ids, rec->av);
+		ev.u.snap_vma.root = idhash__id(&r->ids, rec->root);
+		ev.u.snap_vma.parent = idhash__id(&r->ids, rec->parent);
+		TAKE(snap_vma, num_children);
+		TAKE(snap_vma, num_active);
+		TAKE(snap_vma, nr_avcs);
+		ev.u.snap_vma.nr_avc_ids = rec->nr_avc_ids <= AVT_SNAP_MAX_AVC ?
+					   rec->nr_avc_ids : AVT_SNAP_MAX_AVC;
 		for (uint32_t i = 0; i < ev.u.snap_vma.nr_avc_ids; i++)
-			ev.u.snap_vma.avc_av[i] = idhash__id(&r->ids, v->avc_av[i]);
+			ev.u.snap_vma.avc_av[i] = idhash__id(&r->ids, rec->avc_av[i]);
 		break;
 	}
 	case AVT_EV_SNAP_END: {
-		const struct rec_snap_end *e = data;
+		const struct rec_snap_end *rec = data;
 
-		NEED(*e);
-		ev.u.snap_end.kind = e->kind;
-		ev.u.snap_end.checkpoint = e->checkpoint;
-		ev.u.snap_end.status = e->status;
-		ev.u.snap_end.nr_vmas = e->nr_vmas;
-		ev.u.snap_end.window_start = e->window_start;
+		TAKE(snap_end, kind);
+		TAKE(snap_end, checkpoint);
+		TAKE(snap_end, status);
+		TAKE(snap_end, nr_vmas);
+		TAKE(snap_end, window_start);
 		ev.u.snap_end.window_end = h->ts;
-		if (e->status == AVT_SNAP_FAILED || e->status == AVT_SNAP_BUSY)
-			snapshot__failed(r, h->pid, e->kind);
+		if (rec->status == AVT_SNAP_FAILED || rec->status == AVT_SNAP_BUSY)
+			snapshot__failed(r, h->pid, rec->kind);
 		break;
 	}
 	case AVT_EV_ALLOC: {
-		const struct rec_alloc *a = data;
+		const struct rec_alloc *rec = data;
 
-		NEED(*a);
-		ev.u.alloc.cache = a->cache;
-		ev.u.alloc.op = a->op;
-		ev.u.alloc.site = a->site;
-		ev.u.alloc.id = idhash__id(&r->ids, a->ptr);
+		TAKE(alloc, cache);
+		TAKE(alloc, op);
+		TAKE(alloc, site);
+		ev.u.alloc.id = idhash__id(&r->ids, rec->ptr);
 		break;
 	}
 	case AVT_EV_UNMODELLED: {
-		const struct rec_unmodelled *u = data;
+		const struct rec_unmodelled *rec = data;
 
-		NEED(*u);
-		ev.u.unmodelled.raw_nr = u->raw_nr;
-		ev.u.unmodelled.map_count_delta = u->map_count_delta;
-		ev.u.unmodelled.seq_before = u->seq_before;
-		ev.u.unmodelled.seq_after = u->seq_after;
+		TAKE(unmodelled, raw_nr);
+		TAKE(unmodelled, map_count_delta);
+		TAKE(unmodelled, seq_before);
+		TAKE(unmodelled, seq_after);
 		break;
 	}
 	case AVT_EV_STATS: {
-		const struct rec_stats *st = data;
+		const struct rec_stats *rec = data;
 
-		NEED(*st);
-		ev.u.stats.kind = st->kind;
-		ev.u.stats.key = st->key;
-		ev.u.stats.value = st->value;
+		TAKE(stats, kind);
+		TAKE(stats, key);
+		TAKE(stats, value);
 		break;
 	}
 	default:
