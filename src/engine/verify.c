@@ -78,6 +78,9 @@
  *   partial_family  a process seeded with families reaching outside the
  *               trace (record -- CMD before CMD's exec), until it execs
  *   file_mode_unrecorded, shmem_inode  facts older traces cannot carry
+ *   reseed_cut  the allocation counts of a group re-seed's members in the
+ *               window it cut (see reseed_cut below); a member's counts in
+ *               the class they would have been in (tainted...) otherwise
  *   snapshot-less  processes the engine simulated that no snapshot checked
  */
 #include <errno.h>
@@ -111,12 +114,12 @@ static const char *const fact_name[F__N] = {
 
 enum cls {
 	C_TAINTED, C_AMBIGUOUS, C_PASSIVE, C_SEEDED, C_INCOMPLETE, C_UNEXPLAINED,
-	C_EXITFREE, C_NOMODEL, C_PARTIAL, C_FMODE, C_SHMEM, C_LOCKDROP, C_NOTCAP, C__N,
+	C_EXITFREE, C_NOMODEL, C_PARTIAL, C_FMODE, C_SHMEM, C_LOCKDROP, C_NOTCAP, C_RSCUT, C__N,
 };
 static const char *const cls_name[C__N] = {
 	"tainted", "ambiguous", "passive", "seeded", "incomplete", "unexplained_prepare",
 	"free_at_exit_unrecorded", "unmodelled_process", "partial_family",
-	"file_mode_unrecorded", "shmem_inode", "lock_dropped", "not_captured",
+	"file_mode_unrecorded", "shmem_inode", "lock_dropped", "not_captured", "reseed_cut",
 };
 
 enum taint { T_NONE, T_DROPS, T_UNMODELLED, T_INHERITED, T_ENGINE, T_UNSEEDED };
@@ -181,9 +184,12 @@ struct pinfo {
 	struct cvma *rk;			/* the kernel snapshot it was rebuilt from */
 	size_t nrk, caprk;
 	bool rs_ambiguous;			/* that snapshot was not one clean view */
-	bool drops_family;			/* T_INHERITED from lost events (a parent's,
-						 * or a failed group re-seed) */
+	bool drops_family;			/* T_INHERITED from a taint a group re-seed
+						 * clears (a parent's lost events or
+						 * unseeded image, a failed group re-seed) */
 	uint32_t reseeds;			/* times a group re-seed cleared its taint */
+	bool rs_cut;				/* a group re-seed threw window counts away */
+	uint8_t rs_cut_cls;			/* the class they count in (reseed_cut) */
 };
 
 enum role { R_NONE, R_CHECK, R_SEED, R_PASSIVE, R_NOMODEL, R_LATE };
@@ -1278,8 +1284,9 @@ static void seed_partial(struct avt_verify *v, struct pinfo *p)
 
 /* ---- re-seeding tainted processes ----
  *
- * A tainted process (it lost events, inherited a taint, had a change the
- * engine could not model...) is re-seeded by a later checkpoint: its
+ * A tainted process (it lost events, was seeded from a snapshot that was
+ * not complete or none, inherited one of those) is re-seeded by a later
+ * checkpoint: its
  * simulated state is replaced by the kernel's snapshot, and its facts are
  * judged again from there on. anon_vma families cross processes, and one
  * member's snapshot cannot rebuild what it shares with the others (the
@@ -1505,6 +1512,38 @@ static void reseed_plan(struct avt_verify *v)
 	free(up);
 }
 
+/*
+ * A group re-seed cuts its members' allocation window twice: at the
+ * group's first snapshot (the counts so far belong to the state it throws
+ * away) and at the member's own snapshot's end (from the first to there
+ * the member had no simulated state; the rebuild's own allocations are
+ * not the kernel's). Neither part can be judged: the kernel's counts up
+ * to a cut hold allocations of operations whose events follow it (a
+ * prepare precedes its fault event, a fork's copy its fork event), and
+ * the engine's state of the member is gone before its own snapshot
+ * begins. They are counted instead, as a window is (one per count kind),
+ * once per member and window: in the class they would have been in then
+ * (tainted, partial_family, not_captured), else in reseed_cut. A failed
+ * re-seed keeps the second part (tainted from then on, window_close).
+ */
+static void reseed_cut(struct avt_verify *v, struct pinfo *p)
+{
+	for (int k = 0; k < K__N; k++)
+		p->rs_cut |= v->has_alloc && (p->k[k] || p->e[k]);
+	memset(p->k, 0, sizeof(p->k));
+	memset(p->e, 0, sizeof(p->e));
+	memset(p->kp, 0, sizeof(p->kp));
+	p->fork_pending = false;
+}
+
+/* at a window's close: the counts re-seeds cut from it */
+static void reseed_cut_count(struct avt_verify *v, struct pinfo *p)
+{
+	if (p->rs_cut)
+		v->cls[p->rs_cut_cls] += K__N;
+	p->rs_cut = false;
+}
+
 /* A member's simulated state goes: its snapshot rebuilds it (process.c
  * rebuilds a process that has no address space, whatever the kind). */
 static void reseed_drop(struct avt_verify *v, uint32_t pid)
@@ -1519,10 +1558,10 @@ static void reseed_drop(struct avt_verify *v, uint32_t pid)
 	if (!p)
 		return;
 	/* its allocations so far belong to the state that was thrown away */
-	memset(p->k, 0, sizeof(p->k));
-	memset(p->e, 0, sizeof(p->e));
-	memset(p->kp, 0, sizeof(p->kp));
-	p->fork_pending = false;
+	if (!p->rs_cut)
+		p->rs_cut_cls = p->taint ? C_TAINTED : p->partial_window ? C_PARTIAL :
+				p->nocap ? C_NOTCAP : C_RSCUT;
+	reseed_cut(v, p);
 	p->nov = 0;
 	p->nrk = 0;
 	p->rs_ambiguous = false;
@@ -1530,14 +1569,21 @@ static void reseed_drop(struct avt_verify *v, uint32_t pid)
 
 /*
  * The taints a group re-seed clears: lost events (once the last are
- * counted) and taints inherited from them. Any other keeps the whole
- * group as it is, until its own way out (exec...): an unmodelled change
- * may go on changing the address space where no event says so (io_setup's
- * ring is unmapped by exit_aio at exit, with no syscall).
+ * counted), an unseeded image, and taints inherited from them. Both are
+ * a simulated state that went wrong once while every later change of the
+ * process is in the trace: nothing goes on differing after the point the
+ * snapshots replace it (an unseeded process's seed missed VMAs, or its
+ * exec image was never seen; the kernel changes its address space only
+ * through recorded calls and faults from then on). Any other taint keeps
+ * the whole group as it is, until its own way out (exec...): an
+ * unmodelled change may go on changing the address space where no event
+ * says so (io_setup's ring is unmapped by exit_aio at exit, with no
+ * syscall). A /proc snapshot never re-seeds (no anon_vma ids: pass 1
+ * leaves its group unplanned).
  */
 static bool reseedable(const struct pinfo *q)
 {
-	return q->taint == T_NONE || q->taint == T_DROPS ||
+	return q->taint == T_NONE || q->taint == T_DROPS || q->taint == T_UNSEEDED ||
 	       (q->taint == T_INHERITED && q->drops_family);
 }
 
@@ -1570,7 +1616,9 @@ static uint32_t reseed_begin(struct avt_verify *v, const struct avt_event *ev)
 			other |= !reseedable(q);
 		}
 		g->state = tainted && !other ? RG_RUNNING : RG_SKIP;
-		for (size_t i = 0; tainted && i < v->nrs; i++) {
+		/* a skipped group stays as it is: its members go on being
+		 * simulated (and judged, or tainted) as before */
+		for (size_t i = 0; g->state == RG_RUNNING && i < v->nrs; i++) {
 			const struct rsnap *m = &v->rs[i];
 
 			if (m->group != r->group)
@@ -1723,6 +1771,27 @@ out:
 	vmap__fini(&own);
 }
 
+/*
+ * An anon_vma a re-seed snapshot brings in, prepared by a member of its
+ * group: that member's counts went with the window the re-seed cut
+ * (reseed_cut), whatever fault explained it -- not an unexplained prepare
+ * (which would count its allocations a second time). One prepared by a
+ * process outside the group (process_vm_writev) still is.
+ */
+static bool reseed_prep(struct avt_verify *v, uint64_t kid)
+{
+	uint64_t pid;
+
+	if (!v->sn.rgroup || !vmap__get(&v->prep, kid, &pid))
+		return false;
+	for (size_t i = 0; i < v->nrs; i++)
+		if (v->rs[i].group == v->sn.rgroup - 1 && v->rs[i].pid == pid) {
+			vmap__del(&v->prep, kid);
+			return true;
+		}
+	return false;
+}
+
 /* pass 2, at the end of a member's snapshot (before snapshot_done judges it) */
 static void reseed_done(struct avt_verify *v, struct pinfo *p, const struct avt_event *ev)
 {
@@ -1749,10 +1818,7 @@ static void reseed_done(struct avt_verify *v, struct pinfo *p, const struct avt_
 			p->nrk = v->sn.nk;
 			p->rs_ambiguous = v->sn.ambiguous;
 			/* allocations while its state was gone are in the snapshot */
-			memset(p->k, 0, sizeof(p->k));
-			memset(p->e, 0, sizeof(p->e));
-			memset(p->kp, 0, sizeof(p->kp));
-			p->fork_pending = false;
+			reseed_cut(v, p);
 		}
 	}
 out:
@@ -1787,6 +1853,8 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 		 * base to judge it on until a complete snapshot re-seeds it */
 		if (v->sn.role == R_SEED && v->sn.kind != AVT_SNAP_CHECKPOINT && p->taint != T_DROPS)
 			p->taint = T_UNSEEDED;
+		if (v->sn.role == R_SEED && p->taint)
+			taint_roots(v);	/* the families it shares are as unsure */
 		switch (ev->u.snap_end.status) {
 		case AVT_SNAP_LOCK_DROPPED:
 			v->snaps_lockdrop++;
@@ -1809,7 +1877,8 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 	 * prepare no fault explains (execve's argument copy): out of the window */
 	if (v->sn.role != R_CHECK) {
 		for (size_t i = 0; i < v->sn.nk; i++)
-			if (v->sn.k[i].av && unexplained(v, p, v->sn.k[i].av))
+			if (v->sn.k[i].av && !reseed_prep(v, v->sn.k[i].av) &&
+			    unexplained(v, p, v->sn.k[i].av))
 				v->cls[C_UNEXPLAINED] += 2;
 	}
 	switch (v->sn.role) {
@@ -2023,6 +2092,8 @@ static void window_close(struct avt_verify *v, const char *label, bool last)
 		struct pinfo *p = v->pi[i];
 		uint64_t e[K__N], carry[K__N] = { 0 }, carry_e[K__N] = { 0 };
 		bool any = false;
+
+		reseed_cut_count(v, p);
 
 		/* a fork (or split) in progress: its fork/clone-site allocations
 		 * precede its event, which falls into the next window */
@@ -2276,7 +2347,8 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				if (c->taint != T_DROPS)
 					c->taint = t ? T_INHERITED : T_NONE;
 				c->drops_family = c->taint == T_INHERITED &&
-						  (t == T_DROPS || (t == T_INHERITED && p->drops_family));
+						  (t == T_DROPS || t == T_UNSEEDED ||
+						   (t == T_INHERITED && p->drops_family));
 				c->partial = c->partial_window = p->partial;
 				c->nocap = p->nocap;
 				ov_copy(c, p);

@@ -215,14 +215,24 @@ run ovexec "$T/ovexec.txt"
 # judged; lock_dropped is its own class, never a match or a mismatch (the
 # same snapshot marked complete is a mismatch); busy holds nothing and is
 # counted; ambiguous is class ambiguous; a busy exec snapshot leaves the
-# process unseeded (tainted) -- marked complete, its checkpoint mismatches
+# process unseeded (tainted) until a complete checkpoint snapshot re-seeds
+# it (checkpoint 1: Q's group is Q alone) -- marked complete, its
+# checkpoint mismatches; with checkpoint 1 lock_dropped Q stays unseeded
 run sst $D/snapstatus.txt
 [ $rc = 0 ] && grep -q "^verify.match.all 100.00 % (15/15)" "$T/sst.out" && ok ||
 	bad "snapstatus: exit $rc $(grep 'match.all\|mismatch at' "$T/sst.out")"
 for c in "snapshots.lock_dropped 1" "snapshots.busy 2" "snapshots.ambiguous 1" \
-	 "class.lock_dropped 10 facts" "class.ambiguous 10 facts" "tainted q\[2\] unseeded"; do
+	 "class.lock_dropped 10 facts" "class.ambiguous 10 facts" "reseeded q\[2\] 1" \
+	 "tainted.reseeded 1 (1 snapshots; 0 group(s) whose rebuild differed: still tainted)" \
+	 "class.snapshotless 1 processes q\[2\]"; do
 	grep -q "^verify.$c$" "$T/sst.out" && ok || bad "snapstatus: no 'verify.$c'"
 done
+grep -q "^verify.tainted q" "$T/sst.out" && bad "snapstatus: q still tainted" || ok
+sed '/^2 snap_end kind=checkpoint n=1/s/status=complete/status=lock_dropped/' $D/snapstatus.txt > "$T/sst3.txt"
+run sst3 "$T/sst3.txt"
+[ $rc = 0 ] && grep -q "^verify.tainted q\[2\] unseeded$" "$T/sst3.out" && ok ||
+	bad "snapstatus, Q's checkpoint lock_dropped: exit $rc $(grep '^verify.\(tainted\|reseed\)' "$T/sst3.out")"
+grep -q "^verify.reseeded" "$T/sst3.out" && bad "snapstatus: lock_dropped checkpoint re-seeded q" || ok
 sed 's/status=lock_dropped/status=complete/' $D/snapstatus.txt > "$T/sst1.txt"
 run sst1 "$T/sst1.txt"
 [ $rc = 3 ] && grep -q "^vma mismatch at event .* n=2 " "$T/sst1.out" && ok || bad "lock_dropped as complete: exit $rc, expected 3"
@@ -249,6 +259,15 @@ for c in "snapshots.procfs 3 (no anon_vma facts: class not_captured)" "class.not
 	 "match.av - (0 compared)" "match.alloc - (0 compared)" "match.pgoff 100.00 % (2/2)" "tainted x\[6\] unseeded"; do
 	grep -q "^verify.$c$" "$T/pfs.out" && ok || bad "procfs: no 'verify.$c'"
 done
+# a /proc snapshot never re-seeds an unseeded process (no anon_vma ids):
+# X's complete checkpoint 1 snapshot, flags=procfs, leaves it tainted;
+# the same snapshot without the flag re-seeds it
+grep -q "^verify.reseeded\|^verify.tainted.reseeded" "$T/pfs.out" && bad "procfs: a /proc snapshot re-seeded" || ok
+sed '/^6 snap_begin kind=checkpoint/s/flags=procfs/flags=0/' $D/procfs.txt > "$T/pfs3.txt"
+run pfs3 "$T/pfs3.txt"
+[ $rc = 0 ] && grep -q "^verify.reseeded x\[6\] 1$" "$T/pfs3.out" && ok ||
+	bad "procfs, X's checkpoint not /proc: exit $rc $(grep '^verify.\(tainted\|reseed\)' "$T/pfs3.out")"
+grep -q "^verify.tainted x" "$T/pfs3.out" && bad "procfs, X's checkpoint not /proc: x still tainted" || ok
 sed '/n=1 flags=procfs/,/^5 snap_end/s/0x700000-0x702000/0x700000-0x701000/' $D/procfs.txt > "$T/pfs1.txt"
 run pfs1 "$T/pfs1.txt"
 [ $rc = 3 ] && grep -q "^vma mismatch at event .* w\[5\]" "$T/pfs1.out" && ok || bad "procfs boundary edit: exit $rc, expected 3"

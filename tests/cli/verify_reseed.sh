@@ -10,7 +10,11 @@
 # the rebuild differ from the snapshots, so nothing is re-seeded; drops
 # counted per CPU only taint everything and re-seed nothing. A process
 # whose drops were all counted before it execs is re-seeded by the exec
-# (not if one is counted after).
+# (not if one is counted after). A process tainted unseeded (its seed was
+# not complete) is re-seeded the same way (reseed_unseeded.txt), and so
+# is a child that inherited that taint; a re-seed's cut allocation window
+# is counted in a class (reseed_cut, or tainted), never dropped. A group
+# holding an unmodelled member is left as it is (simulated, not rebuilt).
 set -u
 A=${AVTRACE:?}
 D=tests/cli/verify
@@ -116,6 +120,109 @@ run exec3 "$T/exec3.txt"
 [ $rc = 0 ] && ok || bad "exec3: exit $rc, expected 0"
 has exec3 "verify.match.all 100.00 % (66/66)" "verify.tainted z\[3\] drops" "verify.snapshots.tainted 2"
 hasnot exec3 "verify.reseeded z"
+
+# 7. unseeded (tests/cli/verify/reseed_unseeded.txt): C's start snapshot
+# dropped the lock (missing a VMA), checkpoint 1 re-seeds C with P (one
+# group by root 0xa1), checkpoint 2 judges both: P 3 VMAs (11 facts each),
+# C 3 VMAs = 66 facts + P's window-2 allocation counts (4) = 70. The
+# allocation counts: 3 process-windows hold allocations, 12 count facts,
+# each judged or in one class: P's window 1 (cut by the re-seed, P
+# untainted) reseed_cut 4; C's window 1 (cut, C tainted then) tainted 4;
+# P's window 2 judged 4. Seeded: P's start (10), checkpoint 1's P (20) and
+# C (30).
+run unseeded $D/reseed_unseeded.txt
+[ $rc = 0 ] && ok || bad "unseeded: exit $rc, expected 0"
+has unseeded "verify.match.all 100.00 % (70/70)" "verify.match.alloc 100.00 % (4/4)" \
+	"verify.snapshots.compared 2" "verify.class.seeded 60 facts" "verify.class.lock_dropped 10 facts" \
+	"verify.class.tainted 4 facts" "verify.class.reseed_cut 4 facts" \
+	"verify.class.unexplained_prepare 0 facts" \
+	"verify.tainted.reseeded 1 (2 snapshots; 0 group" "verify.reseeded c\[2\] 1" "verify: MATCH"
+hasnot unseeded "verify.tainted c\[2\]" "verify.tainted p\[1\]" "verify.unexplained_prepare"
+# after the re-seed C is judged: a wrong fact at checkpoint 2 is a mismatch
+sed '/^2 snap_vma 0x300000/{x;s/^/x/;/^xx$/{x;s/children=1/children=2/;b};x}' \
+	$D/reseed_unseeded.txt > "$T/unseeded_wrong.txt"
+run unseeded_wrong "$T/unseeded_wrong.txt"
+[ $rc = 3 ] && ok || bad "unseeded_wrong: exit $rc, expected 3"
+has unseeded_wrong "children mismatch at event .*c\[2\] snapshot kind=checkpoint n=2" \
+	"verify.match.all 98.57 % (69/70)"
+# C's checkpoint 1 snapshot dropped the lock too: no re-seed there (C
+# stays unseeded, the family 0xa1 it shares with P tainted: P judged on
+# its own anon_vma only, 15 facts, and its window-1 counts, 4), checkpoint
+# 2 re-seeds the group (P's window 2 cut: reseed_cut 4); tainted: P's
+# family facts at checkpoint 1 (6) + C's window-1 counts (4)
+sed '/^2 snap_end kind=checkpoint n=1/s/status=complete/status=lock_dropped/' \
+	$D/reseed_unseeded.txt > "$T/unseeded_late.txt"
+run unseeded_late "$T/unseeded_late.txt"
+[ $rc = 0 ] && ok || bad "unseeded_late: exit $rc, expected 0"
+has unseeded_late "verify.match.all 100.00 % (19/19)" "verify.match.alloc 100.00 % (4/4)" \
+	"verify.class.tainted 10 facts" "verify.class.reseed_cut 4 facts" \
+	"verify.class.lock_dropped 40 facts" "verify.tainted.reseeded 1 (2 snapshots; 0 group" \
+	"verify.reseeded c\[2\] 1"
+# a /proc checkpoint snapshot (no anon_vma ids) never re-seeds: C's
+# checkpoints as flags=procfs leave C unseeded to the end
+sed '/^2 snap_begin kind=checkpoint/s/flags=0/flags=procfs/' $D/reseed_unseeded.txt > "$T/unseeded_procfs.txt"
+run unseeded_procfs "$T/unseeded_procfs.txt"
+[ $rc = 0 ] && ok || bad "unseeded_procfs: exit $rc, expected 0"
+has unseeded_procfs "verify.tainted c\[2\] unseeded" "verify.snapshots.procfs 2"
+hasnot unseeded_procfs "verify.reseeded" "verify.tainted.reseeded"
+
+# 8. a child inherits an unseeded taint and is re-seeded with its parent:
+# P's exec snapshot was busy (unseeded), P writes and forks C (inherited);
+# checkpoint 1 re-seeds both as one group (P's window-1 counts: tainted 4),
+# checkpoint 2 judges both (2 VMAs each: 11 + 5 facts)
+cat > "$T/inherit.txt" <<'X'
+meta release=6.18.44
+meta thp=never
+@100 1 exec file=/bin/p
+1 snap_begin kind=exec n=0 flags=0 start=1 comm=p
+1 snap_end kind=exec n=0 status=busy vmas=0 window=0-0
+1 mmap addr=0x100000 len=0x4000 prot=rw- flags=MAP_PRIVATE|MAP_ANONYMOUS fd=-1 off=0x0 = 0x100000
+1 write 0x100000
+1 alloc cache=avc op=alloc site=prepare id=0xc1
+1 alloc cache=anon_vma op=alloc site=prepare id=0xa1
+1 alloc cache=avc op=alloc site=clone id=0xc2
+1 alloc cache=anon_vma op=alloc site=fork id=0xa2
+1 alloc cache=avc op=alloc site=fork id=0xc3
+1 fork child=2/2 flags=newmm clone_flags=0x11 start=2 comm=c
+2 write 0x101000
+@1000 0 checkpoint n=1
+1 snap_begin kind=checkpoint n=1 flags=0 start=1 comm=p
+1 snap_vma 0x100000-0x104000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=0xa1 root=0xa1 parent=0xa1 children=2 active=1 avcs=1 chain=0xa1
+1 snap_vma 0x7ff000-0x800000 flags=0x100173 pgoff=0x7ff dev=0:0 ino=0 av=- root=- parent=- children=0 active=0 avcs=0 chain=-
+1 snap_end kind=checkpoint n=1 status=complete vmas=2 window=1001-1002
+2 snap_begin kind=checkpoint n=1 flags=0 start=2 comm=c
+2 snap_vma 0x100000-0x104000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=0xa2 root=0xa1 parent=0xa1 children=0 active=1 avcs=2 chain=0xa2,0xa1
+2 snap_vma 0x7ff000-0x800000 flags=0x100173 pgoff=0x7ff dev=0:0 ino=0 av=- root=- parent=- children=0 active=0 avcs=0 chain=-
+2 snap_end kind=checkpoint n=1 status=complete vmas=2 window=1004-1005
+@1500 2 write 0x102000
+1 write 0x103000
+@2000 0 checkpoint n=2
+1 snap_begin kind=checkpoint n=2 flags=0 start=1 comm=p
+1 snap_vma 0x100000-0x104000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=0xa1 root=0xa1 parent=0xa1 children=2 active=1 avcs=1 chain=0xa1
+1 snap_vma 0x7ff000-0x800000 flags=0x100173 pgoff=0x7ff dev=0:0 ino=0 av=- root=- parent=- children=0 active=0 avcs=0 chain=-
+1 snap_end kind=checkpoint n=2 status=complete vmas=2 window=2001-2002
+2 snap_begin kind=checkpoint n=2 flags=0 start=2 comm=c
+2 snap_vma 0x100000-0x104000 flags=0x100073 pgoff=0x100 dev=0:0 ino=0 av=0xa2 root=0xa1 parent=0xa1 children=0 active=1 avcs=2 chain=0xa2,0xa1
+2 snap_vma 0x7ff000-0x800000 flags=0x100173 pgoff=0x7ff dev=0:0 ino=0 av=- root=- parent=- children=0 active=0 avcs=0 chain=-
+2 snap_end kind=checkpoint n=2 status=complete vmas=2 window=2004-2005
+X
+run inherit "$T/inherit.txt"
+[ $rc = 0 ] && ok || bad "inherit: exit $rc, expected 0"
+has inherit "verify.match.all 100.00 % (32/32)" "verify.class.tainted 4 facts" \
+	"verify.class.seeded 30 facts" "verify.tainted.reseeded 2 (2 snapshots; 0 group" \
+	"verify.reseeded p\[1\] 1" "verify.reseeded c\[2\] 1"
+hasnot inherit "verify.tainted p" "verify.tainted c"
+
+# 9. a group with a member whose taint a re-seed does not clear (C's
+# change unmodelled, not lost) stays as it is: nothing torn down or
+# rebuilt, P judged at every checkpoint (its own facts; the family it
+# shares with C tainted), C tainted at every checkpoint
+sed -e '/drops_/d' -e 's/^# lost: 2 munmap.*/2 unmodelled nr=11 delta=1 seq=1-2/' $D/reseed.txt > "$T/unm.txt"
+run unm "$T/unm.txt"
+[ $rc = 0 ] && ok || bad "unm: exit $rc, expected 0"
+has unm "verify.match.all 100.00 % (27/27)" "verify.snapshots.compared 3" "verify.snapshots.seeded 0" \
+	"verify.snapshots.tainted 3" "verify.class.tainted 64 facts" "verify.tainted c\[2\] unmodelled"
+hasnot unm "verify.tainted.reseeded" "verify.reseeded"
 
 echo "verify_reseed: $pass passed, $fail failed"
 [ $fail = 0 ]
