@@ -156,6 +156,8 @@ static int fault(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool wr
 {
 	struct avt_vma *v = avt_mm__find(mm, addr);
 	uint64_t pfn = addr >> PAGE_SHIFT;
+	unsigned idx = pfn & (AVT_LEAF_NR - 1);
+	struct avt_pte_leaf *l;
 	struct avt_folio *f, *nf;
 	int err;
 
@@ -173,7 +175,10 @@ static int fault(struct avt_engine *e, struct avt_mm *mm, uint64_t addr, bool wr
 		e->st.faults_segv++;
 		return 0;
 	}
-	f = avt_ptes__get(&mm->ptes, pfn);
+	/* the leaf is kept for the store below: nothing on the way changes
+	 * this page table (PREPARE and folio handles are scheme work) */
+	l = avt_ptes__leaf(&mm->ptes, pfn >> AVT_LEAF_SHIFT);
+	f = l ? l->f[idx] : NULL;
 	if (!write) {
 		if (!f && !avt_vma__faulted(e, v) && thp_read_path(e, v, addr)) {
 			e->st.faults_thp_read++;
@@ -226,7 +231,8 @@ copy:		/* wp_page_copy */
 			return -ENOMEM;
 		avt_folio__put(e, f);
 		e->st.cow_copies++;
-		return avt_ptes__set(e, &mm->ptes, pfn, nf);
+		l->f[idx] = nf;		/* f's slot */
+		return 0;
 	}
 	err = avt_vma__prepare(e, v, site);
 	if (err)
@@ -237,7 +243,12 @@ copy:		/* wp_page_copy */
 	nf = folio_new(e, v, addr);
 	if (!nf)
 		return -ENOMEM;
-	return avt_ptes__set(e, &mm->ptes, pfn, nf);
+	if (!l)
+		return avt_ptes__set(e, &mm->ptes, pfn, nf);
+	l->f[idx] = nf;			/* was empty (f == NULL) */
+	l->mask |= 1u << idx;
+	mm->ptes.n++;
+	return 0;
 }
 
 /* A fault event of the trace (user or kernel mode): the fault path. */
