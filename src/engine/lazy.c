@@ -80,9 +80,21 @@ static void set_kind(struct lazy *z, struct avt_vma *v, unsigned kind, struct lr
 	if (own && ref && ref != own) {
 		/* a struct that is root R would reference another root (a
 		 * DONTUNMAP-emptied root struct that a merge DUP then fills):
-		 * one word cannot hold both; it stays R's, and this is counted */
-		z->st.rootstruct_conflicts++;
-		ref = own;
+		 * one word cannot hold both. The VMA takes its new root (its
+		 * folios use it; the caller counted the reference) and R keeps
+		 * its base frozen at this struct's fields (merges and splits
+		 * keep a base). A released R loses nothing (as in own_root);
+		 * a still referenced one will not become a zombie when this
+		 * struct goes: counted (anomalies.rootstruct_conflicts). Was:
+		 * the VMA kept R, a released root in seed 599 of
+		 * test_lazy_random, and R's refcount missed the reference. */
+		if (!own->released)
+			z->st.rootstruct_conflicts++;
+		own->start = v->start;
+		own->pgoff = v->pgoff;
+		own->vma = NULL;
+		v->sw &= ~(uintptr_t)SW_ROOTSTRUCT;
+		own = NULL;
 	}
 	vset(v, kind, ref ? ref : own);
 }

@@ -217,7 +217,8 @@ static void __attribute__((format(printf, 2, 3))) ev(struct world *w, const char
 		fail_msg("line '%s': %s", line, why);
 	for (int i = 0; i < NE; i++)
 		if (avt_engine__feed(w->e[i], &e))
-			fail_msg("'%s' [engine %d]: %s", line, i, avt_engine__error(w->e[i]));
+			fail_msg("seed %u: '%s' [engine %d]: %s", w->seed, line, i,
+				 avt_engine__error(w->e[i]));
 	/* folio counts agree after every event */
 	assert_int_equal((int)metric(w->e[E_EAGER], "folio.live"),
 			 (int)metric(w->e[E_LAZY], "folio.live"));
