@@ -23,17 +23,13 @@
 # through replay (all schemes, --check-invariants), script and info: a
 # crash, hang (timeout 10 s), sanitizer report or silent failure is a bug.
 # AVT_FUZZ_N sets the number of mutations (default 300; 150 under AVT_SAN=1).
-set -u
-A=${AVTRACE:?}
+. "$(dirname "$0")/lib/common.sh"
 T=${AVT_TMP:?}/badinput.$$
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCN=$HERE/../scenarios
 mkdir -p "$T" || exit 1
 P=
 trap 'rm -rf "$T"; [ -n "$P" ] && rm -rf "$P"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 SANRE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|Sanitizer'
 
 # run CMD...: stdout in $T/out, stderr in $T/err, exit status in $rc

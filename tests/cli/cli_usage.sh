@@ -1,8 +1,6 @@
 #!/bin/bash
 # CLI usage errors and help: exit codes documented in avtrace(1).
-set -u
-A=${AVTRACE:?}
-pass=0 fail=0
+. "$(dirname "$0")/lib/common.sh"
 expect() {	# expect RC DESCRIPTION -- CMD...
 	local want=$1 what=$2; shift 3
 	"$@" >"$AVT_TMP/out" 2>"$AVT_TMP/err"; local rc=$?

@@ -3,12 +3,8 @@
 # K6 (eager-legacy) allocates AV 3 / AVC 9, K7 (eager) AV 4 / AVC 10 because of
 # the transient AV+AVC on the fork-reuse path. Values must come out of the
 # engine; the table, JSON and CSV forms must agree.
-set -u
-A=${AVTRACE:?}
+. "$(dirname "$0")/lib/common.sh"
 S=tests/scenarios/eager-ex04-reuse-chain.txt
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 row() { awk -v m="$1" '$1==m' "$AVT_TMP/diff.txt"; }
 
 "$A" diff "$S" --mode=eager-legacy,eager --all > "$AVT_TMP/diff.txt" || bad "diff exit $?"

@@ -12,14 +12,10 @@
 # child) are class ambiguous, counted in verify.fork_window_undecided.
 # Also: truth against a thread's program order (conflict), a second clone
 # while one is open (concurrent), and the text form of the marker.
-set -u
-A=${AVTRACE:?}
+. "$(dirname "$0")/lib/common.sh"
 F=tests/cli/verify/forkwindow.txt
 T=$AVT_TMP/fork_window
 mkdir -p "$T"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 
 # expect_counts NAME FILE windows concurrent faults placed before after undecided effect conflicts
 expect_counts() {

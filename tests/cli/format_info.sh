@@ -3,18 +3,8 @@
 # The traces are made with `avtrace import` from generated text (skipped
 # with a reason while import is not available); the byte-level damage
 # cases are covered exhaustively by the cmocka suite test_format.
-set -u
-A=${AVTRACE:?}
-T=${AVT_TMP:?}/format_info.$$
-mkdir -p "$T" || exit 1
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-
-if "$A" import /dev/null 2>&1 | grep -q "not implemented"; then
-	echo "SKIP: avtrace import is not implemented yet (needed to make test traces)"; exit 77
-fi
+. "$(dirname "$0")/lib/common.sh"
+scratch format_info
 
 # run EXPECTED-RC ARGS...: output in $T/out, stderr in $T/err
 run() {

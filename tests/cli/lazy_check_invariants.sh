@@ -6,12 +6,8 @@
 # and --no-check runs left out) and of every traces/*.avt under the default
 # lazy options are byte-identical with and without the check.
 # lazy-check-query.txt is the case where a counting question would differ.
-set -u
-A=${AVTRACE:?}
+. "$(dirname "$0")/lib/common.sh"
 T=${AVT_TMP:?}
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 
 same() {	# FILE ARGS...: report with and without --check-invariants
 	local f=$1

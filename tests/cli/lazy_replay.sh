@@ -4,12 +4,8 @@
 # option accepted on the command line (--lazy-NAME=V and -O spec_name=V),
 # bad values refused with a one-line error naming the option, hazard first
 # occurrences printed, RACE_* "not-evaluated" without interval walks.
-set -u
-A=${AVTRACE:?}
+. "$(dirname "$0")/lib/common.sh"
 D=tests/scenarios
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 val() { awk -v k="$1" '$1==k {print $2}' "$AVT_TMP/rep.txt"; }
 
 # one pass, two schemes: Example 3 (eager AV 2 / W 5, lazy AV 1 / W 4 / RW 4)

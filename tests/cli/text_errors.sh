@@ -2,20 +2,8 @@
 # Errors of `avtrace import` and `avtrace script`: a syntax error names the
 # file and line on one stderr line, exits 1 and leaves no output file; a
 # truncated or corrupt trace prints what is readable, says why, exits 1.
-set -u
-A=${AVTRACE:?}
-T=${AVT_TMP:?}/text_errors.$$
-mkdir -p "$T" || exit 1
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-
-for c in script import; do
-	if "$A" $c /dev/null 2>&1 | grep -q "not implemented"; then
-		echo "SKIP: avtrace $c is not implemented yet"; exit 77
-	fi
-done
+. "$(dirname "$0")/lib/common.sh"
+scratch text_errors
 
 # import_error LINE-TEXT EXPECTED-STDERR: line 3 of a file is LINE-TEXT
 import_error() {

@@ -3,21 +3,8 @@
 # metadata (with an unknown key), stats records and an unknown record type
 # goes binary -> text -> binary -> text with identical text, and the text
 # form parses back to the same binary content.
-set -u
-A=${AVTRACE:?}
-T=${AVT_TMP:?}/text_roundtrip.$$
-mkdir -p "$T" || exit 1
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-
-# Both commands must exist before this suite means anything.
-for c in script import; do
-	if "$A" $c --help >/dev/null 2>&1 && ! "$A" $c /dev/null 2>&1 | grep -q "not implemented"; then :; else
-		echo "SKIP: avtrace $c is not implemented yet"; exit 77
-	fi
-done
+. "$(dirname "$0")/lib/common.sh"
+scratch text_roundtrip
 
 # Every event type, each syscall, odd values (unknown flag bits, unnamed
 # errno, quoted strings), short forms mixed in.

@@ -2,12 +2,10 @@
 # valgrind-clean: the replay engine (every scheme, invariants on) over every
 # hand-written scenario, the trace tools over a binary trace, and the unit
 # test binaries. Plain build only (valgrind and ASan do not mix).
-set -u
-A=${AVTRACE:?}
+. "$(dirname "$0")/lib/common.sh"
 if [ "${AVT_SAN:-0}" = 1 ]; then echo "SKIP: valgrind does not run ASan binaries (the plain-build run covers it)"; exit 77; fi
 command -v valgrind >/dev/null || { echo "SKIP: valgrind is not installed (make deps installs it)"; exit 77; }
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
-pass=0 fail=0
 run() {
 	$VG "$@" >/dev/null 2>"$AVT_TMP/vg.err"
 	if [ $? = 99 ]; then fail=$((fail+1)); echo "FAIL: valgrind errors in: $*"; head -30 "$AVT_TMP/vg.err"; else pass=$((pass+1)); fi

@@ -10,14 +10,10 @@
 # overrides); script --snapshot=N --state equals replay --state-at.
 # Exit frees (exit-frees=recorded traces), the teardown's end told by them,
 # and AVT_SYSF_OVERLAP calls (overlap.txt) are covered too.
-set -u
-A=${AVTRACE:?}
+. "$(dirname "$0")/lib/common.sh"
 D=tests/cli/verify
 T=$AVT_TMP/verify_cli
 mkdir -p "$T"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 
 run() {	# run NAME FILE [args]: output in $T/NAME.out, status in rc
 	local n=$1 f=$2; shift 2

@@ -15,14 +15,10 @@
 # is a child that inherited that taint; a re-seed's cut allocation window
 # is counted in a class (reseed_cut, or tainted), never dropped. A group
 # holding an unmodelled member is left as it is (simulated, not rebuilt).
-set -u
-A=${AVTRACE:?}
+. "$(dirname "$0")/lib/common.sh"
 D=tests/cli/verify
 T=$AVT_TMP/verify_reseed
 mkdir -p "$T"
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 
 run() {	# run NAME FILE: output in $T/NAME.out, status in rc
 	"$A" replay "$2" --verify > "$T/$1.out" 2> "$T/$1.err"; rc=$?
