@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The one FILE operand most commands take (replay, script, info, import):
- * the same two usage errors everywhere.
+ * the same two usage errors everywhere. And --mode=A,B,... of replay and
+ * diff.
  */
 #include <argp.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include "cli.h"
 
 int avt_argp_file(int key, char *arg, struct argp_state *state, const char **file,
@@ -24,4 +27,25 @@ int avt_argp_file(int key, char *arg, struct argp_state *state, const char **fil
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
+}
+
+int avt_argp_modes(struct argp_state *state, const char *arg, char *buf, size_t len,
+		   char **modes, int max, int *nr, const char *none)
+{
+	char *tok, *save = NULL;
+
+	snprintf(buf, len, "%s", arg);
+	*nr = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*nr == max) {
+			argp_error(state, "at most %d schemes", max);
+			return EINVAL;
+		}
+		modes[(*nr)++] = tok;
+	}
+	if (!*nr) {
+		argp_error(state, "%s", none);
+		return EINVAL;
+	}
+	return 0;
 }

@@ -37,6 +37,11 @@ struct argp_state;
  * WHAT file only", "missing WHAT FILE"); ARGP_ERR_UNKNOWN for other keys. */
 int avt_argp_file(int key, char *arg, struct argp_state *state, const char **file,
 		  const char *what);
+/* argp: --mode=A,B,...: split into modes[] (at most max, pointing into buf,
+ * a copy of arg of len bytes), *nr of them; EINVAL after a usage error:
+ * too many, or none (the message none). */
+int avt_argp_modes(struct argp_state *state, const char *arg, char *buf, size_t len,
+		   char **modes, int max, int *nr, const char *none);
 const char *avt_trace_msg(const char *path, const char *why, char *buf, size_t len);
 struct avt_reader *avt_trace_open(const char *path);
 int avt_trace_stopped(const char *path, const struct avt_reader *r, int ret, char *buf,

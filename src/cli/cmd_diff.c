@@ -85,24 +85,10 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *tok, *save = NULL;
-
 	switch (key) {
 	case OPT_MODE:
-		snprintf(env.modes_buf, sizeof(env.modes_buf), "%s", arg);
-		env.nr_modes = 0;
-		for (tok = strtok_r(env.modes_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (env.nr_modes == MAX_COLS) {
-				argp_error(state, "at most %d schemes", MAX_COLS);
-				return EINVAL;
-			}
-			env.modes[env.nr_modes++] = tok;
-		}
-		if (!env.nr_modes) {
-			argp_error(state, "--mode needs at least one scheme");
-			return EINVAL;
-		}
-		break;
+		return avt_argp_modes(state, arg, env.modes_buf, sizeof(env.modes_buf), env.modes,
+				      MAX_COLS, &env.nr_modes, "--mode needs at least one scheme");
 	case OPT_FORMAT:
 		if (!strcmp(arg, "text"))
 			env.fmt = FMT_TEXT;

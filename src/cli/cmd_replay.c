@@ -116,24 +116,10 @@ static char mode_buf[256];
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *tok, *save = NULL;
-
 	switch (key) {
 	case OPT_MODE:
-		snprintf(mode_buf, sizeof(mode_buf), "%s", arg);
-		env.nr_modes = 0;
-		for (tok = strtok_r(mode_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (env.nr_modes == MAX_MODES) {
-				argp_error(state, "at most %d schemes", MAX_MODES);
-				return EINVAL;
-			}
-			env.modes[env.nr_modes++] = tok;
-		}
-		if (!env.nr_modes) {
-			argp_error(state, "--mode needs a scheme name");
-			return EINVAL;
-		}
-		break;
+		return avt_argp_modes(state, arg, mode_buf, sizeof(mode_buf), env.modes, MAX_MODES,
+				      &env.nr_modes, "--mode needs a scheme name");
 	case OPT_STATE:
 		env.state = true;
 		env.state_path = arg;
