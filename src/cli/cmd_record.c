@@ -70,7 +70,8 @@ static int parse_seconds(const char *s, double *out)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || v <= 0 || v > 1e7)
+	/* !(v > 0): NaN compares false both ways and would never expire */
+	if (errno || end == s || *end || !(v > 0) || v > 1e7)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -96,28 +97,38 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int parse_pids(struct args *a, char *s)
+static int parse_pids(struct args *a, const char *arg)
 {
-	for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+	/* strtok on a copy: argv is joined into the trace's cmdline later */
+	char *s = strdup(arg), *save = NULL;
+	int err = s ? 0 : -ENOMEM;
+
+	for (char *tok = s ? strtok_r(s, ",", &save) : NULL; tok && !err;
+	     tok = strtok_r(NULL, ",", &save)) {
 		char *end;
 		long v;
 
 		errno = 0;
 		v = strtol(tok, &end, 10);
-		if (errno || end == tok || *end || v <= 0 || v > (1 << 22))
-			return -EINVAL;
+		if (errno || end == tok || *end || v <= 0 || v > (1 << 22)) {
+			err = -EINVAL;
+			break;
+		}
 		if (a->o.nr_pids == a->pid_cap) {
 			size_t nc = a->pid_cap ? a->pid_cap * 2 : 8;
 			pid_t *np = realloc(a->o.pids, nc * sizeof(*np));
 
-			if (!np)
-				return -ENOMEM;
+			if (!np) {
+				err = -ENOMEM;
+				break;
+			}
 			a->o.pids = np;
 			a->pid_cap = nc;
 		}
 		a->o.pids[a->o.nr_pids++] = (pid_t)v;
 	}
-	return a->o.nr_pids ? 0 : -EINVAL;
+	free(s);
+	return err ?: (a->o.nr_pids ? 0 : -EINVAL);
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)

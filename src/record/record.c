@@ -339,6 +339,8 @@ int record__run(const struct record_opts *o)
 			avt_err("ring buffer: %s", strerror(-err));
 			break;
 		}
+		if (r->write_err)	/* disk full, I/O error: nothing more can be kept */
+			break;
 		snapshot__retry_pending(r);
 		t = now_s();
 		if (want_checkpoint || (o->checkpoint_every > 0 &&
