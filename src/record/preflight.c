@@ -28,6 +28,12 @@ static int has_cap(const struct __user_cap_data_struct *d, int cap)
 	return !!(d[cap / 32].effective & (1u << (cap % 32)));
 }
 
+/* libbpf says ESRCH ("No such process") when no file it tried parsed as BTF */
+static const char *btf_error(int err)
+{
+	return err == -ESRCH ? "not valid BTF" : strerror(-err);
+}
+
 static int check_privileges(char *why, size_t len)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -65,7 +71,7 @@ int record__preflight(bool need_alloc_tps, char *why, size_t len)
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
 		err = -errno;
-		snprintf(why, len, "cannot read kernel BTF from %s: %s", VMLINUX_BTF, strerror(-err));
+		snprintf(why, len, "cannot read kernel BTF from %s: %s", VMLINUX_BTF, btf_error(err));
 		return err;
 	}
 	for (size_t i = 0; i < sizeof(tracepoints) / sizeof(tracepoints[0]); i++) {
@@ -101,7 +107,7 @@ int record__has_task_vma_kfunc(char *why, size_t len)
 
 	if (!btf) {
 		ret = -errno;
-		snprintf(why, len, "cannot read kernel BTF from %s: %s", VMLINUX_BTF, strerror(-ret));
+		snprintf(why, len, "cannot read kernel BTF from %s: %s", VMLINUX_BTF, btf_error(ret));
 		return ret;
 	}
 	ret = btf__find_by_name_kind(btf, "bpf_iter_task_vma_new", BTF_KIND_FUNC) >= 0;
@@ -137,7 +143,8 @@ int record__probe(char *why, size_t len)
 	skel = probe_bpf__open_and_load();
 	if (!skel) {
 		err = -errno;
-		snprintf(why, len, "a trivial tp_btf program does not load: %s", strerror(-err));
+		snprintf(why, len, "a trivial tp_btf program does not load: %s", err == -ESRCH ?
+			 "no valid kernel BTF (" VMLINUX_BTF ")" : strerror(-err));
 		goto out;
 	}
 	err = probe_bpf__attach(skel);
