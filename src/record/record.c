@@ -229,8 +229,8 @@ int record__run(const struct record_opts *o)
 		}
 	}
 	for (size_t i = 0; i < o->nr_pids; i++) {
-		if (kill(o->pids[i], 0) && errno == ESRCH) {
-			avt_err("no such process: %d", o->pids[i]);
+		if (targets__check(o->pids[i], why, sizeof(why))) {
+			avt_err("%s", why);
 			goto cleanup;
 		}
 	}

@@ -90,6 +90,7 @@ void sysorder__finish(struct recorder *r);	/* give up every hole, write all */
 void sysorder__free(struct recorder *r);
 
 /* targets.c */
+int targets__check(pid_t pid, char *why, size_t len);	/* a -p pid can be traced */
 int targets__launch(struct recorder *r, char **argv);	/* fork, child waits */
 int targets__wait_parked(struct recorder *r);	/* child asleep before exec */
 int targets__release(struct recorder *r);		/* let the child exec */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -56,6 +57,9 @@ int targets__launch(struct recorder *r, char **argv)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGUSR1, SIG_DFL);
+		/* a recorder stopped by SIGKILL sends no SIGTERM: have the
+		 * kernel send it (the go pipe covers a death before this) */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);	/* the recorder went away */
 		execvp(argv[0], argv);
@@ -124,11 +128,47 @@ int targets__add(struct recorder *r, pid_t tgid)
 	return 1;
 }
 
+/*
+ * One -p target: refuse what cannot be traced (in one line, in why) before
+ * anything is loaded. A zombie (or a process dying right now, before it is
+ * in the map) passed its exit tracepoint: nothing would ever end its
+ * recording; a kernel thread has no address space.
+ */
+int targets__check(pid_t pid, char *why, size_t len)
+{
+	char path[64], buf[1024], *p, state = 0;
+	unsigned long flags = 0;
+	long threads = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	p = f && fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	if (f)
+		fclose(f);
+	/* ") S ppid pgrp session tty tpgid flags ... num_threads" (proc(5)) */
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %ld", &state, &flags, &threads) != 3) {
+		snprintf(why, len, "no such process: %d", pid);
+		return -ESRCH;
+	}
+	if (flags & 0x00200000) {	/* PF_KTHREAD */
+		snprintf(why, len, "process %d is a kernel thread (no address space to trace)", pid);
+		return -EINVAL;
+	}
+	/* a zombie leader with live threads is a live process */
+	if ((state == 'Z' || state == 'X') && threads <= 1) {
+		snprintf(why, len, "process %d has already exited (zombie)", pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
 int targets__list(struct recorder *r, pid_t **out)
 {
 	int fd = bpf_map__fd(r->skel->maps.targets);
-	size_t n = 0, cap = 64;
-	pid_t *v = malloc(cap * sizeof(*v));
+	size_t n = 0, cap = 64, nstale = 0;
+	pid_t *v = malloc(cap * sizeof(*v)), stale[16];
 	__u32 key, next;
 	void *prev = NULL;
 
@@ -142,6 +182,13 @@ int targets__list(struct recorder *r, pid_t **out)
 		/* a dead process whose mm teardown is still being recorded */
 		if (!bpf_map_lookup_elem(fd, &next, &t) && t.exiting)
 			continue;
+		/* gone without an exit the tracepoint saw (it died before it
+		 * was added): drop it after the walk, or -p never ends */
+		if (kill((pid_t)next, 0) && errno == ESRCH) {
+			if (nstale < sizeof(stale) / sizeof(stale[0]))
+				stale[nstale++] = (pid_t)next;
+			continue;
+		}
 		if (n == cap) {
 			pid_t *nv = realloc(v, 2 * cap * sizeof(*v));
 
@@ -153,6 +200,10 @@ int targets__list(struct recorder *r, pid_t **out)
 			cap *= 2;
 		}
 		v[n++] = next;
+	}
+	for (size_t i = 0; i < nstale; i++) {
+		key = (__u32)stale[i];
+		bpf_map_delete_elem(fd, &key);
 	}
 	*out = v;
 	return (int)n;
