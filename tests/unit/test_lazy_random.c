@@ -44,7 +44,10 @@ struct proc {
  * the detectors' touched-mm/window scans and with full scans: same records.
  * E_ALT: the sound alternatives (mremap and UFFDIO_MOVE reindex, merge
  * absorb): no violation, no leak, like the default policy */
-enum { E_EAGER, E_LAZY, E_LAZY_OFF, E_COPY, E_COPY_FULL, E_ALT, NE };
+/* E_FAM: family-scope upgrades with the other sound choices (merge
+ * absorb, no ancestor reuse, neighbour roots, PARENT forks without lazy
+ * folios not upgraded): no violation, no leak either */
+enum { E_EAGER, E_LAZY, E_LAZY_OFF, E_COPY, E_COPY_FULL, E_ALT, E_FAM, NE };
 
 struct world {
 	struct avt_engine *e[NE];
@@ -375,10 +378,12 @@ static void step(struct world *w)
 
 static void run_seed(uint32_t seed, unsigned steps, unsigned diverged[3], double *hits)
 {
-	const char *const sch[NE] = { "eager", "lazy", "lazy", "lazy", "lazy", "lazy" };
+	const char *const sch[NE] = { "eager", "lazy", "lazy", "lazy", "lazy", "lazy", "lazy" };
 	const char *const par[NE] = { NULL, NULL, "enabled=0,child-mode=eager",
 				      "rewrite=during_copy", "rewrite=during_copy,test-full-scan=1",
-				      "mremap=reindex,uffd-move=reindex,merge-absorb=1" };
+				      "mremap=reindex,uffd-move=reindex,merge-absorb=1",
+				      "upgrade-scope=family,merge-absorb=1,reuse-ancestor=0,"
+				      "reuse-neighbour-root=1,parent-upgrade-always=0" };
 	static const char *const same[] = {
 		"anon_vma.allocated", "anon_vma.freed", "anon_vma.peak",
 		"anon_vma_chain.allocated", "anon_vma_chain.freed", "anon_vma_chain.peak",
