@@ -263,27 +263,13 @@ out:
 void procfs__skipped(struct recorder *r, pid_t tgid)
 {
 	struct avt_event ev = { .type = AVT_EV_STATS };
-	size_t i;
+	uint64_t count = snap_fail__count(&r->skips, &r->nr_skips, &r->cap_skips, tgid);
 
-	for (i = 0; i < r->nr_skips; i++)
-		if (r->skips[i].tgid == tgid)
-			break;
-	if (i == r->nr_skips) {
-		if (r->nr_skips == r->cap_skips) {
-			size_t nc = r->cap_skips ? r->cap_skips * 2 : 16;
-			struct snap_fail *ns = realloc(r->skips, nc * sizeof(*ns));
-
-			if (!ns)
-				return;
-			r->skips = ns;
-			r->cap_skips = nc;
-		}
-		r->skips[r->nr_skips++] = (struct snap_fail){ .tgid = tgid };
-	}
-	r->skips[i].count++;
+	if (!count)
+		return;
 	r->skipped++;
 	ev.u.stats.kind = AVT_STATS_SNAP_SKIPPED;
 	ev.u.stats.key = (uint32_t)tgid;
-	ev.u.stats.value = r->skips[i].count;
+	ev.u.stats.value = count;
 	recorder__write(r, &ev);
 }

@@ -18,6 +18,9 @@ struct snap_fail {
 	pid_t tgid;
 	uint64_t count;
 };
+/* snapshot.c: one more for tgid in the per-tgid counts v[0..*n) (grown as
+ * needed): its new count, or 0 (nothing counted) when v cannot grow */
+uint64_t snap_fail__count(struct snap_fail **v, size_t *n, size_t *cap, pid_t tgid);
 
 struct sysorder_slot;
 

@@ -76,26 +76,32 @@ static int push_retry(struct recorder *r, pid_t tgid, uint32_t kind)
 	return 0;
 }
 
-void snapshot__failed(struct recorder *r, pid_t tgid, uint32_t kind)
+uint64_t snap_fail__count(struct snap_fail **v, size_t *n, size_t *cap, pid_t tgid)
 {
 	size_t i;
 
-	for (i = 0; i < r->nr_fails; i++)
-		if (r->fails[i].tgid == tgid)
+	for (i = 0; i < *n; i++)
+		if ((*v)[i].tgid == tgid)
 			break;
-	if (i == r->nr_fails) {
-		if (r->nr_fails == r->cap_fails) {
-			size_t nc = r->cap_fails ? r->cap_fails * 2 : 16;
-			struct snap_fail *nf = realloc(r->fails, nc * sizeof(*nf));
+	if (i == *n) {
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 16;
+			struct snap_fail *nv = realloc(*v, nc * sizeof(*nv));
 
-			if (!nf)
-				return;
-			r->fails = nf;
-			r->cap_fails = nc;
+			if (!nv)
+				return 0;
+			*v = nv;
+			*cap = nc;
 		}
-		r->fails[r->nr_fails++] = (struct snap_fail){ .tgid = tgid };
+		(*v)[(*n)++] = (struct snap_fail){ .tgid = tgid };
 	}
-	r->fails[i].count++;
+	return ++(*v)[i].count;
+}
+
+void snapshot__failed(struct recorder *r, pid_t tgid, uint32_t kind)
+{
+	if (!snap_fail__count(&r->fails, &r->nr_fails, &r->cap_fails, tgid))
+		return;
 	/* an exit snapshot cannot be taken again: the mm is gone */
 	if (kind == AVT_SNAP_EXEC || kind == AVT_SNAP_START)
 		push_retry(r, tgid, kind);
