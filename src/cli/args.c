@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "avtrace/engine.h"
 #include "cli.h"
 
 int avt_argp_file(int key, char *arg, struct argp_state *state, const char **file,
@@ -46,6 +47,26 @@ int avt_argp_modes(struct argp_state *state, const char *arg, char *buf, size_t 
 	if (!*nr) {
 		argp_error(state, "%s", none);
 		return EINVAL;
+	}
+	return 0;
+}
+
+int avt_modes_check(char *const *modes, int nr, const char *known)
+{
+	for (int i = 0; i < nr; i++) {
+		const char *const *s;
+
+		for (s = avt_engine_schemes; *s && strcmp(*s, modes[i]); s++)
+			;
+		if (!*s) {
+			avt_err("unknown scheme '%s' (%s)", modes[i], known);
+			return AVT_EXIT_USAGE;
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcmp(modes[j], modes[i])) {
+				avt_err("scheme '%s' is listed twice in --mode", modes[i]);
+				return AVT_EXIT_USAGE;
+			}
 	}
 	return 0;
 }

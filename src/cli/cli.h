@@ -42,6 +42,10 @@ int avt_argp_file(int key, char *arg, struct argp_state *state, const char **fil
  * too many, or none (the message none). */
 int avt_argp_modes(struct argp_state *state, const char *arg, char *buf, size_t len,
 		   char **modes, int max, int *nr, const char *none);
+/* After parsing: each of the nr modes is a scheme of the engine and none is
+ * listed twice; else one line ("unknown scheme 'X' (known)") and
+ * AVT_EXIT_USAGE. */
+int avt_modes_check(char *const *modes, int nr, const char *known);
 const char *avt_trace_msg(const char *path, const char *why, char *buf, size_t len);
 struct avt_reader *avt_trace_open(const char *path);
 int avt_trace_stopped(const char *path, const struct avt_reader *r, int ret, char *buf,

@@ -478,21 +478,8 @@ int cmd_diff(int argc, char **argv)
 		       (env.nr_inputs == 2 ? 1 : 2) * sizeof(char *));
 		env.nr_modes = env.nr_inputs == 2 ? 1 : 2;
 	}
-	for (int i = 0; i < env.nr_modes; i++) {
-		const char *const *s;
-
-		for (s = avt_engine_schemes; *s && strcmp(*s, env.modes[i]); s++)
-			;
-		if (!*s) {
-			avt_err("unknown scheme '%s' (see avtrace replay --list-modes)", env.modes[i]);
-			return AVT_EXIT_USAGE;
-		}
-		for (int j = 0; j < i; j++)
-			if (!strcmp(env.modes[j], env.modes[i])) {
-				avt_err("scheme '%s' is listed twice in --mode", env.modes[i]);
-				return AVT_EXIT_USAGE;
-			}
-	}
+	if (avt_modes_check(env.modes, env.nr_modes, "see avtrace replay --list-modes"))
+		return AVT_EXIT_USAGE;
 	if (env.nr_inputs == 2 && env.nr_modes != 1) {
 		avt_err("two traces are compared under one scheme (got %d in --mode)", env.nr_modes);
 		return AVT_EXIT_USAGE;

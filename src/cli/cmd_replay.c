@@ -249,22 +249,8 @@ int cmd_replay(int argc, char **argv)
 		env.modes[0] = (char *)"eager-legacy";
 		env.nr_modes = 1;
 	}
-	for (i = 0; i < env.nr_modes; i++) {
-		const char *const *s;
-
-		for (s = avt_engine_schemes; *s; s++)
-			if (!strcmp(*s, env.modes[i]))
-				break;
-		if (!*s) {
-			avt_err("unknown scheme '%s' (known: eager, eager-legacy, lazy)", env.modes[i]);
-			return AVT_EXIT_USAGE;
-		}
-		for (int j = 0; j < i; j++)
-			if (!strcmp(env.modes[j], env.modes[i])) {
-				avt_err("scheme '%s' is listed twice in --mode", env.modes[i]);
-				return AVT_EXIT_USAGE;
-			}
-	}
+	if (avt_modes_check(env.modes, env.nr_modes, "known: eager, eager-legacy, lazy"))
+		return AVT_EXIT_USAGE;
 
 	r = avt_trace_open(env.input);
 	if (!r)
