@@ -1,6 +1,9 @@
 #!/bin/bash
 # Errors are one clear line with the right exit code: bad options (2),
-# missing privilege, no such process, bad cgroup, command not found (1).
+# missing privilege, no BTF, no such process, a zombie or kernel thread,
+# bad cgroup, command not found, bad output path (1); a full disk stops the
+# recording in one ENOSPC line (exit 1) and keeps what was sealed; SIGTERM
+# writes a complete file, SIGKILL leaves the sealed chunks readable.
 set -u
 . "$(dirname "$0")/lib.bash"
 require_bpf
@@ -19,12 +22,46 @@ expect 2 "unrecognized option" "$AVTRACE" record --bogus
 expect 2 "exactly one target" "$AVTRACE" record -o "$T/x.avt"
 expect 2 "exactly one target" "$AVTRACE" record -a -p 1
 expect 2 "bad duration" "$AVTRACE" record -d abc -a
+# NaN compares false both ways: it used to pass the check and never expire
+expect 2 "bad duration 'nan'" "$AVTRACE" record -d nan -a
+expect 2 "bad checkpoint interval 'NaN'" "$AVTRACE" record --checkpoint-every=NaN -a
 expect 2 "bad ring size" "$AVTRACE" record -b 12 -a
 expect 2 "bad pid list" "$AVTRACE" record -p 12x
 expect 1 "no such process: 4194000" "$AVTRACE" record -o "$T/x.avt" -p 4194000
 expect 1 "cannot open cgroup" "$AVTRACE" record -o "$T/x.avt" -c /nonexistent/cg
 expect 1 "cannot run /nonexistent/cmd" "$AVTRACE" record --no-status -o "$T/x.avt" -- /nonexistent/cmd
 expect 1 "cannot create" "$AVTRACE" record --no-status -o /nonexistent/dir/x.avt -- /bin/true
+expect 1 "cannot create $T: Is a directory" "$AVTRACE" record --no-status -o "$T" -- /bin/true
+expect 1 "cgroup v2 directory expected" "$AVTRACE" record --no-status -o "$T/x.avt" -c "$T" -d 1
+expect 1 "process 2 is a kernel thread" "$AVTRACE" record --no-status -o "$T/x.avt" -p 2
+# a zombie passed its exit tracepoint: it used to be recorded for ever
+bash -c 'sleep 0.1 & exec sleep 5' & zp=$!
+z=""; for _ in $(seq 50); do
+	z=$(pgrep -P $zp); [ -n "$z" ] && [ "$(ps -o stat= -p "$z" | cut -c1)" = Z ] && break; sleep 0.1
+done
+expect 1 "process $z has already exited (zombie)" "$AVTRACE" record --no-status -o "$T/x.avt" -p "$z"
+kill $zp; wait $zp 2>/dev/null
+
+# -p on a process that exits during the BPF load (after the pid check,
+# before it is in the map: its exit is never seen): the recording must
+# still end (it ran for ever). Whichever side of the load each one dies
+# on, none may hang.
+hung=0
+for d in 0.2 0.3 0.4 0.5 0.7; do
+	sleep $d & sp=$!
+	timeout 8 "$AVTRACE" record --no-status -o "$T/race.avt" -p $sp > /dev/null 2>&1
+	[ $? = 124 ] && hung=$((hung + 1))
+	wait $sp 2>/dev/null
+done
+[ $hung = 0 ] && pass "-p on a target dying during the load: every recording ended" ||
+	fail "-p on a target dying during the load: $hung of 5 recordings never ended"
+
+# -p with several pids: the trace's cmdline keeps them all (parsing cut it)
+sleep 5 & s1=$!; sleep 5 & s2=$!
+"$AVTRACE" record --no-status -o "$T/two.avt" -p $s1,$s2 -d 0.2 2> /dev/null || fail "-p $s1,$s2: exit $?"
+"$AVTRACE" info "$T/two.avt" | grep -q "^  cmdline .* -p $s1,$s2 -d 0.2$" &&
+	pass "-p A,B: cmdline metadata complete" || fail "-p A,B: cmdline metadata: $("$AVTRACE" info "$T/two.avt" | grep cmdline)"
+kill $s1 $s2; wait $s1 $s2 2>/dev/null
 
 # -v routes libbpf's log; without it libbpf stays quiet
 sleep 3 & sp=$!
@@ -43,4 +80,97 @@ else
 fi
 expect 1 "need root (or CAP_BPF and CAP_PERFMON)" "${drop[@]}" "$T/avtrace" record -o /tmp/x.avt -- /bin/true
 expect 1 "need root" "${drop[@]}" "$T/avtrace" record --probe
+# root without CAP_SYS_ADMIN: CAP_BPF + CAP_PERFMON are enough, one of them is not
+if command -v capsh > /dev/null; then
+	expect 1 "need root (or CAP_BPF and CAP_PERFMON)" capsh --drop=cap_sys_admin,cap_perfmon -- \
+		-c "exec '$T/avtrace' record --no-status -o '$T/c.avt' -- /bin/true"
+	expect 0 "events written" capsh --drop=cap_sys_admin -- \
+		-c "exec '$T/avtrace' record --no-status -o '$T/c.avt' -- /bin/true"
+else
+	echo "SKIP-part: capsh not installed (CAP_BPF+CAP_PERFMON without CAP_SYS_ADMIN)"
+fi
+
+# no kernel BTF: a private mount namespace with an empty tmpfs (or a junk
+# file) over /sys/kernel/btf
+if unshare -m true 2> /dev/null; then
+	expect 1 "kernel BTF not found (/sys/kernel/btf/vmlinux: No such file or directory)" \
+		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$0" record --no-status -o "$1" -- /bin/true' \
+		"$AVTRACE" "$T/nobtf.avt"
+	expect 1 "cannot read kernel BTF from /sys/kernel/btf/vmlinux: not valid BTF" \
+		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && echo junk > /sys/kernel/btf/vmlinux &&
+			exec "$0" record --no-status -o "$1" -- /bin/true' "$AVTRACE" "$T/nobtf.avt"
+	expect 1 "does not load: no valid kernel BTF" \
+		unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && echo junk > /sys/kernel/btf/vmlinux &&
+			exec "$0" record --probe' "$AVTRACE"
+	[ -e "$T/nobtf.avt" ] && fail "no BTF: an output file was created"
+else
+	echo "SKIP-part: unshare -m not possible here (missing-BTF messages)"
+fi
+
+# --- the disk fills up while recording -----------------------------------------
+# A 256 KiB tmpfs: the recorder must stop at once (it used to record on to
+# the command's end, or for ever under -a) with exit 1 and a message naming
+# ENOSPC; the command is stopped like on SIGINT; the file keeps every chunk
+# that was complete and reads back (no footer: the writer could not close it).
+require_workloads storm
+mnt=$T/full
+mkdir -p "$mnt"
+if mount -t tmpfs -o size=256k tmpfs "$mnt" 2> "$T/mount.err"; then
+	start=$(date +%s.%N)
+	timeout 60 "$AVTRACE" record --no-status -o "$mnt/s.avt" -- "$WL/storm" 3000000 > /dev/null 2> "$T/full.log"
+	rc=$?
+	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+	[ $rc = 1 ] || fail "disk full: exit $rc, want 1 ($(tail -1 "$T/full.log"))"
+	if [ "$(wc -l < "$T/full.log")" = 1 ] &&
+	   grep -q "^avtrace record: writing $mnt/s.avt failed: No space left on device$" "$T/full.log"; then
+		pass "disk full: $(cat "$T/full.log")"
+	else
+		fail "disk full: message is not the one ENOSPC line:"; cat "$T/full.log"
+	fi
+	awk -v s="$secs" 'BEGIN{exit !(s < 15)}' && pass "disk full: stopped after ${secs}s" ||
+		fail "disk full: recording went on for ${secs}s after the disk was full"
+	pgrep -f "$WL/storm 3000000" > /dev/null && fail "disk full: the command outlived the recorder"
+	if "$AVTRACE" info "$mnt/s.avt" > "$T/full.info" 2>&1 &&
+	   "$AVTRACE" script "$mnt/s.avt" > "$T/full.txt" 2> "$T/full.err"; then
+		n=$(grep -c " mmap " "$T/full.txt")
+		grep -q "index footer no" "$T/full.info" || fail "disk full: info does not say the footer is missing"
+		[ "$n" -gt 100 ] && pass "disk full: the file reads back ($n mmap events, $(grep '^chunks' "$T/full.info"))" ||
+			fail "disk full: only $n mmap events kept"
+	else
+		fail "disk full: the file does not read back: $(tail -1 "$T/full.info") $(tail -1 "$T/full.err")"
+	fi
+	umount "$mnt"
+else
+	echo "SKIP-part: cannot mount a tmpfs ($(head -1 "$T/mount.err")): full-disk case not run"
+fi
+
+# --- SIGTERM and SIGKILL of the recorder mid-run ------------------------------------
+f=$T/term.avt
+"$AVTRACE" record --no-status -o "$f" -- "$WL/storm" 3000001 2> "$T/term.log" &
+rec=$!
+wait_for "$f" 20 $rec; sleep 0.5
+kill -TERM $rec
+wait $rec && pass "SIGTERM: exit 0" || fail "SIGTERM: exit $?: $(tail -1 "$T/term.log")"
+check_readable "$f" && grep -q "index footer yes" "$f.info" && grep -q " stats kind=events" "$f.txt" &&
+	pass "SIGTERM: complete file, final stats in" || fail "SIGTERM: file incomplete"
+pgrep -f "$WL/storm 3000001" > /dev/null && fail "SIGTERM: the command outlived the recorder"
+
+# SIGKILL: every sealed chunk stays readable; the command goes too
+f=$T/kill.avt
+"$AVTRACE" record --no-status -o "$f" -- "$WL/storm" 3000002 2> "$T/kill.log" &
+rec=$!
+wait_for "$f" 20 $rec; sleep 1.5
+kill -KILL $rec; wait $rec 2>/dev/null
+sleep 0.3
+if pgrep -f "$WL/storm 3000002" > /dev/null; then
+	fail "SIGKILL: the command outlived the recorder"; pkill -f "$WL/storm 3000002"
+fi
+if "$AVTRACE" info "$f" > "$f.info" 2>&1 && "$AVTRACE" script "$f" > "$f.txt" 2> "$f.err"; then
+	n=$(grep -c " mmap " "$f.txt")
+	grep -q "index footer no" "$f.info" || fail "SIGKILL: info does not say the footer is missing"
+	[ "$n" -gt 100 ] && pass "SIGKILL: what was sealed reads back ($n mmap events)" ||
+		fail "SIGKILL: only $n mmap events readable"
+else
+	fail "SIGKILL: the file does not read back: $(tail -1 "$f.info") $(tail -1 "$f.err")"
+fi
 finish
