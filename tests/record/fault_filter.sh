@@ -46,10 +46,6 @@ if [ -s "$T/on.avt.txt" ] && [ -s "$T/off.avt.txt" ]; then
 	[ $((b - a)) -ge 1000 ] || fail "unfiltered trace has only $((b - a)) more faults"
 fi
 
-if ! "$AVTRACE" replay --help 2>&1 | grep -q -- "--state-at" || ! has_cmd replay "$T/on.avt"; then
-	echo "SKIP-compare: avtrace replay --state-at is not implemented yet"
-	finish
-fi
 # state lines start with the pid; reports name processes as comm[pid]
 norm() {
 	sed -E 's/^[0-9]+ /PID /; s/\[[0-9]+\]/[N]/g; s/\b(pid|tgid)=[0-9]+/\1=N/g' |
