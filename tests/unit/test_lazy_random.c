@@ -6,10 +6,15 @@
  *  - no §5 violation under the default options (the proposal's policy is
  *    sound on single-threaded traces), no leaks once every process exits;
  *  - lazy and eager agree on folio counts after every event, and on the
- *    VMA layout except where H5 makes them diverge (counted and printed;
- *    a divergence without an H5 refusal or a merge-count difference fails);
+ *    VMA layout until H5 makes them diverge: a seed's first divergence
+ *    must have an H5 cause (layout_check), counted and printed;
  *  - lazy with lazy_enabled=0 and lazy_child_mode=eager is eager: identical
- *    anon_vma/AVC allocation, frees, peaks and root-lock writes.
+ *    anon_vma/AVC allocation, frees, peaks and root-lock writes;
+ *  - the sound alternatives (reindex, absorb, family scope, ...) report no
+ *    violation either.
+ * AVT_LAZY_SEEDS=N (default 40), AVT_LAZY_STEPS=N (600),
+ * AVT_LAZY_SEED_FROM=N (first seed), AVT_LAZY_DUMP=1 (print the sequence
+ * as a text trace, e.g. with SEED_FROM = SEEDS for one seed).
  */
 #include <stdarg.h>
 #include <stddef.h>
