@@ -144,6 +144,28 @@ else
 	echo "SKIP-part: cannot mount a tmpfs ($(head -1 "$T/mount.err")): full-disk case not run"
 fi
 
+# --- the live status line (--status: forced although stderr is a file) -------------
+"$AVTRACE" record --status -b 4096 -o "$T/st.avt" -- sh -c "'$WL/storm' 20000; sleep 1.2" 2> "$T/st.log" ||
+	fail "--status: exit $?"
+st=$(tr '\r' '\n' < "$T/st.log" | grep -E "^avtrace record: [0-9]+s  [0-9]+ events \([0-9]+/s\)  [0-9]+ dropped  [0-9]+ faults filtered  [0-9]+ processes" | tail -1)
+[ -n "$st" ] && pass "--status: live line '$st'" || fail "--status: no live status line: $(head -c 300 "$T/st.log")"
+echo "$st" | grep -q "  0 dropped" && fail "--status with a 4 KiB ring shows no drops live"
+"$AVTRACE" record -o "$T/st.avt" -- /bin/true 2> "$T/st2.log" < /dev/null
+grep -q $'\r' "$T/st2.log" && fail "status line shown although stderr is not a terminal"
+
+# --- no kernel pointer in a trace: kernel-mode faults (dd reads /dev/zero into
+# a fresh buffer: clear_user faults) keep ip=0x0; ids are keyed hashes (a
+# direct-map or kernel-text address would show as 0xffff88... / 0xffffffff8...)
+"$AVTRACE" record --no-status -o "$T/kp.avt" -- dd if=/dev/zero of=/dev/null bs=1M count=4 status=none 2> /dev/null
+if check_readable "$T/kp.avt"; then
+	nk=$(grep -c " mode=kernel " "$T/kp.avt.txt")
+	[ "$nk" -gt 0 ] || fail "kernel pointers: no kernel-mode fault recorded from dd"
+	grep " mode=kernel " "$T/kp.avt.txt" | grep -v " ip=0x0 " | head -1 | grep . && fail "kernel pointers: a kernel ip in a trace"
+	grep -E "0x(ffffffff[89a-f]|ffff88[89a-f])[0-9a-f]*" "$T/kp.avt.txt" | head -2 | grep . &&
+		fail "kernel pointers: a kernel address in a trace"
+	pass "kernel pointers: none in a trace ($nk kernel-mode faults, ip=0x0)"
+fi
+
 # --- SIGTERM and SIGKILL of the recorder mid-run ------------------------------------
 f=$T/term.avt
 "$AVTRACE" record --no-status -o "$f" -- "$WL/storm" 3000001 2> "$T/term.log" &
