@@ -987,6 +987,8 @@ int BPF_PROG(mmap_lock_released, struct mm_struct *mm, bool write)
 	fill_hdr(r, REC_SYS_PLACE, tgid, tid);
 	p->placed = r->ts;
 	p->pinned = write;
+	if (write)	/* the driver clears it if it cannot write the call here */
+		p->flags |= AVT_SYSF_PLACED;
 	submit(r);
 	return 0;
 }

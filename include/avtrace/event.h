@@ -220,6 +220,10 @@ struct avt_ev_syscall {
  * at some point during this one: events are written at syscall exit, so
  * their order in the trace may differ from the order of their changes */
 #define AVT_SYSF_OVERLAP 8u
+/* the recorder wrote this call where it released the mmap write lock (its
+ * change was made under that hold), not at its exit: among calls of its
+ * process it is in the order of their changes (src/record/sysorder.c) */
+#define AVT_SYSF_PLACED 16u
 
 struct avt_ev_fault {
 	uint64_t addr, ip;

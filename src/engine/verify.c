@@ -88,6 +88,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "avtrace/verify.h"
 #include "engine/internal.h"
 #include "engine/verify_map.h"
@@ -174,6 +175,10 @@ struct pinfo {
 	uint64_t unexp_avc_free;	/* AVC frees still to discount: see kernel_alloc */
 	struct ovr { uint64_t start, end; } *ov;	/* ranges of overlapped calls */
 	size_t nov, capov;
+	struct plc { uint64_t seq; uint32_t pid; struct avt_ev_syscall sc; } *pl;
+	size_t npl;			/* placed overlapped calls not marked (yet) */
+	uint64_t pl_lost;		/* latest seq dropped from pl: PL_MAX reached */
+	bool pl_off;			/* mlockall(MCL_FUTURE): every mmap populates */
 	uint64_t *fw;			/* pages of undecided fork-window faults */
 	size_t nfw, capfw;
 	bool fw_all;			/* too many: the whole address space */
@@ -286,6 +291,10 @@ struct avt_verify {
 	uint64_t snaps_overlap, snaps_dropped;
 	uint64_t snaps_lockdrop, snaps_busy, snaps_procfs;
 	uint64_t ov_calls, ov_facts;	/* AVT_SYSF_OVERLAP calls, facts not judged */
+	uint64_t ov_placed, ov_unsure;	/* of them AVT_SYSF_PLACED (ov_placed), and
+					 * those marked all the same (see pl_flush) */
+	struct vmap tid_seq;		/* tid -> nr_ev of its latest event from
+					 * user space (a call entered after it) */
 	uint64_t fw_faults, fw_facts;	/* undecided fork-window faults, facts not judged */
 	uint64_t snaps_compared;
 	uint64_t nr_ev;
@@ -574,6 +583,86 @@ static void ov_call(struct avt_verify *v, const struct avt_event *ev)
 	}
 }
 
+/*
+ * AVT_SYSF_PLACED narrows the rule above. Such a call was written where it
+ * released the mmap write lock, and its change was made under that hold:
+ * two such calls are in the trace in the order of their changes. So an
+ * overlapped call that is placed, and has no work after its release
+ * (ov_placed_ok: no populating), is not marked for itself. What can still
+ * be out of order around it is a call written after its change (unplaced:
+ * at its exit; or placed at a read release: munmap and brk downgrade) or a
+ * fork (its event follows dup_mmap's release): for such an event E of
+ * thread T, a placed call written after T's previous event from user space
+ * (so after E's call entered) and before E may have changed after E's
+ * change: pl_flush marks it then. One written before that was done before
+ * E's call entered; one written after E has its change after E's. Faults
+ * (written at entry) are not ordered by this rule, as before it.
+ */
+#define PL_MAX 256
+
+static bool ov_placed_ok(const struct pinfo *p, const struct avt_ev_syscall *sc)
+{
+	if (!(sc->flags & AVT_SYSF_PLACED) || p->pl_off)
+		return false;
+	switch (sc->sys) {
+	case AVT_SYS_MMAP:	/* mm_populate after the release */
+		return !(sc->args[3] & (MAP_POPULATE | MAP_LOCKED));
+	case AVT_SYS_MUNMAP: case AVT_SYS_MPROTECT: case AVT_SYS_PKEY_MPROTECT:
+	case AVT_SYS_MADVISE: case AVT_SYS_MUNLOCK: case AVT_SYS_MUNLOCKALL:
+	case AVT_SYS_MSEAL: case AVT_SYS_MBIND: case AVT_SYS_SET_MEMPOLICY_HOME_NODE:
+	case AVT_SYS_UFFD_REGISTER: case AVT_SYS_UFFD_UNREGISTER: case AVT_SYS_PRCTL:
+		return true;
+	default:		/* mlock, mlock2, mlockall, mremap, brk: __mm_populate
+				 * (mlock2 ONFAULT too: a VMA unlocked meanwhile is
+				 * populated), the rest */
+		return false;
+	}
+}
+
+static void pl_add(struct avt_verify *v, struct pinfo *p, const struct avt_event *ev)
+{
+	if (!p->pl) {
+		p->pl = malloc(PL_MAX * sizeof(*p->pl));
+		if (!p->pl) {	/* no room: mark it as before */
+			ov_call(v, ev);
+			return;
+		}
+	}
+	if (p->npl == PL_MAX) {
+		p->pl_lost = p->pl[0].seq;
+		memmove(p->pl, p->pl + 1, (PL_MAX - 1) * sizeof(*p->pl));
+		p->npl--;
+	}
+	p->pl[p->npl++] = (struct plc){ v->nr_ev, ev->pid, ev->u.sys };
+}
+
+/* E of ev->tid is written after its change: mark the placed calls since
+ * that thread's previous event from user space */
+static void pl_flush(struct avt_verify *v, struct pinfo *p, const struct avt_event *ev)
+{
+	uint64_t since = 0;
+	size_t k = 0;
+
+	if (!p->npl)
+		return;
+	vmap__get(&v->tid_seq, ev->tid ? ev->tid : UINT32_MAX, &since);
+	if (since < p->pl_lost)
+		ov_add(p, 0, UINT64_MAX);
+	for (size_t i = 0; i < p->npl; i++) {
+		struct avt_event c = { .type = AVT_EV_SYSCALL, .pid = p->pl[i].pid };
+
+		if (p->pl[i].seq <= since) {
+			p->pl[k++] = p->pl[i];
+			continue;
+		}
+		c.tid = c.pid;
+		c.u.sys = p->pl[i].sc;
+		v->ov_unsure++;
+		ov_call(v, &c);
+	}
+	p->npl = k;
+}
+
 static void pinfo_free_cap(struct pinfo *p)
 {
 	free(p->cap);
@@ -590,6 +679,7 @@ void avt_verify__free(struct avt_verify *v)
 	for (size_t i = 0; i < v->npi; i++) {
 		pinfo_free_cap(v->pi[i]);
 		free(v->pi[i]->ov);
+		free(v->pi[i]->pl);
 		free(v->pi[i]->rk);
 		free(v->pi[i]->fw);
 		free(v->pi[i]);
@@ -611,6 +701,7 @@ void avt_verify__free(struct avt_verify *v)
 	free(v->rs);
 	free(v->rg);
 	vmap__fini(&v->drop_val);
+	vmap__fini(&v->tid_seq);
 	vmap__fini(&v->drop_ts);
 	vmap__fini(&v->proots);
 	vmap__fini(&v->seed_own);
@@ -1563,6 +1654,8 @@ static void reseed_drop(struct avt_verify *v, uint32_t pid)
 				p->nocap ? C_NOTCAP : C_RSCUT;
 	reseed_cut(v, p);
 	p->nov = 0;
+	p->npl = 0;
+	p->pl_lost = 0;
 	p->nrk = 0;
 	p->rs_ambiguous = false;
 }
@@ -2282,10 +2375,21 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		v->window_cp = ev->u.checkpoint.n;
 		break;
 	case AVT_EV_SYSCALL:
+		p = pinfo_get(v, ev->pid);
+		if (p && ev->u.sys.sys == AVT_SYS_MLOCKALL && (ev->u.sys.args[0] & MCL_FUTURE))
+			p->pl_off = true;
 		if (ev->u.sys.flags & AVT_SYSF_OVERLAP) {
 			v->ov_calls++;
-			ov_call(v, ev);
+			if (p && ov_placed_ok(p, &ev->u.sys)) {
+				v->ov_placed++;
+				pl_add(v, p, ev);
+			} else {
+				ov_call(v, ev);
+				if (p)
+					pl_flush(v, p, ev);
+			}
 		}
+		p = NULL;
 		break;
 	case AVT_EV_STATS:
 		/* the recorder's marker: that teardown is over (the latest
@@ -2335,8 +2439,10 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		p = pinfo_get(v, ev->pid);
 		if (p && ev->u.fork.child_pid != ev->pid) {
 			uint8_t t = p->taint;
-			struct pinfo *c = pinfo_get(v, ev->u.fork.child_pid);
+			struct pinfo *c;
 
+			pl_flush(v, p, ev);	/* before the child inherits */
+			c = pinfo_get(v, ev->u.fork.child_pid);
 			if (c) {
 				pinfo_free_cap(c);
 				c->dead_start = 0;
@@ -2374,6 +2480,9 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		if (p) {
 			p->partial = false;	/* partial_window stays for this window */
 			p->nov = 0;		/* a new image: the exec snapshot seeds it */
+			p->npl = 0;
+			p->pl_lost = 0;
+			p->pl_off = false;
 			p->nfw = 0;
 			p->fw_all = false;
 		}
@@ -2428,6 +2537,13 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				busy_roots_add(v, &sp->busy_roots, ev->pid);
 		}
 	}
+	/* where the thread's next call entered, at the earliest (pl_flush):
+	 * a fault in kernel mode can be taken inside that call */
+	if (ev->type == AVT_EV_EXIT)
+		vmap__del(&v->tid_seq, ev->tid ? ev->tid : UINT32_MAX);
+	else if (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FORK || ev->type == AVT_EV_EXEC ||
+		 (ev->type == AVT_EV_FAULT && !(ev->u.fault.flags & AVT_FAULT_KERNEL)))
+		vmap__put(&v->tid_seq, ev->tid ? ev->tid : UINT32_MAX, v->nr_ev);
 
 	if (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT || ev->type == AVT_EV_FORK ||
 	    ev->type == AVT_EV_EXEC || ev->type == AVT_EV_EXIT) {
@@ -2548,6 +2664,8 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 		v->snapless_list);
 	fprintf(out, "verify.overlapped_calls %" PRIu64 " (%" PRIu64 " facts near them ambiguous)\n",
 		v->ov_calls, v->ov_facts);
+	fprintf(out, "verify.overlapped_placed %" PRIu64 " (%" PRIu64 " of them marked: near an "
+		"unplaced call or a fork)\n", v->ov_placed, v->ov_unsure);
 	{
 		struct avt_order_stats os;
 

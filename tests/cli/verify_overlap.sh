@@ -1,0 +1,80 @@
+#!/bin/bash
+# replay --verify on overlapped calls the recorder placed (AVT_SYSF_PLACED,
+# sflags 0x10: written where the call released the mmap write lock,
+# src/record/sysorder.c): such a call is in the kernel's order among the
+# calls of its process, so the VMAs around it are judged; an overlapped
+# call without the placement keeps them ambiguous, and so does a placed
+# call that an unplaced call or a fork may have crossed (tests/cli/verify/
+# overlap_placed.txt says how). Exact counts throughout.
+. "$(dirname "$0")/lib/common.sh"
+scratch verify_overlap
+F=tests/cli/verify/overlap_placed.txt
+
+run() {	# run NAME FILE: output in $T/NAME.out, status in rc
+	"$A" replay "$2" --verify > "$T/$1.out" 2> "$T/$1.err"; rc=$?
+}
+expect() {	# expect NAME RC AMBIGUOUS MATCHED/TOTAL PLACED MARKED
+	local n=$1 o=$T/$1.out
+	[ "$rc" = "$2" ] && grep -q "^verify.class.ambiguous $3 facts$" "$o" &&
+		grep -q "^verify.match.all [0-9.]* % ($4)$" "$o" &&
+		grep -q "^verify.overlapped_placed $5 ($6 of them marked" "$o" && ok ||
+		bad "$n: exit $rc (want $2): $(grep 'class.ambiguous\|match.all\|overlapped_placed' "$o" | tr '\n' ' ')"
+}
+edit() {	# edit NAME SED-ARGS...: $T/NAME.txt from $F, which must change
+	local n=$1
+	shift
+	sed "$@" "$F" > "$T/$n.txt"
+	cmp -s "$F" "$T/$n.txt" && bad "$n: sed changed nothing"
+}
+
+# 1. the placed call's VMAs (0x100000-0x104000, 3 VMAs, 15 facts) are
+# judged; the unplaced call's (0x200000-0x204000) are ambiguous
+run placed $F
+expect placed 0 15 20/20 1 0
+
+# 2. judged for real: the kernel's VMA at 0x101000 with another flag is a
+# flags mismatch there
+edit placed_bad 's/^\(1 snap_vma 0x101000-0x102000 flags=\)0x71/\10x73/'
+run placed_bad "$T/placed_bad.txt"
+[ $rc = 3 ] && grep -A1 "^flags mismatch" "$T/placed_bad.out" | grep -q "kernel: 1 101000-102000" && ok ||
+	bad "placed call, wrong kernel flags: exit $rc, expected 3 with a flags mismatch at 101000"
+
+# 3. without the placement (a trace from before it, or the call written at
+# its exit): both calls' VMAs ambiguous, as before
+edit unplaced 's/sflags=0x18/sflags=0x8/'
+run unplaced "$T/unplaced.txt"
+expect unplaced 0 30 5/5 0 0
+
+# 4. thread 3's call may have entered before the placed call was written
+# (its previous event is older): the two may be out of order, both marked
+edit window '0,/^1\/3 read/!{/^1\/3 read/d}'
+run window "$T/window.txt"
+expect window 0 30 5/5 1 1
+
+# 5. a fork whose clone may have copied the mm before the placed call's
+# change (the forking thread's previous event is older): marked
+edit fork -e '/^1\/3 mprotect/d' \
+	-e 's/^1\/2 mprotect .*/&\n1 fork child=4\/4 flags=newmm clone_flags=0x11 start=4 comm=c/'
+# (without thread 3's mprotect 0x200000-0x204000 is one VMA again)
+sed -i -e '/^1 snap_vma 0x20[12]000-/d' -e 's/^\(1 snap_vma 0x200000-\)0x201000/\10x204000/' \
+	-e 's/vmas=7/vmas=5/' "$T/fork.txt"
+run fork "$T/fork.txt"
+expect fork 0 15 10/10 1 1
+# the same fork entered after the call was written (thread 1 faulted in
+# between): the copy follows the change, the call is judged
+sed 's/^1 fork child=4.*/1 read 0x300000\n&/' "$T/fork.txt" > "$T/fork_after.txt"
+run fork_after "$T/fork_after.txt"
+expect fork_after 0 0 25/25 1 0
+
+# 6. a placed call that still works after its release is not ordered by
+# it: mmap with MAP_POPULATE (populates under the read lock), mlock
+edit populate 's/^1\/2 mprotect .*/1\/2 mmap addr=0x101000 len=0x1000 prot=r-- flags=MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED|MAP_POPULATE fd=-1 off=0x0 sflags=0x18 = 0x101000/'
+run populate "$T/populate.txt"
+expect populate 0 30 5/5 0 0
+edit mlock -e 's/^1\/2 mprotect .*/1\/2 mlock addr=0x101000 len=0x1000 sflags=0x18 = 0/' \
+	-e 's/^\(1 snap_vma 0x101000-0x102000 flags=\)0x71/\10x102073/'
+run mlock "$T/mlock.txt"
+expect mlock 0 30 5/5 0 0
+
+echo "verify_overlap: $pass passed, $fail failed"
+[ "$fail" = 0 ]
