@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -194,6 +195,7 @@ int record__run(const struct record_opts *o)
 	double t_start, t_last_status, t_last_ckpt, t_last_stats, t_gone = 0;
 	uint64_t ev_last = 0, written = 0;
 	int cmd_status = 0;
+	struct statfs cg_fs;
 
 	verbose = o->verbose;
 	avt_meta__init(&meta);
@@ -225,6 +227,10 @@ int record__run(const struct record_opts *o)
 		r->cg_fd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (r->cg_fd < 0) {
 			avt_err("cannot open cgroup %s: %s", o->cgroup, strerror(errno));
+			goto cleanup;
+		}
+		if (!fstatfs(r->cg_fd, &cg_fs) && cg_fs.f_type != 0x63677270) {	/* CGROUP2_SUPER_MAGIC */
+			avt_err("cannot use cgroup %s: not a cgroup v2 directory", o->cgroup);
 			goto cleanup;
 		}
 	}

@@ -32,7 +32,7 @@ expect 1 "cannot open cgroup" "$AVTRACE" record -o "$T/x.avt" -c /nonexistent/cg
 expect 1 "cannot run /nonexistent/cmd" "$AVTRACE" record --no-status -o "$T/x.avt" -- /nonexistent/cmd
 expect 1 "cannot create" "$AVTRACE" record --no-status -o /nonexistent/dir/x.avt -- /bin/true
 expect 1 "cannot create $T: Is a directory" "$AVTRACE" record --no-status -o "$T" -- /bin/true
-expect 1 "cgroup v2 directory expected" "$AVTRACE" record --no-status -o "$T/x.avt" -c "$T" -d 1
+expect 1 "cannot use cgroup $T: not a cgroup v2 directory" "$AVTRACE" record --no-status -o "$T/x.avt" -c "$T" -d 1
 expect 1 "process 2 is a kernel thread" "$AVTRACE" record --no-status -o "$T/x.avt" -p 2
 # a zombie passed its exit tracepoint: it used to be recorded for ever
 bash -c 'sleep 0.1 & exec sleep 5' & zp=$!
