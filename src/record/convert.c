@@ -63,8 +63,9 @@ static const size_t rec_size[AVT_EV__MAX_KNOWN] = {
 	[AVT_EV_STATS]      = sizeof(struct rec_stats),
 };
 
-/* A fixed-size string of a record (comm, filename): BPF copies it with
- * bpf_probe_read_*_str, but the event must be terminated whatever came. */
+/* A fixed-size string of a record (comm, filename). BPF fills it with
+ * *_str reads, terminated when they succeed; the event's copy is
+ * terminated whatever came (a failed read, an older BPF object). */
 static void take_str(char *dst, const char *src, size_t len)
 {
 	memcpy(dst, src, len);
