@@ -63,6 +63,17 @@ sleep 5 & s1=$!; sleep 5 & s2=$!
 	pass "-p A,B: cmdline metadata complete" || fail "-p A,B: cmdline metadata: $("$AVTRACE" info "$T/two.avt" | grep cmdline)"
 kill $s1 $s2; wait $s1 $s2 2>/dev/null
 
+# --help and avtrace-record(8) name the same options (--verify: the man
+# page's pointer to replay; help, usage, version: argp's own)
+man8=$(dirname "$0")/../../man/avtrace-record.8
+in_help=$("$AVTRACE" record --help | grep -oE -- '--[a-z][a-z-]+' | grep -vxE -- '--(help|usage|version)' | sort -u)
+in_man=$(grep -oE '\\fB\\-\\-[a-z](\\-|[a-z])*' "$man8" | sed 's/\\fB//; s/\\-/-/g' | grep -vx -- --verify | sort -u)
+if [ -n "$in_help" ] && [ "$in_help" = "$in_man" ]; then
+	pass "--help and avtrace-record(8) list the same $(echo "$in_help" | wc -l) options"
+else
+	fail "--help and avtrace-record(8) differ: $(diff <(echo "$in_help") <(echo "$in_man") | grep '^[<>]' | tr '\n' ' ')"
+fi
+
 # -v routes libbpf's log; without it libbpf stays quiet
 sleep 3 & sp=$!
 "$AVTRACE" record -v --no-status -o "$T/v.avt" -p $sp -d 0.2 > /dev/null 2> "$T/v.log" || fail "-v: exit $?"
