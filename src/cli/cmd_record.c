@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "record/recorder.h"
 
@@ -209,6 +211,53 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* An executable regular file? 0, else -errno as execve would say it. */
+static int try_exec(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode) || access(path, X_OK))
+		return -EACCES;
+	return 0;
+}
+
+/*
+ * Find CMD the way execvp will, before anything is loaded or the output
+ * truncated: a command that cannot start must not cost the previous trace.
+ */
+static int find_command(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+	int err = -ENOENT;
+
+	if (!*name)
+		return -ENOENT;
+	if (strchr(name, '/'))
+		return try_exec(name);
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (const char *p = path, *e; ; p = e + 1) {
+		int len, ret;
+
+		e = strchrnul(p, ':');
+		len = (int)(e - p);
+		if ((size_t)snprintf(buf, sizeof(buf), "%.*s%s%s", len, p, len ? "/" : "",
+				     name) < sizeof(buf)) {
+			ret = try_exec(buf);
+			if (!ret)
+				return 0;
+			if (ret == -EACCES)
+				err = ret;
+		}
+		if (!*e)
+			break;
+	}
+	return err;
+}
+
 /* The command line for the trace's metadata; argv[0] is "avtrace record". */
 static char *join_args(int argc, char **argv)
 {
@@ -259,6 +308,14 @@ int cmd_record(int argc, char **argv)
 		}
 		printf("ok: tp_btf programs load on this machine\n");
 		return AVT_EXIT_OK;
+	}
+	if (a.o.cmd_argv) {
+		ret = find_command(a.o.cmd_argv[0]);
+		if (ret) {
+			avt_err("cannot run %s: %s", a.o.cmd_argv[0], strerror(-ret));
+			free(a.o.pids);
+			return AVT_EXIT_FAIL;
+		}
 	}
 	a.o.cmdline = join_args(argc, argv);
 	ret = record__run(&a.o);

@@ -31,6 +31,17 @@ expect 1 "no such process: 4194000" "$AVTRACE" record -o "$T/x.avt" -p 4194000
 expect 1 "cannot open cgroup" "$AVTRACE" record -o "$T/x.avt" -c /nonexistent/cg
 expect 1 "cannot run /nonexistent/cmd" "$AVTRACE" record --no-status -o "$T/x.avt" -- /nonexistent/cmd
 expect 1 "cannot create" "$AVTRACE" record --no-status -o /nonexistent/dir/x.avt -- /bin/true
+# a command that cannot start is found out before the output is truncated
+"$AVTRACE" record --no-status -o "$T/prev.avt" -- /bin/true 2> /dev/null || fail "record /bin/true: exit $?"
+cp "$T/prev.avt" "$T/prev.copy"
+expect 1 "cannot run nosuchcmd-$$: No such file or directory" "$AVTRACE" record --no-status -o "$T/prev.avt" -- nosuchcmd-$$
+expect 1 "cannot run /etc/passwd: Permission denied" "$AVTRACE" record --no-status -o "$T/prev.avt" -- /etc/passwd
+# ... and one only exec itself can refuse (its interpreter is missing) still
+# fails in one line, from the launched child
+printf '#!/nonexistent/interp\n' > "$T/noint.sh"; chmod 755 "$T/noint.sh"
+expect 1 "cannot run $T/noint.sh: No such file or directory" "$AVTRACE" record --no-status -o "$T/x.avt" -- "$T/noint.sh"
+cmp -s "$T/prev.avt" "$T/prev.copy" && pass "a command that cannot run leaves the previous trace alone" ||
+	fail "a command that cannot run replaced the previous trace"
 expect 1 "cannot create $T: Is a directory" "$AVTRACE" record --no-status -o "$T" -- /bin/true
 expect 1 "cannot use cgroup $T: not a cgroup v2 directory" "$AVTRACE" record --no-status -o "$T/x.avt" -c "$T" -d 1
 expect 1 "process 2 is a kernel thread" "$AVTRACE" record --no-status -o "$T/x.avt" -p 2
