@@ -10,7 +10,7 @@
 struct av *avt_av__new(struct avt_engine *e, struct avt_pool *pool, struct avt_list *all,
 		       uint64_t *serial)
 {
-	struct av *a = avt_pool__alloc(pool);
+	struct av *a = avt_pool__alloc_sz(pool, sizeof(*a));
 
 	if (!a)
 		return NULL;
@@ -46,7 +46,7 @@ void avt_av__put(struct avt_engine *e, struct avt_pool *pool, struct av *a, bool
 
 struct avc *avt_avc__new(struct avt_engine *e, struct avt_pool *pool)
 {
-	struct avc *c = avt_pool__alloc(pool);
+	struct avc *c = avt_pool__alloc_sz(pool, sizeof(*c));
 
 	if (!c)
 		return NULL;

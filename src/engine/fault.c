@@ -13,7 +13,7 @@
 
 static struct avt_folio *folio_new(struct avt_engine *e, struct avt_vma *v, uint64_t addr)
 {
-	struct avt_folio *f = avt_pool__alloc(&e->folio_pool);
+	struct avt_folio *f = avt_pool__alloc_sz(&e->folio_pool, sizeof(*f));
 
 	if (!f)
 		return NULL;

@@ -48,7 +48,7 @@ void avt_mm__free(struct avt_engine *e, struct avt_mm *mm)
 
 struct avt_vma *avt_vma__alloc(struct avt_engine *e, struct avt_mm *mm)
 {
-	struct avt_vma *v = avt_pool__alloc(&e->vma_pool);
+	struct avt_vma *v = avt_pool__alloc_sz(&e->vma_pool, sizeof(*v));
 
 	if (!v)
 		return NULL;

@@ -27,9 +27,8 @@ void avt_pool__fini(struct avt_pool *p);
  * NULL on ENOMEM. */
 void *avt_pool__carve(struct avt_pool *p);
 
-/* NULL on ENOMEM. Inline: the engine allocates a VMA, AVCs, an AV and a
- * page-table leaf per VMA a fork copies. */
-static inline void *avt_pool__alloc(struct avt_pool *p)
+/* An object, not zeroed; NULL on ENOMEM. */
+static inline void *avt_pool__get(struct avt_pool *p)
 {
 	void *o = p->free;
 
@@ -37,10 +36,31 @@ static inline void *avt_pool__alloc(struct avt_pool *p)
 		p->free = *(void **)o;
 	else if (!(o = avt_pool__carve(p)))
 		return NULL;
-	memset(o, 0, p->obj_size);
 	p->live++;
 	return o;
 }
+
+/* A zeroed object; NULL on ENOMEM. Inline: the engine allocates a VMA,
+ * AVCs, an AV and a page-table leaf per VMA a fork copies. */
+static inline void *avt_pool__alloc(struct avt_pool *p)
+{
+	void *o = avt_pool__get(p);
+
+	if (o)
+		memset(o, 0, p->obj_size);
+	return o;
+}
+
+/* avt_pool__alloc for a pool of objects of sz bytes, sz a constant
+ * (sizeof): the zeroing is a few inline stores, not a memset call. The
+ * bytes past sz up to obj_size are padding nobody reads. */
+#define avt_pool__alloc_sz(p, sz) ({					\
+	void *o_ = avt_pool__get(p);					\
+									\
+	if (o_)								\
+		memset(o_, 0, (sz));					\
+	o_;								\
+})
 
 static inline void avt_pool__free(struct avt_pool *p, void *obj)
 {

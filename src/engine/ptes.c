@@ -123,7 +123,7 @@ struct avt_pte_leaf *avt_ptes__leaf_new(struct avt_engine *e, struct avt_ptes *t
 		return NULL;
 	if (order_reserve(t, t->nleaves + 1))
 		return NULL;
-	l = avt_pool__alloc(&e->leaf_pool);
+	l = avt_pool__alloc_sz(&e->leaf_pool, sizeof(*l));
 	if (!l)
 		return NULL;
 	l->key = key;
