@@ -55,6 +55,24 @@ done
 grep -q "lazy option 'nosuch'" "$AVT_TMP/err" && ok || bad "unknown option message: $(cat "$AVT_TMP/err")"
 "$A" replay --help | grep -q -- '--lazy-max-size=BYTES' && ok || bad "--help lists the lazy options"
 
+# every §4.1 option (and the test-only leak hook): listed by --help and by
+# man avtrace-lazy(7) (written there with \- and font escapes), and a bad value for
+# each is refused in one line naming it, exit 2
+"$A" replay --help > "$AVT_TMP/help.txt"
+sed 's/\\-/-/g; s/\\f[BIRP]//g' man/avtrace-lazy.7 > "$AVT_TMP/man.txt"
+for kv in child-mode=uncle enabled=2 grow=shrink max-size=-1 merge-absorb=maybe \
+	  mremap=copy parent-upgrade-always=7 reuse-ancestor=x reuse-neighbour-root=x \
+	  rewrite=never skip-upgrade=ksm test-leak-ref=x uffd-move=copy \
+	  upgrade-scope=mm vma-extra-bytes=1x; do
+	o=${kv%%=*}
+	grep -q -- "--lazy-$o=" "$AVT_TMP/help.txt" && ok || bad "--help lacks --lazy-$o"
+	grep -q -- "--lazy-$o=" "$AVT_TMP/man.txt" && ok || bad "man avtrace-lazy(7) lacks --lazy-$o"
+	"$A" replay $D/lazy-ex01-write-munmap.txt --mode=lazy --lazy-$kv 2>"$AVT_TMP/err" >/dev/null
+	rc=$?
+	[ $rc = 2 ] && [ "$(wc -l < "$AVT_TMP/err")" = 1 ] && grep -q "lazy option '$o'" "$AVT_TMP/err" &&
+		ok || bad "--lazy-$kv: rc $rc, $(cat "$AVT_TMP/err")"
+done
+
 # H5 / fork-child rule: an EAGER VMA upgraded from PARENT with a reused
 # ancestor (a single inherited AVC) is still a fork child; the new mapping
 # next to it stays apart under both schemes (was merged by lazy)

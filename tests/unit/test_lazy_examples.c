@@ -468,7 +468,8 @@ static void test_example8_many_vmas(void **state)
 /*
  * §7 Example 11: P0 writes a 1-page VMA, forks P1 and exits; P1 forks P2
  * and exits; ... G generations; the last one stays. Children never write.
- * eager: steady AV 3 / AVC 3, peak AV 4 / AVC 7 (K7) and 3 / 6 (K6).
+ * eager: steady AV 3 / AVC 3, peak AV 4 / AVC 7 (K7) and 3 / 6 (K6), W 2-3
+ * per generation.
  * lazy (ancestor reuse): steady AV 1 / AVC 1, peak 1 / 2, one upgrade per
  * fork, RW 1 in total, W 3 per generation (+1 after the first fault: none).
  * lazy without reuse: AV = AVC = G at the end, peak AV G / AVC 2G.
@@ -504,6 +505,13 @@ static void test_example11_fork_chain(void **state)
 	assert_int_equal((int)metric(g.e[0], "anon_vma_chain.peak"), 7);
 	assert_int_equal((int)metric(g.e[1], "anon_vma.peak"), 3);
 	assert_int_equal((int)metric(g.e[1], "anon_vma_chain.peak"), 6);
+	/* steady state AV 3 / AVC 3 in both eager schemes; W 2-3 per
+	 * generation: clone + own AV link + exit unlink while P1, P2 get new
+	 * AVs, clone + unlink once the fork reuses (no link): 1 + 2*3 + 2(G-2) */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal((int)metric(g.e[i], "lock.write"), 1 + 2 * 3 + 2 * (G - 2));
+	assert_int_equal((int)metric(g.e[1], "anon_vma.live"), 3);
+	assert_int_equal((int)metric(g.e[1], "anon_vma_chain.live"), 3);
 	assert_int_equal((int)metric(g.e[2], "anon_vma.live"), 1);
 	assert_int_equal((int)metric(g.e[2], "anon_vma_chain.live"), 1);
 	assert_int_equal((int)metric(g.e[2], "anon_vma.peak"), 1);
