@@ -42,6 +42,13 @@ static void on_usr1(int sig)
 	want_checkpoint = 1;
 }
 
+/* caught, not ignored (SIG_IGN would outlive exec in the command): a
+ * write past RLIMIT_FSIZE then fails with EFBIG, a write error like ENOSPC */
+static void on_xfsz(int sig)
+{
+	(void)sig;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && !verbose)
@@ -204,6 +211,7 @@ int record__run(const struct record_opts *o)
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_stop);
 	signal(SIGUSR1, on_usr1);
+	signal(SIGXFSZ, on_xfsz);
 	libbpf_set_print(libbpf_print);
 
 	err = record__preflight(o->alloc, why, sizeof(why));

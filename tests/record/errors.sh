@@ -211,6 +211,24 @@ else
 	echo "SKIP-part: cannot mount a tmpfs ($(head -1 "$T/mount.err")): full-disk case not run"
 fi
 
+# a file size limit (RLIMIT_FSIZE): SIGXFSZ killed the recorder mid-chunk
+# (exit 153, no message, the file ended inside a chunk); now it is a write
+# error like ENOSPC (EFBIG), and the command keeps the signal's default
+f=$T/fsize.avt
+(ulimit -f 200; timeout 60 "$AVTRACE" record --no-status -o "$f" -- "$WL/storm" 3000003 > /dev/null 2> "$T/fsize.log"); rc=$?
+if [ $rc = 1 ] && grep -qx "avtrace record: writing $f failed: File too large" "$T/fsize.log" &&
+   "$AVTRACE" info "$f" > "$f.info" 2>&1 && grep -q "index footer no" "$f.info" &&
+   "$AVTRACE" script "$f" > /dev/null 2>&1; then
+	pass "RLIMIT_FSIZE: one EFBIG line, exit 1, the file reads back ($(grep '^events' "$f.info"))"
+else
+	fail "RLIMIT_FSIZE: exit $rc, $(cat "$T/fsize.log") / $(tail -1 "$f.info")"
+fi
+pgrep -f "$WL/storm 3000003" > /dev/null && fail "RLIMIT_FSIZE: the command outlived the recorder"
+(ulimit -f 64; "$AVTRACE" record --no-status -o "$T/fsize2.avt" -- sh -c "head -c 100000 /dev/zero > '$T/fsize.bin'; echo \$?" > "$T/fsize2.out" 2> /dev/null)
+[ "$(cat "$T/fsize2.out")" = 153 ] && pass "RLIMIT_FSIZE: the command still gets SIGXFSZ" ||
+	fail "RLIMIT_FSIZE: the command's SIGXFSZ disposition changed (head: $(cat "$T/fsize2.out"))"
+rm -f "$T/fsize.bin"
+
 # --- the live status line (--status: forced although stderr is a file) -------------
 "$AVTRACE" record --status -b 4096 -o "$T/st.avt" -- sh -c "'$WL/storm' 20000; sleep 1.2" 2> "$T/st.log" ||
 	fail "--status: exit $?"
