@@ -235,6 +235,9 @@ rm -f "$T/fsize.bin"
 st=$(tr '\r' '\n' < "$T/st.log" | grep -E "^avtrace record: [0-9]+s  [0-9]+ events \([0-9]+/s\)  [0-9]+ dropped  [0-9]+ faults filtered  [0-9]+ processes" | tail -1)
 [ -n "$st" ] && pass "--status: live line '$st'" || fail "--status: no live status line: $(head -c 300 "$T/st.log")"
 echo "$st" | grep -q "  0 dropped" && fail "--status with a 4 KiB ring shows no drops live"
+# the ring's high-water mark is written with the drop counts
+"$AVTRACE" script "$T/st.avt" | grep -q " stats kind=ring_hwm key=0 value=[1-9]" &&
+	pass "stats kind=ring_hwm written" || fail "no stats kind=ring_hwm record with a value"
 "$AVTRACE" record -o "$T/st.avt" -- /bin/true 2> "$T/st2.log" < /dev/null
 grep -q $'\r' "$T/st2.log" && fail "status line shown although stderr is not a terminal"
 
