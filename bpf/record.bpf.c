@@ -987,8 +987,10 @@ int BPF_PROG(mmap_lock_released, struct mm_struct *mm, bool write)
 	fill_hdr(r, REC_SYS_PLACE, tgid, tid);
 	p->placed = r->ts;
 	p->pinned = write;
-	if (write)	/* the driver clears it if it cannot write the call here */
-		p->flags |= AVT_SYSF_PLACED;
+	/* which release the call is written at; the driver clears both if it
+	 * cannot write the call here */
+	p->flags &= ~(AVT_SYSF_PLACED | AVT_SYSF_PLACED_READ);
+	p->flags |= write ? AVT_SYSF_PLACED : AVT_SYSF_PLACED_READ;
 	submit(r);
 	return 0;
 }

@@ -224,6 +224,9 @@ struct avt_ev_syscall {
  * change was made under that hold), not at its exit: among calls of its
  * process it is in the order of their changes (src/record/sysorder.c) */
 #define AVT_SYSF_PLACED 16u
+/* ... where it last released the mmap lock, a read release (munmap and brk
+ * downgrade their write hold and release that; calls that only read-lock) */
+#define AVT_SYSF_PLACED_READ 32u
 
 struct avt_ev_fault {
 	uint64_t addr, ip;

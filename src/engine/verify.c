@@ -175,9 +175,10 @@ struct pinfo {
 	uint64_t unexp_avc_free;	/* AVC frees still to discount: see kernel_alloc */
 	struct ovr { uint64_t start, end; } *ov;	/* ranges of overlapped calls */
 	size_t nov, capov;
-	struct plc { uint64_t seq; uint32_t pid; struct avt_ev_syscall sc; } *pl;
+	struct plc { uint64_t seq; uint32_t pid; int cls; struct avt_ev_syscall sc; } *pl;
 	size_t npl;			/* placed overlapped calls not marked (yet) */
 	uint64_t pl_lost;		/* latest seq dropped from pl: PL_MAX reached */
+	uint64_t pl_unsure, pl_r;	/* seq of its latest U, R event (pl_class) */
 	bool pl_off;			/* mlockall(MCL_FUTURE): every mmap populates */
 	uint64_t *fw;			/* pages of undecided fork-window faults */
 	size_t nfw, capfw;
@@ -291,8 +292,8 @@ struct avt_verify {
 	uint64_t snaps_overlap, snaps_dropped;
 	uint64_t snaps_lockdrop, snaps_busy, snaps_procfs;
 	uint64_t ov_calls, ov_facts;	/* AVT_SYSF_OVERLAP calls, facts not judged */
-	uint64_t ov_placed, ov_unsure;	/* of them AVT_SYSF_PLACED (ov_placed), and
-					 * those marked all the same (see pl_flush) */
+	uint64_t ov_placed, ov_unsure;	/* of them placed (classes W, M, R), and
+					 * placed ones marked all the same (pl_class) */
 	struct vmap tid_seq;		/* tid -> nr_ev of its latest event from
 					 * user space (a call entered after it) */
 	uint64_t fw_faults, fw_facts;	/* undecided fork-window faults, facts not judged */
@@ -584,47 +585,92 @@ static void ov_call(struct avt_verify *v, const struct avt_event *ev)
 }
 
 /*
- * AVT_SYSF_PLACED narrows the rule above. Such a call was written where it
- * released the mmap write lock, and its change was made under that hold:
- * two such calls are in the trace in the order of their changes. So an
- * overlapped call that is placed, and has no work after its release
- * (ov_placed_ok: no populating), is not marked for itself. What can still
- * be out of order around it is a call written after its change (unplaced:
- * at its exit; or placed at a read release: munmap and brk downgrade) or a
- * fork (its event follows dup_mmap's release): for such an event E of
- * thread T, a placed call written after T's previous event from user space
- * (so after E's call entered) and before E may have changed after E's
- * change: pl_flush marks it then. One written before that was done before
- * E's call entered; one written after E has its change after E's. Faults
- * (written at entry) are not ordered by this rule, as before it.
+ * AVT_SYSF_PLACED / AVT_SYSF_PLACED_READ narrow the rule above: the
+ * recorder wrote such a call where it released the mmap lock (the write
+ * lock; else its last release, a read one), not at its exit. Each
+ * overlapped call falls in one class (pl_class):
+ *   W  at a write release, its change made in that hold and no work after
+ *      it (mmap without MAP_POPULATE/MAP_LOCKED, mprotect, munmap, ...;
+ *      not mlock*, mlockall, mremap, brk, which populate afterwards);
+ *   M  munmap or brk at a read release: the one that ends their write hold
+ *      downgraded (the change is made before the downgrade);
+ *   R  madvise DONTNEED/FREE/DONTNEED_LOCKED at a read release: its zap in
+ *      that one read hold;
+ *   U  anything else (written at its exit, or no change-ending release);
+ * and a fork (its event follows dup_mmap's write release) counts as U.
+ * Write holds never overlap, and nothing takes the write lock while M's
+ * downgraded hold lasts, so W, M and R are in the trace in the order of
+ * their changes among themselves, except an R inside M's read phase
+ * (written before M, changed after it; R with R only zap: they commute).
+ * A pair that can be out of order is out of order only if the one written
+ * second changed first, so was written after the other's call entered,
+ * i.e. after the previous event from user space of the other's thread
+ * (tid_seq). So, for an overlapped call E written now, with its window
+ * (tid_seq of its thread, now):
+ *   U  marks every W, M, R written in its window (pl_flush), and itself;
+ *   W  is marked if a U was written in its window (pl_unsure);
+ *   R  likewise (pl_unsure);
+ *   M  is marked if a U or an R was written in its window, and marks
+ *      those R (pl_flush on R only).
+ * Marked = its ranges ambiguous (ov_call), as every overlapped call was
+ * before. Faults (written at entry) are not ordered by this rule, as
+ * before it.
  */
 #define PL_MAX 256
+enum { PL_W, PL_M, PL_R, PL_U };
 
-static bool ov_placed_ok(const struct pinfo *p, const struct avt_ev_syscall *sc)
+static int pl_class(const struct pinfo *p, const struct avt_ev_syscall *sc)
 {
-	if (!(sc->flags & AVT_SYSF_PLACED) || p->pl_off)
-		return false;
-	switch (sc->sys) {
-	case AVT_SYS_MMAP:	/* mm_populate after the release */
-		return !(sc->args[3] & (MAP_POPULATE | MAP_LOCKED));
-	case AVT_SYS_MUNMAP: case AVT_SYS_MPROTECT: case AVT_SYS_PKEY_MPROTECT:
-	case AVT_SYS_MADVISE: case AVT_SYS_MUNLOCK: case AVT_SYS_MUNLOCKALL:
-	case AVT_SYS_MSEAL: case AVT_SYS_MBIND: case AVT_SYS_SET_MEMPOLICY_HOME_NODE:
-	case AVT_SYS_UFFD_REGISTER: case AVT_SYS_UFFD_UNREGISTER: case AVT_SYS_PRCTL:
-		return true;
-	default:		/* mlock, mlock2, mlockall, mremap, brk: __mm_populate
+	if (p->pl_off)		/* mlockall(MCL_FUTURE): mmap and brk populate */
+		return PL_U;
+	if (sc->flags & AVT_SYSF_PLACED) {
+		switch (sc->sys) {
+		case AVT_SYS_MMAP:	/* mm_populate after the release */
+			return sc->args[3] & (MAP_POPULATE | MAP_LOCKED) ? PL_U : PL_W;
+		case AVT_SYS_MUNMAP: case AVT_SYS_MPROTECT: case AVT_SYS_PKEY_MPROTECT:
+		case AVT_SYS_MADVISE: case AVT_SYS_MUNLOCK: case AVT_SYS_MUNLOCKALL:
+		case AVT_SYS_MSEAL: case AVT_SYS_MBIND: case AVT_SYS_SET_MEMPOLICY_HOME_NODE:
+		case AVT_SYS_UFFD_REGISTER: case AVT_SYS_UFFD_UNREGISTER: case AVT_SYS_PRCTL:
+			return PL_W;
+		default:	/* mlock, mlock2, mlockall, mremap, brk: __mm_populate
 				 * (mlock2 ONFAULT too: a VMA unlocked meanwhile is
 				 * populated), the rest */
-		return false;
+			return PL_U;
+		}
 	}
+	if (sc->flags & AVT_SYSF_PLACED_READ) {
+		if (sc->sys == AVT_SYS_MUNMAP || sc->sys == AVT_SYS_BRK)
+			return PL_M;
+		if (sc->sys == AVT_SYS_MADVISE &&
+		    (sc->args[2] == MADV_DONTNEED || sc->args[2] == MADV_FREE || sc->args[2] == 24))
+			return PL_R;	/* (24: MADV_DONTNEED_LOCKED) */
+	}
+	return PL_U;
 }
 
-static void pl_add(struct avt_verify *v, struct pinfo *p, const struct avt_event *ev)
+static uint64_t pl_since(struct avt_verify *v, const struct avt_event *ev)
+{
+	uint64_t since = 0;
+
+	vmap__get(&v->tid_seq, ev->tid ? ev->tid : UINT32_MAX, &since);
+	return since;
+}
+
+static void pl_mark(struct avt_verify *v, uint32_t pid, const struct avt_ev_syscall *sc)
+{
+	struct avt_event c = { .type = AVT_EV_SYSCALL, .pid = pid, .tid = pid };
+
+	c.u.sys = *sc;
+	v->ov_unsure++;
+	ov_call(v, &c);
+}
+
+static void pl_add(struct avt_verify *v, struct pinfo *p, const struct avt_event *ev, int cls)
 {
 	if (!p->pl) {
 		p->pl = malloc(PL_MAX * sizeof(*p->pl));
 		if (!p->pl) {	/* no room: mark it as before */
-			ov_call(v, ev);
+			pl_mark(v, ev->pid, &ev->u.sys);
 			return;
 		}
 	}
@@ -633,34 +679,62 @@ static void pl_add(struct avt_verify *v, struct pinfo *p, const struct avt_event
 		memmove(p->pl, p->pl + 1, (PL_MAX - 1) * sizeof(*p->pl));
 		p->npl--;
 	}
-	p->pl[p->npl++] = (struct plc){ v->nr_ev, ev->pid, ev->u.sys };
+	p->pl[p->npl++] = (struct plc){ v->nr_ev, ev->pid, cls, ev->u.sys };
 }
 
-/* E of ev->tid is written after its change: mark the placed calls since
- * that thread's previous event from user space */
-static void pl_flush(struct avt_verify *v, struct pinfo *p, const struct avt_event *ev)
+/* mark the calls of the classes in mask written since `since`; true if any */
+static bool pl_flush(struct avt_verify *v, struct pinfo *p, uint64_t since, unsigned mask)
 {
-	uint64_t since = 0;
+	bool any = false;
 	size_t k = 0;
 
-	if (!p->npl)
-		return;
-	vmap__get(&v->tid_seq, ev->tid ? ev->tid : UINT32_MAX, &since);
-	if (since < p->pl_lost)
+	if (since < p->pl_lost) {	/* one of them may be gone: all */
 		ov_add(p, 0, UINT64_MAX);
+		any = true;
+	}
 	for (size_t i = 0; i < p->npl; i++) {
-		struct avt_event c = { .type = AVT_EV_SYSCALL, .pid = p->pl[i].pid };
-
-		if (p->pl[i].seq <= since) {
+		if (p->pl[i].seq <= since || !(mask & (1u << p->pl[i].cls))) {
 			p->pl[k++] = p->pl[i];
 			continue;
 		}
-		c.tid = c.pid;
-		c.u.sys = p->pl[i].sc;
-		v->ov_unsure++;
-		ov_call(v, &c);
+		pl_mark(v, p->pl[i].pid, &p->pl[i].sc);
+		any = true;
 	}
 	p->npl = k;
+	return any;
+}
+
+/* an overlapped call, or (ev a fork) a clone that copied the mm */
+static void pl_event(struct avt_verify *v, struct pinfo *p, const struct avt_event *ev)
+{
+	uint64_t since = pl_since(v, ev);
+	int cls = ev->type == AVT_EV_SYSCALL ? pl_class(p, &ev->u.sys) : PL_U;
+
+	switch (cls) {
+	case PL_U:
+		pl_flush(v, p, since, 1u << PL_W | 1u << PL_M | 1u << PL_R);
+		p->pl_unsure = v->nr_ev;
+		if (ev->type == AVT_EV_SYSCALL)
+			ov_call(v, ev);
+		return;
+	case PL_M:
+		if (pl_flush(v, p, since, 1u << PL_R) || p->pl_r > since || p->pl_unsure > since)
+			break;
+		v->ov_placed++;
+		pl_add(v, p, ev, cls);
+		return;
+	case PL_R:
+		p->pl_r = v->nr_ev;
+		/* fall through */
+	default:
+		if (p->pl_unsure > since)
+			break;
+		v->ov_placed++;
+		pl_add(v, p, ev, cls);
+		return;
+	}
+	v->ov_placed++;	/* placed, marked all the same */
+	pl_mark(v, ev->pid, &ev->u.sys);
 }
 
 static void pinfo_free_cap(struct pinfo *p)
@@ -1654,8 +1728,6 @@ static void reseed_drop(struct avt_verify *v, uint32_t pid)
 				p->nocap ? C_NOTCAP : C_RSCUT;
 	reseed_cut(v, p);
 	p->nov = 0;
-	p->npl = 0;
-	p->pl_lost = 0;
 	p->nrk = 0;
 	p->rs_ambiguous = false;
 }
@@ -2380,14 +2452,10 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			p->pl_off = true;
 		if (ev->u.sys.flags & AVT_SYSF_OVERLAP) {
 			v->ov_calls++;
-			if (p && ov_placed_ok(p, &ev->u.sys)) {
-				v->ov_placed++;
-				pl_add(v, p, ev);
-			} else {
+			if (p)
+				pl_event(v, p, ev);
+			else
 				ov_call(v, ev);
-				if (p)
-					pl_flush(v, p, ev);
-			}
 		}
 		p = NULL;
 		break;
@@ -2441,7 +2509,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			uint8_t t = p->taint;
 			struct pinfo *c;
 
-			pl_flush(v, p, ev);	/* before the child inherits */
+			pl_event(v, p, ev);	/* before the child inherits */
 			c = pinfo_get(v, ev->u.fork.child_pid);
 			if (c) {
 				pinfo_free_cap(c);
@@ -2482,6 +2550,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			p->nov = 0;		/* a new image: the exec snapshot seeds it */
 			p->npl = 0;
 			p->pl_lost = 0;
+			p->pl_unsure = p->pl_r = 0;
 			p->pl_off = false;
 			p->nfw = 0;
 			p->fw_all = false;
@@ -2537,7 +2606,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				busy_roots_add(v, &sp->busy_roots, ev->pid);
 		}
 	}
-	/* where the thread's next call entered, at the earliest (pl_flush):
+	/* where the thread's next call entered, at the earliest (pl_since):
 	 * a fault in kernel mode can be taken inside that call */
 	if (ev->type == AVT_EV_EXIT)
 		vmap__del(&v->tid_seq, ev->tid ? ev->tid : UINT32_MAX);
@@ -2664,8 +2733,8 @@ int avt_verify__report(struct avt_verify *v, FILE *out)
 		v->snapless_list);
 	fprintf(out, "verify.overlapped_calls %" PRIu64 " (%" PRIu64 " facts near them ambiguous)\n",
 		v->ov_calls, v->ov_facts);
-	fprintf(out, "verify.overlapped_placed %" PRIu64 " (%" PRIu64 " of them marked: near an "
-		"unplaced call or a fork)\n", v->ov_placed, v->ov_unsure);
+	fprintf(out, "verify.overlapped_placed %" PRIu64 " (%" PRIu64 " of them marked: out of order "
+		"with a call or fork, maybe)\n", v->ov_placed, v->ov_unsure);
 	{
 		struct avt_order_stats os;
 

@@ -166,7 +166,7 @@ int sysorder__syscall(struct recorder *r, struct avt_event *ev, uint64_t placed)
 		sysorder__flush(r);
 		return 0;
 	}
-	ev->u.sys.flags &= ~AVT_SYSF_PLACED;	/* written at sys_exit */
+	ev->u.sys.flags &= ~(AVT_SYSF_PLACED | AVT_SYSF_PLACED_READ);	/* at sys_exit */
 	if (s) {			/* an older call's hole, its record lost */
 		s->state = SLOT_VOID;
 		sysorder__flush(r);

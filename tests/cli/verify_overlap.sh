@@ -1,8 +1,10 @@
 #!/bin/bash
 # replay --verify on overlapped calls the recorder placed (AVT_SYSF_PLACED,
-# sflags 0x10: written where the call released the mmap write lock,
-# src/record/sysorder.c): such a call is in the kernel's order among the
-# calls of its process, so the VMAs around it are judged; an overlapped
+# sflags 0x10: written where the call released the mmap write lock; for
+# munmap and brk also AVT_SYSF_PLACED_READ, 0x20: at the read release that
+# ends their downgraded write hold; src/record/sysorder.c): such a call is
+# in the kernel's order among the calls of its process, so the VMAs
+# around it are judged; an overlapped
 # call without the placement keeps them ambiguous, and so does a placed
 # call that an unplaced call or a fork may have crossed (tests/cli/verify/
 # overlap_placed.txt says how). Exact counts throughout.
@@ -75,6 +77,53 @@ edit mlock -e 's/^1\/2 mprotect .*/1\/2 mlock addr=0x101000 len=0x1000 sflags=0x
 	-e 's/^\(1 snap_vma 0x101000-0x102000 flags=\)0x71/\10x102073/'
 run mlock "$T/mlock.txt"
 expect mlock 0 30 5/5 0 0
+
+# 7. munmap written at its read release (sflags 0x28, AVT_SYSF_PLACED_READ:
+# its write hold downgraded, nothing took the write lock in between): judged
+MU='1/2 munmap addr=0x101000 len=0x1000 sflags=0x28 = 0'
+edit munmap -e "s|^1/2 mprotect .*|$MU|" -e '/^1 snap_vma 0x101000-/d' -e 's/vmas=7/vmas=6/'
+run munmap "$T/munmap.txt"
+expect munmap 0 15 15/15 1 0
+# ... but a plain read release says nothing: mprotect at one stays ambiguous
+edit readrel 's/sflags=0x18/sflags=0x28/'
+run readrel "$T/readrel.txt"
+expect readrel 0 30 5/5 0 0
+# 8. an unplaced call written before the munmap, after the munmap's thread
+# last came from user space (here: never): it may have run between the
+# munmap's change and its read release, both marked
+sed -e '/^1\/3 mprotect/d' -e "s|^1/2 munmap .*|1/3 mprotect addr=0x201000 len=0x1000 prot=r-- sflags=0x8 = 0\n&|" \
+	"$T/munmap.txt" > "$T/munmap_u.txt"
+run munmap_u "$T/munmap_u.txt"
+expect munmap_u 0 25 5/5 1 1
+# ... the munmap's thread faulted after it: the munmap entered after the
+# unplaced call was written, judged
+sed 's|^1/2 munmap .*|1/2 read 0x300000\n&|' "$T/munmap_u.txt" > "$T/munmap_u2.txt"
+run munmap_u2 "$T/munmap_u2.txt"
+expect munmap_u2 0 15 15/15 1 0
+
+# 9. madvise(MADV_DONTNEED) at its read release (0x28): its zap was made in
+# that one read hold, which no write hold overlaps: in order with the
+# placed mprotect, both judged (0x200000-0x204000 stays one VMA)
+DN='1/3 madvise addr=0x201000 len=0x1000 advice=MADV_DONTNEED sflags=0x28 = 0'
+onevma() {	# the VMAs of 0x200000-0x204000 as one
+	sed -i -e '/^1 snap_vma 0x20[12]000-/d' -e 's/^\(1 snap_vma 0x200000-\)0x201000/\10x204000/' \
+		-e 's/vmas=7/vmas=5/' -e 's/vmas=6/vmas=4/' "$1"
+}
+edit zap -e "s|^1/3 mprotect .*|$DN|"
+onevma "$T/zap.txt"
+run zap "$T/zap.txt"
+expect zap 0 0 25/25 2 0
+# 10. ... but such a zap written before a munmap, in the munmap's window,
+# may have run in the munmap's downgraded hold: both marked
+sed "s|^1/3 mprotect .*|$DN|" "$T/munmap_u.txt" > "$T/zap_munmap.txt"
+onevma "$T/zap_munmap.txt"
+run zap_munmap "$T/zap_munmap.txt"
+expect zap_munmap 0 15 5/5 2 2
+# ... and outside its window (the munmap's thread faulted after the zap)
+sed "s|^1/3 mprotect .*|$DN|" "$T/munmap_u2.txt" > "$T/zap_munmap2.txt"
+onevma "$T/zap_munmap2.txt"
+run zap_munmap2 "$T/zap_munmap2.txt"
+expect zap_munmap2 0 0 20/20 2 0
 
 echo "verify_overlap: $pass passed, $fail failed"
 [ "$fail" = 0 ]
