@@ -53,23 +53,6 @@ static struct avt_inode *merge(struct avt_inode *l, struct avt_inode *r)
 	return r;
 }
 
-static struct avt_inode *ins(struct avt_inode *t, struct avt_inode *n)
-{
-	if (!t)
-		return n;
-	if (n->prio > t->prio) {
-		split(t, n, &n->l, &n->r);
-		upd(n);
-		return n;
-	}
-	if (key_lt(n, t))
-		t->l = ins(t->l, n);
-	else
-		t->r = ins(t->r, n);
-	upd(t);
-	return t;
-}
-
 static struct avt_inode *del(struct avt_inode *t, struct avt_inode *n)
 {
 	if (!t)
@@ -84,14 +67,32 @@ static struct avt_inode *del(struct avt_inode *t, struct avt_inode *n)
 	return t;
 }
 
+/*
+ * Insert walks down from the root without recursion, to where n's
+ * priority puts it, and splits the subtree there (the tree the recursive
+ * treap insert makes): every node passed gains n in its subtree, so its
+ * max_last only needs raising to n's on the way down, no recount on the
+ * way back up. (Removes are mostly of the root: the recursive delete is
+ * as cheap as an iterative one there.)
+ */
 void avt_itree__insert(struct avt_itree *t, struct avt_inode *n)
 {
 	uint64_t h = n->seq * 0x9e3779b97f4a7c15ULL;
+	struct avt_inode **link = &t->root, *c;
 
 	n->l = n->r = NULL;
 	n->prio = (uint32_t)(h >> 32);
 	n->max_last = n->last;
-	t->root = ins(t->root, n);
+	while ((c = *link) && n->prio <= c->prio) {
+		if (n->last > c->max_last)
+			c->max_last = n->last;
+		link = key_lt(n, c) ? &c->l : &c->r;
+	}
+	if (c) {
+		split(c, n, &n->l, &n->r);
+		upd(n);
+	}
+	*link = n;
 	t->n++;
 }
 
