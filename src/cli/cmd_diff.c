@@ -244,6 +244,8 @@ static int run_trace(struct table *t, const char *path, char **modes, int n, int
 		eng[i] = avt_engine__new(modes[i], &o);
 		if (!eng[i]) {
 			avt_err("cannot start scheme %s: %s", modes[i], serr[0] ? serr : strerror(errno));
+			if (serr[0])
+				ret = -2;	/* a bad --lazy-param: usage, as replay's */
 			goto out;
 		}
 	}
@@ -480,6 +482,14 @@ int cmd_diff(int argc, char **argv)
 	}
 	if (avt_modes_check(env.modes, env.nr_modes, "see avtrace replay --list-modes"))
 		return AVT_EXIT_USAGE;
+	if (env.lazy_params[0]) {
+		int i;
+
+		for (i = 0; i < env.nr_modes && strcmp(env.modes[i], "lazy"); i++)
+			;
+		if (i == env.nr_modes)
+			avt_warn("lazy options ignored: --mode has no lazy scheme");
+	}
 	if (env.nr_inputs == 2 && env.nr_modes != 1) {
 		avt_err("two traces are compared under one scheme (got %d in --mode)", env.nr_modes);
 		return AVT_EXIT_USAGE;
@@ -492,15 +502,19 @@ int cmd_diff(int argc, char **argv)
 	if (env.nr_inputs == 1) {
 		t.nr_cols = env.nr_modes;
 		partial = run_trace(&t, env.inputs[0], env.modes, env.nr_modes, 0);
-		if (partial < 0)
+		if (partial < 0) {
+			ret = partial == -2 ? AVT_EXIT_USAGE : ret;
 			goto out;
+		}
 	} else {
 		int p2;
 
 		t.nr_cols = 2;
 		partial = run_trace(&t, env.inputs[0], env.modes, 1, 0);
-		if (partial < 0)
+		if (partial < 0) {
+			ret = partial == -2 ? AVT_EXIT_USAGE : ret;
 			goto out;
+		}
 		p2 = run_trace(&t, env.inputs[1], env.modes, 1, 1);
 		if (p2 < 0)
 			goto out;

@@ -251,6 +251,13 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (avt_modes_check(env.modes, env.nr_modes, "known: eager, eager-legacy, lazy"))
 		return AVT_EXIT_USAGE;
+	if (env.lazy_params[0]) {
+		/* only the lazy scheme takes them: say so rather than ignore them */
+		for (i = 0; i < env.nr_modes && strcmp(env.modes[i], "lazy"); i++)
+			;
+		if (i == env.nr_modes)
+			avt_warn("lazy options ignored: --mode has no lazy scheme");
+	}
 
 	r = avt_trace_open(env.input);
 	if (!r)

@@ -73,6 +73,22 @@ for kv in child-mode=uncle enabled=2 grow=shrink max-size=-1 merge-absorb=maybe 
 		ok || bad "--lazy-$kv: rc $rc, $(cat "$AVT_TMP/err")"
 done
 
+# diff refuses a bad --lazy-param as replay refuses a bad -O (usage, exit 2,
+# one line naming it); lazy options without a lazy scheme are not silently
+# dropped: one warning line, the run goes on
+"$A" diff $D/lazy-ex01-write-munmap.txt --mode=eager,lazy --lazy-param=upgrade_scope=mm 2>"$AVT_TMP/err" >/dev/null
+rc=$?
+[ $rc = 2 ] && [ "$(wc -l < "$AVT_TMP/err")" = 1 ] && grep -q "lazy option 'upgrade_scope'" "$AVT_TMP/err" &&
+	ok || bad "diff bad --lazy-param: rc $rc, $(cat "$AVT_TMP/err")"
+for cmd in "replay --mode=eager --lazy-max-size=64K" "diff --mode=eager,eager-legacy --lazy-param=upgrade_scope=family"; do
+	"$A" ${cmd%% *} $D/lazy-ex01-write-munmap.txt ${cmd#* } 2>"$AVT_TMP/err" >/dev/null
+	rc=$?
+	[ $rc = 0 ] && [ "$(wc -l < "$AVT_TMP/err")" = 1 ] && grep -q "lazy options ignored" "$AVT_TMP/err" &&
+		ok || bad "$cmd: rc $rc, $(cat "$AVT_TMP/err")"
+done
+"$A" replay $D/lazy-ex01-write-munmap.txt --mode=eager,lazy --lazy-max-size=64K 2>"$AVT_TMP/err" >/dev/null
+[ ! -s "$AVT_TMP/err" ] && ok || bad "lazy options with lazy listed warn: $(cat "$AVT_TMP/err")"
+
 # H5 / fork-child rule: an EAGER VMA upgraded from PARENT with a reused
 # ancestor (a single inherited AVC) is still a fork child; the new mapping
 # next to it stays apart under both schemes (was merged by lazy)
