@@ -44,23 +44,6 @@ void avt_av__put(struct avt_engine *e, struct avt_pool *pool, struct av *a, bool
 		avt_av__free(e, pool, root, false);
 }
 
-struct avc *avt_avc__new(struct avt_engine *e, struct avt_pool *pool)
-{
-	struct avc *c = avt_pool__alloc_sz(pool, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	avt_list_init(&c->same_vma);
-	avt_engine__avc_alloc(e, false);
-	return c;
-}
-
-void avt_avc__free(struct avt_engine *e, struct avt_pool *pool, struct avc *c, bool transient)
-{
-	avt_engine__avc_free(e, transient);
-	avt_pool__free(pool, c);
-}
-
 void avt_av__unlink_trees(struct avt_engine *e, struct avt_pool *avc_pool, struct avt_vma *v)
 {
 	struct avt_list *p, *t;

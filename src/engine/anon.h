@@ -57,8 +57,24 @@ void avt_av__free(struct avt_engine *e, struct avt_pool *pool, struct av *a, boo
 /* put_anon_vma / __put_anon_vma: the last reference frees a, and a
  * non-root's last one drops its root's reference (the root goes last) */
 void avt_av__put(struct avt_engine *e, struct avt_pool *pool, struct av *a, bool transient);
-struct avc *avt_avc__new(struct avt_engine *e, struct avt_pool *pool);
-void avt_avc__free(struct avt_engine *e, struct avt_pool *pool, struct avc *c, bool transient);
+/* inline: one or two per VMA a fork copies, as many freed at exit */
+static inline struct avc *avt_avc__new(struct avt_engine *e, struct avt_pool *pool)
+{
+	struct avc *c = avt_pool__alloc_sz(pool, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	avt_list_init(&c->same_vma);
+	avt_engine__avc_alloc(e, false);
+	return c;
+}
+
+static inline void avt_avc__free(struct avt_engine *e, struct avt_pool *pool, struct avc *c,
+				 bool transient)
+{
+	avt_engine__avc_free(e, transient);
+	avt_pool__free(pool, c);
+}
 
 /* y (new) becomes a child of parent in parent's family (anon_vma_fork's
  * own AV): the family root takes a reference, parent gains a child */

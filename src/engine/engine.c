@@ -177,54 +177,14 @@ uint64_t avt_engine__events(const struct avt_engine *e)
 	return e->nr_events;
 }
 
-/* ---- counters ---- */
-static void meta_peak(struct avt_engine *e)
-{
-	uint64_t b = AV_BYTES * e->st.av.live + AVC_BYTES * e->st.avc.live;
-
-	if (b > e->st.meta_peak)
-		e->st.meta_peak = b;
-}
-
-void avt_engine__av_alloc(struct avt_engine *e, bool transient)
-{
-	(void)transient;
-	avt_count__alloc(&e->st.av);
-	if (e->cur)
-		e->cur->st.av_alloc++;
-	meta_peak(e);
-}
-
-void avt_engine__av_free(struct avt_engine *e, bool transient)
-{
-	avt_count__free(&e->st.av);
-	if (transient)
-		e->st.av_transient++;
-}
-
-void avt_engine__avc_alloc(struct avt_engine *e, bool transient)
-{
-	(void)transient;
-	avt_count__alloc(&e->st.avc);
-	if (e->cur)
-		e->cur->st.avc_alloc++;
-	meta_peak(e);
-}
-
-void avt_engine__avc_free(struct avt_engine *e, bool transient)
-{
-	avt_count__free(&e->st.avc);
-	if (transient)
-		e->st.avc_transient++;
-}
-
+/* ---- counters (the hot ones are inline in internal.h) ---- */
 void avt_engine__av_seeded(struct avt_engine *e)
 {
 	e->st.av_seeded++;
 	e->st.av.live++;
 	if (e->st.av.live > e->st.av.peak)
 		e->st.av.peak = e->st.av.live;
-	meta_peak(e);
+	avt_engine__meta_peak(e);
 }
 
 void avt_engine__avc_seeded(struct avt_engine *e)
@@ -233,75 +193,20 @@ void avt_engine__avc_seeded(struct avt_engine *e)
 	e->st.avc.live++;
 	if (e->st.avc.live > e->st.avc.peak)
 		e->st.avc.peak = e->st.avc.live;
-	meta_peak(e);
+	avt_engine__meta_peak(e);
 }
 
-void avt_engine__chain_len(struct avt_engine *e, uint64_t len)
-{
-	if (len > e->st.chain_max)
-		e->st.chain_max = len;
-}
-
-void avt_lock_family__init(struct avt_engine *e, struct avt_lock_family *fam)
-{
-	(void)e;
-	memset(fam, 0, sizeof(*fam));
-}
-
-void avt_lock_family__fini(struct avt_engine *e, struct avt_lock_family *fam)
-{
-	(void)e;
-	(void)fam;
-}
-
-void avt_engine__lock(struct avt_engine *e, struct avt_lock_family *fam,
-		      enum avt_lock_mode mode, enum avt_lock_tag tag, uint32_t work)
+void avt_engine__lock_report(struct avt_engine *e, struct avt_lock_family *fam,
+			     enum avt_lock_mode mode, enum avt_lock_tag tag, uint32_t work)
 {
 	const struct avt_event *ev = e->cur_ev;
-	uint64_t ts = ev ? ev->ts : 0;
-	uint32_t cpu = ev ? ev->cpu : 0, pid = ev ? ev->pid : 0;
+	struct avt_lock_event le = {
+		.mode = (uint8_t)mode, .tag = (uint8_t)tag, .work = work,
+		.family = fam->id, .ts = ev ? ev->ts : 0,
+		.cpu = ev ? ev->cpu : 0, .pid = ev ? ev->pid : 0,
+	};
 
-	if (!fam->id) {
-		fam->id = ++e->st.families;
-	}
-	if (mode == AVT_LOCK_WRITE) {
-		e->st.lock_w++;
-		e->st.lock_w_tag[tag]++;
-		if (++fam->w > e->st.family_max_w)
-			e->st.family_max_w = fam->w;
-		if (e->cur)
-			e->cur->st.lock_w++;
-	} else {
-		e->st.lock_r++;
-		e->st.lock_r_tag[tag]++;
-		if (++fam->r > e->st.family_max_r)
-			e->st.family_max_r = fam->r;
-		if (e->cur)
-			e->cur->st.lock_r++;
-	}
-	e->st.lock_work += work;
-	/*
-	 * Contention estimate: an acquisition that follows one on the same
-	 * root by another process or CPU within the window (default 10 us),
-	 * where at least one of the two is a write, could have waited.
-	 */
-	if (fam->seen && (fam->last_pid != pid || fam->last_cpu != cpu) &&
-	    ts - fam->last_ts <= e->window_ns && ts >= fam->last_ts &&
-	    (mode == AVT_LOCK_WRITE || fam->last_write))
-		e->st.lock_contended++;
-	fam->seen = true;
-	fam->last_write = mode == AVT_LOCK_WRITE;
-	fam->last_ts = ts;
-	fam->last_cpu = cpu;
-	fam->last_pid = pid;
-	if (e->on_lock) {
-		struct avt_lock_event le = {
-			.mode = (uint8_t)mode, .tag = (uint8_t)tag, .work = work,
-			.family = fam->id, .ts = ts, .cpu = cpu, .pid = pid,
-		};
-
-		e->on_lock(&le, e->lock_ctx);
-	}
+	e->on_lock(&le, e->lock_ctx);
 }
 
 /* ---- histograms ---- */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "avtrace/engine.h"
 #include "engine/list.h"
 #include "engine/pool.h"
@@ -269,18 +270,122 @@ static inline void avt_count__free(struct avt_obj_count *c)
 	c->live--;
 }
 
-void avt_engine__av_alloc(struct avt_engine *e, bool transient);
-void avt_engine__av_free(struct avt_engine *e, bool transient);
-void avt_engine__avc_alloc(struct avt_engine *e, bool transient);
-void avt_engine__avc_free(struct avt_engine *e, bool transient);
+/* Inline (these and the lock below): a fork allocates an AV and two AVCs
+ * and takes two root locks per VMA, exit frees and locks as many. */
+static inline void avt_engine__meta_peak(struct avt_engine *e)
+{
+	uint64_t b = AV_BYTES * e->st.av.live + AVC_BYTES * e->st.avc.live;
+
+	if (b > e->st.meta_peak)
+		e->st.meta_peak = b;
+}
+
+static inline void avt_engine__av_alloc(struct avt_engine *e, bool transient)
+{
+	(void)transient;
+	avt_count__alloc(&e->st.av);
+	if (e->cur)
+		e->cur->st.av_alloc++;
+	avt_engine__meta_peak(e);
+}
+
+static inline void avt_engine__av_free(struct avt_engine *e, bool transient)
+{
+	avt_count__free(&e->st.av);
+	if (transient)
+		e->st.av_transient++;
+}
+
+static inline void avt_engine__avc_alloc(struct avt_engine *e, bool transient)
+{
+	(void)transient;
+	avt_count__alloc(&e->st.avc);
+	if (e->cur)
+		e->cur->st.avc_alloc++;
+	avt_engine__meta_peak(e);
+}
+
+static inline void avt_engine__avc_free(struct avt_engine *e, bool transient)
+{
+	avt_count__free(&e->st.avc);
+	if (transient)
+		e->st.avc_transient++;
+}
+
 void avt_engine__av_seeded(struct avt_engine *e);
 void avt_engine__avc_seeded(struct avt_engine *e);
-void avt_engine__chain_len(struct avt_engine *e, uint64_t len);
+
+static inline void avt_engine__chain_len(struct avt_engine *e, uint64_t len)
+{
+	if (len > e->st.chain_max)
+		e->st.chain_max = len;
+}
+
+/* the streaming consumer's record of one acquisition (engine.c) */
+void avt_engine__lock_report(struct avt_engine *e, struct avt_lock_family *fam,
+			     enum avt_lock_mode mode, enum avt_lock_tag tag, uint32_t work);
+
 /* One root rwsem acquisition; fam lives in the family's root object. */
-void avt_engine__lock(struct avt_engine *e, struct avt_lock_family *fam,
-		      enum avt_lock_mode mode, enum avt_lock_tag tag, uint32_t work);
-void avt_lock_family__init(struct avt_engine *e, struct avt_lock_family *fam);
-void avt_lock_family__fini(struct avt_engine *e, struct avt_lock_family *fam);
+static inline void avt_engine__lock(struct avt_engine *e, struct avt_lock_family *fam,
+				    enum avt_lock_mode mode, enum avt_lock_tag tag,
+				    uint32_t work)
+{
+	const struct avt_event *ev = e->cur_ev;
+	uint64_t ts = 0;
+	uint32_t cpu = 0, pid = 0;
+	bool write = mode == AVT_LOCK_WRITE;
+
+	if (ev) {
+		ts = ev->ts;
+		cpu = ev->cpu;
+		pid = ev->pid;
+	}
+	if (!fam->id)
+		fam->id = ++e->st.families;
+	if (write) {
+		e->st.lock_w++;
+		e->st.lock_w_tag[tag]++;
+		if (++fam->w > e->st.family_max_w)
+			e->st.family_max_w = fam->w;
+		if (e->cur)
+			e->cur->st.lock_w++;
+	} else {
+		e->st.lock_r++;
+		e->st.lock_r_tag[tag]++;
+		if (++fam->r > e->st.family_max_r)
+			e->st.family_max_r = fam->r;
+		if (e->cur)
+			e->cur->st.lock_r++;
+	}
+	e->st.lock_work += work;
+	/*
+	 * Contention estimate: an acquisition that follows one on the same
+	 * root by another process or CPU within the window (default 10 us),
+	 * where at least one of the two is a write, could have waited.
+	 */
+	if (fam->seen && (fam->last_pid != pid || fam->last_cpu != cpu) &&
+	    ts - fam->last_ts <= e->window_ns && ts >= fam->last_ts &&
+	    (write || fam->last_write))
+		e->st.lock_contended++;
+	fam->seen = true;
+	fam->last_write = write;
+	fam->last_ts = ts;
+	fam->last_cpu = cpu;
+	fam->last_pid = pid;
+	if (e->on_lock)
+		avt_engine__lock_report(e, fam, mode, tag, work);
+}
+static inline void avt_lock_family__init(struct avt_engine *e, struct avt_lock_family *fam)
+{
+	(void)e;
+	memset(fam, 0, sizeof(*fam));
+}
+
+static inline void avt_lock_family__fini(struct avt_engine *e, struct avt_lock_family *fam)
+{
+	(void)e;
+	(void)fam;
+}
 
 void avt_hist__add(struct avt_hist *h, uint64_t v);
 void avt_hist__reset(struct avt_hist *h);
