@@ -180,6 +180,7 @@ struct pinfo {
 	uint64_t pl_lost;		/* latest seq dropped from pl: PL_MAX reached */
 	uint64_t pl_unsure, pl_r;	/* seq of its latest U, R event (pl_class) */
 	bool pl_off;			/* mlockall(MCL_FUTURE): every mmap populates */
+	bool pl_uffd;			/* registered a userfaultfd range */
 	uint64_t *fw;			/* pages of undecided fork-window faults */
 	size_t nfw, capfw;
 	bool fw_all;			/* too many: the whole address space */
@@ -595,7 +596,7 @@ static void ov_call(struct avt_verify *v, const struct avt_event *ev)
  *   M  munmap or brk at a read release: the one that ends their write hold
  *      downgraded (the change is made before the downgrade);
  *   R  madvise DONTNEED/FREE/DONTNEED_LOCKED at a read release: its zap in
- *      that one read hold;
+ *      that one read hold (not in a process with userfaultfd ranges);
  *   U  anything else (written at its exit, or no change-ending release);
  * and a fork (its event follows dup_mmap's write release) counts as U.
  * Write holds never overlap, and nothing takes the write lock while M's
@@ -641,7 +642,9 @@ static int pl_class(const struct pinfo *p, const struct avt_ev_syscall *sc)
 	if (sc->flags & AVT_SYSF_PLACED_READ) {
 		if (sc->sys == AVT_SYS_MUNMAP || sc->sys == AVT_SYS_BRK)
 			return PL_M;
-		if (sc->sys == AVT_SYS_MADVISE &&
+		/* (on a userfaultfd range, userfaultfd_remove drops the
+		 * lock between VMAs: the zap spans holds) */
+		if (sc->sys == AVT_SYS_MADVISE && !p->pl_uffd &&
 		    (sc->args[2] == MADV_DONTNEED || sc->args[2] == MADV_FREE || sc->args[2] == 24))
 			return PL_R;	/* (24: MADV_DONTNEED_LOCKED) */
 	}
@@ -2450,6 +2453,8 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		p = pinfo_get(v, ev->pid);
 		if (p && ev->u.sys.sys == AVT_SYS_MLOCKALL && (ev->u.sys.args[0] & MCL_FUTURE))
 			p->pl_off = true;
+		if (p && ev->u.sys.sys == AVT_SYS_UFFD_REGISTER)
+			p->pl_uffd = true;
 		if (ev->u.sys.flags & AVT_SYSF_OVERLAP) {
 			v->ov_calls++;
 			if (p)
@@ -2527,6 +2532,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				c->nocap = p->nocap;
 				ov_copy(c, p);
 				fw_copy(c, p);
+				c->pl_uffd = p->pl_uffd;	/* (EVENT_FORK) */
 			}
 		}
 		break;
@@ -2551,7 +2557,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 			p->npl = 0;
 			p->pl_lost = 0;
 			p->pl_unsure = p->pl_r = 0;
-			p->pl_off = false;
+			p->pl_off = p->pl_uffd = false;
 			p->nfw = 0;
 			p->fw_all = false;
 		}
