@@ -125,5 +125,22 @@ onevma "$T/zap_munmap2.txt"
 run zap_munmap2 "$T/zap_munmap2.txt"
 expect zap_munmap2 0 0 20/20 2 0
 
+# 11. more placed calls than verify keeps (256) since an unplaced call's
+# thread last came from user space: one it let go may lie in the window,
+# so the whole address space is ambiguous. 261 placed mprotects of the
+# page at 0x101000 (r--, rw-, ..., r--) by thread 2, then thread 3's.
+awk '/^1\/2 mprotect/ { for (i = 1; i <= 261; i++)
+	printf "1/2 mprotect addr=0x101000 len=0x1000 prot=%s sflags=0x18 = 0\n", i % 2 ? "r--" : "rw-"; next }
+	/^1\/3 read/ && ++n == 2 { next } { print }' $F > "$T/many.txt"
+run many "$T/many.txt"
+[ $rc = 0 ] && grep -q "^verify.class.ambiguous 35 facts$" "$T/many.out" &&
+	grep -q "^verify.match.all - (0 compared)" "$T/many.out" &&
+	grep -q "^verify.overlapped_placed 261 (" "$T/many.out" && ok ||
+	bad "many: exit $rc: $(grep 'class.ambiguous\|match.all\|overlapped_placed' "$T/many.out" | tr '\n' ' ')"
+# ... thread 3 faulted after them: only its own call's VMAs
+sed 's|^1/3 mprotect .*|1/3 read 0x300000\n&|' "$T/many.txt" > "$T/many2.txt"
+run many2 "$T/many2.txt"
+expect many2 0 15 20/20 261 0
+
 echo "verify_overlap: $pass passed, $fail failed"
 [ "$fail" = 0 ]
