@@ -76,13 +76,13 @@ check_wl() {
 	if [ "$w" = misc ] && [ -s "$f.txt" ]; then
 		# argument decoding of the less common calls
 		pid=$(grep -m1 " exec .*misc" "$f.txt" | awk '{print $3}' | cut -d/ -f1)
-		for pat in " shmat .*size=0x4000 dev=0:[0-9a-f]* ino=[1-9][0-9]* = 0x" " shmdt " " mlock2 .*MLOCK_ONFAULT" \
+		for pat in " shmat .*size=0x4000 dev=0:[0-9a-f]* ino=[1-9][0-9]*\( sflags=0x[0-9a-f]*\)\? = 0x" " shmdt " " mlock2 .*MLOCK_ONFAULT" \
 			   " mseal " " remap_file_pages " " mlockall " " munlockall " \
 			   " process_madvise target=$pid " " unmodelled nr=206 delta=1 "; do
 			grep -q -- "$pat" "$f.txt" || fail "misc: no event matching '$pat'"
 		done
 		if ! grep -q "userfaultfd unavailable" "$T/$w.log"; then
-			for pat in " uffd_register start=0x.* len=0x4000 mode=0x1 = 0" \
+			for pat in " uffd_register start=0x.* len=0x4000 mode=0x1\( sflags=0x[0-9a-f]*\)\? = 0" \
 				   " uffd_copy dst=0x.* len=0x1000 " " uffd_zeropage " " uffd_unregister "; do
 				grep -q -- "$pat" "$f.txt" || fail "misc: no event matching '$pat'"
 			done
