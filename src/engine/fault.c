@@ -426,28 +426,34 @@ static void pmds_copy(struct avt_engine *e, struct avt_mm *dst, struct avt_mm *s
 		      uint64_t s, uint64_t end);
 
 /* copy_page_range: the child maps the parent's folios (now shared, not
- * exclusive), a leaf at a time */
-static inline void copy_leaf(struct avt_engine *e, struct avt_ptes *dst, struct avt_ptes *src,
-			     uint64_t key, uint64_t lo, uint64_t hi)
+ * exclusive), a leaf at a time (always inline: gcc otherwise makes it a
+ * call per leaf) */
+static inline __attribute__((always_inline)) void
+copy_leaf(struct avt_engine *e, struct avt_ptes *dst, struct avt_ptes *src, uint64_t key,
+	  uint64_t lo, uint64_t hi)
 {
 	struct avt_pte_leaf *l = avt_ptes__leaf(src, key), *d;
-	uint32_t m;
+	uint32_t m, fresh;
 
 	if (!l || !(m = l->mask & avt_ptes__range_mask(key, lo, hi)))
 		return;
 	d = avt_ptes__leaf(dst, key);
 	if (!d && !(d = avt_ptes__leaf_new(e, dst, key)))
 		return;
+	/* the entries of m not yet present in d (a fork child's leaf: all,
+	 * or all but those of a neighbour VMA's pages the leaf also holds),
+	 * counted by SWAR popcount (no -mpopcnt: the builtin is a call) */
+	fresh = m & ~d->mask;
+	fresh = fresh - ((fresh >> 1) & 0x55555555u);
+	fresh = (fresh & 0x33333333u) + ((fresh >> 2) & 0x33333333u);
+	dst->n += (((fresh + (fresh >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+	d->mask |= m;
 	for (; m; m &= m - 1) {
 		unsigned j = (unsigned)__builtin_ctz(m);
 		struct avt_folio *f = l->f[j];
 
 		f->mapcount++;
 		f->exclusive = 0;
-		if (!d->f[j]) {
-			d->mask |= 1u << j;
-			dst->n++;
-		}
 		d->f[j] = f;
 	}
 }
