@@ -437,7 +437,15 @@ copy_leaf(struct avt_engine *e, struct avt_ptes *dst, struct avt_ptes *src, uint
 
 	if (!l || !(m = l->mask & avt_ptes__range_mask(key, lo, hi)))
 		return;
-	d = avt_ptes__leaf(dst, key);
+	/* dup_mmap copies in ascending order: the child's leaf is its last
+	 * one (a neighbour VMA's pages share it) or, past the last, missing
+	 * (no probe needed when the sorted order is complete) */
+	if (dst->order_ok && dst->nleaves && dst->order[dst->nleaves - 1]->key == key)
+		d = dst->order[dst->nleaves - 1];
+	else if (dst->order_ok && (!dst->nleaves || dst->order[dst->nleaves - 1]->key < key))
+		d = NULL;
+	else
+		d = avt_ptes__leaf(dst, key);
 	if (!d && !(d = avt_ptes__leaf_new(e, dst, key)))
 		return;
 	/* the entries of m not yet present in d (a fork child's leaf: all,
