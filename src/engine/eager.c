@@ -30,6 +30,10 @@ struct eager {
 	size_t nnew, capnew;
 	uint64_t fork_multi;	/* forks where >= 2 ancestors were reusable */
 	uint64_t serial;	/* last struct av serial handed out */
+	/* §6 lines under lazy's names: fault-path PREPAREs (§3.3
+	 * mmap_read_trylock), per explicit walk VMAs visited that do not map
+	 * the folio and PTEs mapping it that the walk did not reach */
+	uint64_t mmap_trylock, rmap_false_alias, rmap_misses;
 };
 
 #define EG(s) ((struct eager *)(s)->priv)
@@ -132,9 +136,10 @@ static int eg_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *r
 	struct avc *c = avc_alloc(g);	/* allocated first, before any lock */
 	struct av *x;
 
-	(void)site;
 	if (!c)
 		return -ENOMEM;
+	if (site == AVT_PREP_FAULT)	/* __vmf_anon_prepare (§3.3) */
+		g->mmap_trylock++;
 	x = reuse ? VAV(reuse) : NULL;
 	if (!x) {
 		x = av_alloc(g);
@@ -392,6 +397,43 @@ static void walk_cb(struct avt_inode *n, void *ctx)
 		w->mapping++;
 }
 
+/* An explicit walk's §6 figures, as the lazy scheme counts them: a VMA
+ * maps f when one of f's pages in it is mapped by f (a large folio:
+ * several), a miss is a PTE mapping f that no visited VMA holds. Only for
+ * explicit walks, never the census. */
+struct pte_ctx {
+	struct avt_folio *f;
+	uint32_t mapping, ptes;
+};
+
+static void pte_cb(struct avt_inode *n, void *ctx)
+{
+	struct pte_ctx *w = ctx;
+	struct avt_vma *v = ((struct avc *)n)->vma;
+	uint64_t vlo = v->pgoff, vhi = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT);
+	uint64_t lo = w->f->index > vlo ? w->f->index : vlo;
+	uint64_t hi = w->f->index + (w->f->nr > 1 ? w->f->nr : 1), here = 0;
+
+	if (hi > vhi)
+		hi = vhi;
+	for (uint64_t i = lo; i < hi; i++)
+		here += avt_ptes__get(&v->mm->ptes, (v->start >> PAGE_SHIFT) + (i - v->pgoff)) ==
+			w->f;
+	w->ptes += (uint32_t)here;
+	w->mapping += here ? 1 : 0;
+}
+
+static void walk_ptes(struct eager *g, struct avt_folio *f, struct av *x)
+{
+	struct pte_ctx w = { .f = f };
+	uint64_t last = f->index + (f->nr > 1 ? f->nr - 1 : 0);
+	uint64_t k = avt_itree__query(&x->tree, f->index, last, pte_cb, &w);
+
+	g->rmap_false_alias += k - w.mapping;
+	if (f->mapcount > w.ptes)
+		g->rmap_misses += f->mapcount - w.ptes;
+}
+
 /* rmap_walk_anon: T(F.mapping), not its root's tree */
 static void eg_rmap_walk(struct avt_scheme *s, struct avt_folio *f, bool lock,
 			 struct avt_rmap_result *res)
@@ -407,9 +449,11 @@ static void eg_rmap_walk(struct avt_scheme *s, struct avt_folio *f, bool lock,
 						  walk_cb, &w);
 	res->mapping = w.mapping;
 	res->tree_size = (uint32_t)x->tree.n;
-	if (lock)
-		avt_engine__lock(EG(s)->e, &x->root->fam, AVT_LOCK_READ, AVT_LT_RMAP,
-				 res->visited);
+	if (!lock)
+		return;
+	avt_engine__lock(EG(s)->e, &x->root->fam, AVT_LOCK_READ, AVT_LT_RMAP,
+			 res->visited);
+	walk_ptes(EG(s), f, x);
 }
 
 static void eg_pt_move_lock(struct avt_scheme *s, struct avt_vma *v, enum avt_lock_tag tag)
@@ -840,6 +884,10 @@ static void eg_report(struct avt_scheme *s, FILE *out, const char *pfx)
 	fprintf(out, "%sanon_vma.avcs.mean %.3f\n", pfx, n ? (double)avcs_sum / n : 0.0);
 	fprintf(out, "%sfork.multi_candidates %llu\n", pfx, (unsigned long long)g->fork_multi);
 	family_sizes(g, out, pfx, NULL, NULL);
+	fprintf(out, "%smmap_read_trylock %llu\n", pfx, (unsigned long long)g->mmap_trylock);
+	fprintf(out, "%srmap.false_alias %llu\n", pfx, (unsigned long long)g->rmap_false_alias);
+	fprintf(out, "%srmap.misses %llu\n", pfx, (unsigned long long)g->rmap_misses);
+	avt_report__active_kb(g->e, out, pfx, true);
 }
 
 static int eg_metric(struct avt_scheme *s, const char *name, double *val)
@@ -866,6 +914,14 @@ static int eg_metric(struct avt_scheme *s, const char *name, double *val)
 		*val = (double)avcs_max;
 	else if (!strcmp(name, "fork.multi_candidates"))
 		*val = (double)g->fork_multi;
+	else if (!strcmp(name, "mmap_read_trylock"))
+		*val = (double)g->mmap_trylock;
+	else if (!strcmp(name, "rmap.false_alias"))
+		*val = (double)g->rmap_false_alias;
+	else if (!strcmp(name, "rmap.misses"))
+		*val = (double)g->rmap_misses;
+	else if (!strncmp(name, "active_kb.", 10))
+		return avt_report__active_kb_metric(g->e, name, val);
 	else if (!strncmp(name, "family.", 7)) {
 		*val = -1;
 		family_sizes(g, NULL, NULL, name, val);

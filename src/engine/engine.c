@@ -159,6 +159,7 @@ void avt_engine__free(struct avt_engine *e)
 	free(e->scratch);
 	avt_inv9__fini(e);
 	avt_hist__fini(&e->st.census);
+	free(e->kb_cp);
 	free(e);
 }
 
@@ -287,7 +288,15 @@ static int dispatch(struct avt_engine *e, const struct avt_event *ev)
 			return 0;
 		}
 		e->cur = p;
-		return avt_proc__fork(e, p, ev);
+		{
+			/* §6 fork cost proxy: whatever the fork allocated */
+			uint64_t av = e->st.av.alloc, avc = e->st.avc.alloc;
+			int err = avt_proc__fork(e, p, ev);
+
+			e->st.fork_av_alloc += e->st.av.alloc - av;
+			e->st.fork_avc_alloc += e->st.avc.alloc - avc;
+			return err;
+		}
 	case AVT_EV_EXEC:
 		p = avt_proc__find(e, ev->pid);
 		e->cur = p;
@@ -324,6 +333,8 @@ static int dispatch(struct avt_engine *e, const struct avt_event *ev)
 		return avt_rmap__event(e, ev);
 	case AVT_EV_CHECKPOINT:
 		avt_census__run(e);
+		if (avt_report__kb_sample(e, ev->u.checkpoint.n))
+			return -ENOMEM;
 		if (e->state_cp_set && ev->u.checkpoint.n == e->state_cp && e->state_out)
 			avt_state__write(e, e->state_out);
 		return 0;

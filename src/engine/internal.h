@@ -175,6 +175,19 @@ struct avt_stats {
 	/* kernel truth carried by the trace (alloc events), for comparison */
 	uint64_t truth_av_alloc, truth_av_free, truth_avc_alloc, truth_avc_free;
 	uint64_t trace_dropped, ksm_events;
+	/* §6 fork cost proxy: objects allocated while a fork event ran
+	 * (incl. upgrades it triggered and K7's transient pair) */
+	uint64_t fork_av_alloc, fork_avc_alloc;
+	/* VMA structs allocated but in no mm (lazy's zombie roots): the
+	 * active_kb.vm_area_struct figure counts them */
+	uint64_t vma_zombie_live;
+};
+
+/* §6 "active KB at any checkpoint the trace marks": live objects at a
+ * checkpoint event (report.c prints them per checkpoint number) */
+struct avt_kb_sample {
+	uint32_t n;
+	uint64_t av, avc, vma;		/* vma: live + zombies */
 };
 
 struct avt_settings {
@@ -254,6 +267,8 @@ struct avt_engine {
 					 * effects (scheme.h) */
 	uint32_t test_skip_merge;	/* tests only: refuse the next N existing-range merges */
 	struct avt_order *order;	/* fork windows (order.c), NULL until one opens */
+	struct avt_kb_sample *kb_cp;	/* one per checkpoint number, in trace order */
+	size_t nr_kb_cp, cap_kb_cp;
 };
 
 /* ---- stats helpers (schemes call these) ---- */
@@ -664,6 +679,12 @@ void avt_inv9__touch(struct avt_engine *e, struct avt_mm *mm, uint64_t s, uint64
 int avt_inv9__check(struct avt_engine *e);
 void avt_inv9__fini(struct avt_engine *e);
 int avt_report__write(struct avt_engine *e, FILE *out);
+/* a checkpoint's live objects (engine.c, at the checkpoint event) */
+int avt_report__kb_sample(struct avt_engine *e, uint32_t n);
+/* active_kb lines: at end (end = true) and per checkpoint; the metric
+ * lookup of the same names (-ENOENT when name is not one) */
+void avt_report__active_kb(struct avt_engine *e, FILE *out, const char *pfx, bool end);
+int avt_report__active_kb_metric(struct avt_engine *e, const char *name, double *val);
 int avt_report__metric(struct avt_engine *e, const char *name, double *val);
 
 #define avt_for_each_vma(mm, v) for ((v) = (mm)->first; (v); (v) = (v)->next)

@@ -534,6 +534,7 @@ static int upgrade(struct lazy *z, struct avt_vma *v, enum upg_trigger trig, str
 	if (fresh)
 		z->st.upg_av++;
 	lav__lock(z, a, AVT_LOCK_WRITE, AVT_LT_OTHER, (uint32_t)n);
+	z->st.lock_w_upgrade++;
 	for (size_t i = 0; i < n; i++) {
 		struct avt_vma *w = scope[i];
 

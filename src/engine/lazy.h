@@ -136,6 +136,7 @@ struct lazy_stats {
 	uint64_t roots_created, roots_released, roots_live, roots_peak;
 	uint64_t lazy_entries, eager_entries;
 	uint64_t mmap_trylock;
+	uint64_t lock_w_upgrade;	/* upgrade root-lock writes (tagged other) */
 	uint64_t merge_blocked_lazy_root, merge_blocked_mixed;
 	uint64_t merge_allowed_parent;	/* PARENT+PARENT answered yes (eager refuses) */
 	uint64_t over_threshold, dangling_hard, dangling_soft, stale_walks;

@@ -45,6 +45,7 @@ void lav__meta_update(struct lazy *z)
 	uint64_t m = AV_BYTES * e->st.av.live + AVC_BYTES * e->st.avc.live + extra;
 
 	e->st.meta_scheme_live = extra;	/* the engine's meta.end includes it */
+	e->st.vma_zombie_live = z->st.zombie_live;	/* active_kb at checkpoints */
 
 	if (m > z->st.meta_peak)
 		z->st.meta_peak = m;

@@ -127,6 +127,9 @@ void lazy_report__write(struct lazy *z, FILE *out, const char *pfx)
 	P("entries.lazy", s->lazy_entries);
 	P("entries.eager", s->eager_entries);
 	P("mmap_read_trylock", s->mmap_trylock);
+	/* the upgrades' share of lock.write.other (the engine's tag list is
+	 * unchanged: every line it prints stays as it was) */
+	P("lock.write.upgrade", s->lock_w_upgrade);
 	P("merge_blocked.lazy_root", s->merge_blocked_lazy_root);
 	P("merge_blocked.mixed", s->merge_blocked_mixed);
 	P("merge_allowed.parent_parent", s->merge_allowed_parent);
@@ -145,6 +148,7 @@ void lazy_report__write(struct lazy *z, FILE *out, const char *pfx)
 	fprintf(out, "%sactive_kb.anon_vma_chain %.2f\n", pfx, e->st.avc.live * AVC_BYTES / 1024.0);
 	fprintf(out, "%sactive_kb.vm_area_struct %.2f\n", pfx,
 		(e->st.vma.live + s->zombie_live) * VMA_BYTES / 1024.0);
+	avt_report__active_kb(e, out, pfx, false);	/* per checkpoint */
 	P("rmap.lazy_walks", s->rmap_lazy_walks);
 	P("rmap.eager_walks", s->rmap_eager_walks);
 	P("rmap.vma_locks", s->rmap_vma_locks);
@@ -174,6 +178,15 @@ void lazy_report__write(struct lazy *z, FILE *out, const char *pfx)
 			fprintf(out, "%sviolations.%s.first event=%" PRIu64 " ts=%" PRIu64
 				" pid=%u addr=%#" PRIx64 " %s\n", pfx, lazy_code_names[c],
 				f->ev_index, f->ts, f->pid, f->addr, f->what);
+		if (c == LC_DANGLING_ROOT) {
+			/* hard: a mapped folio still points to the released
+			 * root; soft (swap cache, migration) cannot occur:
+			 * the engine models neither */
+			snprintf(n, sizeof(n), "violations.%s.hard", lazy_code_names[c]);
+			P(n, s->dangling_hard);
+			snprintf(n, sizeof(n), "violations.%s.soft", lazy_code_names[c]);
+			P(n, s->dangling_soft);
+		}
 	}
 	P("anomalies.rootstruct_conflicts", s->rootstruct_conflicts);
 	P("detector.scans", s->scans);

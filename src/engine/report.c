@@ -229,6 +229,9 @@ static void collect(struct avt_engine *e, emit_fn emit, void *ctx, size_t all_pr
 	emit(ctx, "prepare.reuse", (double)st->prepare_reuses, true);
 	emit(ctx, "fork.count", (double)st->forks, true);
 	emit(ctx, "fork.reuse", (double)st->fork_reuses, true);
+	emit(ctx, "fork.anon_vma.allocated", (double)st->fork_av_alloc, true);
+	emit(ctx, "fork.anon_vma_chain.allocated", (double)st->fork_avc_alloc, true);
+	emit(ctx, "fork.cost", (double)(st->fork_av_alloc + st->fork_avc_alloc), true);
 	emit(ctx, "exec.count", (double)st->execs, true);
 	emit(ctx, "exit.count", (double)st->exits, true);
 	emit(ctx, "events.total", (double)e->nr_events, true);
@@ -306,6 +309,99 @@ processes:
 		}
 		free(top);
 	}
+}
+
+/* ---- active KB (§6): live x object size / 1024 per object type, at the
+ * end and at every checkpoint the trace marks; vm_area_struct counts live
+ * VMAs plus zombies (both are allocated slab objects) ---- */
+int avt_report__kb_sample(struct avt_engine *e, uint32_t n)
+{
+	struct avt_kb_sample *k = NULL;
+
+	/* a checkpoint number seen again: its latest state */
+	for (size_t i = 0; i < e->nr_kb_cp; i++)
+		if (e->kb_cp[i].n == n)
+			k = &e->kb_cp[i];
+	if (!k) {
+		if (e->nr_kb_cp == e->cap_kb_cp) {
+			size_t cap = e->cap_kb_cp ? 2 * e->cap_kb_cp : 8;
+			struct avt_kb_sample *nk = realloc(e->kb_cp, cap * sizeof(*nk));
+
+			if (!nk)
+				return -ENOMEM;
+			e->kb_cp = nk;
+			e->cap_kb_cp = cap;
+		}
+		k = &e->kb_cp[e->nr_kb_cp++];
+	}
+	k->n = n;
+	k->av = e->st.av.live;
+	k->avc = e->st.avc.live;
+	k->vma = e->st.vma.live + e->st.vma_zombie_live;
+	return 0;
+}
+
+static void kb_lines(FILE *out, const char *pfx, const char *at, uint64_t av, uint64_t avc,
+		     uint64_t vma)
+{
+	fprintf(out, "%sactive_kb.%sanon_vma %.2f\n", pfx, at, av * AV_BYTES / 1024.0);
+	fprintf(out, "%sactive_kb.%sanon_vma_chain %.2f\n", pfx, at, avc * AVC_BYTES / 1024.0);
+	fprintf(out, "%sactive_kb.%svm_area_struct %.2f\n", pfx, at, vma * VMA_BYTES / 1024.0);
+}
+
+void avt_report__active_kb(struct avt_engine *e, FILE *out, const char *pfx, bool end)
+{
+	char at[32];
+
+	if (end)
+		kb_lines(out, pfx, "", e->st.av.live, e->st.avc.live,
+			 e->st.vma.live + e->st.vma_zombie_live);
+	for (size_t i = 0; i < e->nr_kb_cp; i++) {
+		const struct avt_kb_sample *k = &e->kb_cp[i];
+
+		snprintf(at, sizeof(at), "checkpoint.%u.", k->n);
+		kb_lines(out, pfx, at, k->av, k->avc, k->vma);
+	}
+}
+
+int avt_report__active_kb_metric(struct avt_engine *e, const char *name, double *val)
+{
+	static const char *const types[] = { "anon_vma", "anon_vma_chain", "vm_area_struct" };
+	static const uint64_t size[] = { AV_BYTES, AVC_BYTES, VMA_BYTES };
+	uint64_t live[3] = { e->st.av.live, e->st.avc.live,
+			     e->st.vma.live + e->st.vma_zombie_live };
+	const char *t;
+
+	if (strncmp(name, "active_kb.", 10))
+		return -ENOENT;
+	t = name + 10;
+	if (!strncmp(t, "checkpoint.", 11)) {
+		char *dot;
+		unsigned long n = strtoul(t + 11, &dot, 10);
+		const struct avt_kb_sample *k = NULL;
+
+		if (dot == t + 11 || *dot != '.')
+			return -ENOENT;
+		for (size_t i = 0; i < e->nr_kb_cp; i++)
+			if (e->kb_cp[i].n == n)
+				k = &e->kb_cp[i];
+		if (!k)
+			return -ENOENT;
+		live[0] = k->av;
+		live[1] = k->avc;
+		live[2] = k->vma;
+		t = dot + 1;
+	}
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(t, types[i])) {
+			char b[48];
+
+			/* the printed value (2 decimals), as a reader sees it */
+			snprintf(b, sizeof(b), "%.2f", live[i] * size[i] / 1024.0);
+			*val = strtod(b, NULL);
+			return 0;
+		}
+	return -ENOENT;
 }
 
 struct print_ctx {

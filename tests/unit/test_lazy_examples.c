@@ -415,6 +415,17 @@ static void test_example10_zygote(void **state)
 	assert_int_equal((int)metric(g.e[1], "folio.rewrites"), M);
 	assert_int_equal((int)metric(g.e[0], "meta.end"), 976800);
 	assert_int_equal((int)metric(g.e[1], "meta.end"), 170400);
+	/* §6 fork cost proxy (AV + AVC allocated during forks), from the
+	 * closed forms: eager K*M AV + 2KM AVC (each app's own AV and AVC
+	 * per inherited VMA plus the clone); lazy the M upgrades (AV + AVC
+	 * each, at the first fork) and K*M clones */
+	assert_int_equal((int)metric(g.e[0], "fork.anon_vma.allocated"), K * M);	/* 2400 */
+	assert_int_equal((int)metric(g.e[0], "fork.anon_vma_chain.allocated"), 2 * K * M);
+	assert_int_equal((int)metric(g.e[0], "fork.cost"), 3 * K * M);		/* 7200 */
+	assert_int_equal((int)metric(g.e[1], "fork.anon_vma.allocated"), M);	/* 100 */
+	assert_int_equal((int)metric(g.e[1], "fork.anon_vma_chain.allocated"), M + K * M);
+	assert_int_equal((int)metric(g.e[1], "fork.cost"), 2 * M + K * M);	/* 2600 */
+	assert_int_equal((int)metric(g.e[1], "lock.write.upgrade"), M);
 	assert_int_equal((int)metric(g.e[1], "violations.V_RMAP_MISS"), 0);
 	assert_int_equal((int)metric(g.e[1], "violations.V_KIND_MISMATCH"), 0);
 	gen_end(&g);
@@ -422,8 +433,8 @@ static void test_example10_zygote(void **state)
 
 /*
  * §7 Example 8: N = 1000 separate one-page VMAs, each written, then exit.
- * eager AV/AVC 1000/1000, W 2000, meta peak 168,000 B; lazy 0/0, W 0, no
- * mmap_read_trylock. With T = 64 KiB and 200 of the VMAs larger than T
+ * eager AV/AVC 1000/1000, W 2000, 1000 mmap_read_trylock, meta peak
+ * 168,000 B; lazy 0/0, W 0, no mmap_read_trylock. With T = 64 KiB and 200 of the VMAs larger than T
  * (32 pages): lazy 200 AV, 200 AVC (33,600 B), W 400, 200 trylocks.
  */
 static void test_example8_many_vmas(void **state)
@@ -447,6 +458,8 @@ static void test_example8_many_vmas(void **state)
 	assert_int_equal((int)metric(g.e[0], "anon_vma_chain.allocated"), 1000);
 	assert_int_equal((int)metric(g.e[0], "lock.write"), 2000);
 	assert_int_equal((int)metric(g.e[0], "meta.peak"), 168000);
+	/* §3.3: every first fault's PREPARE under a per-VMA lock */
+	assert_int_equal((int)metric(g.e[0], "mmap_read_trylock"), 1000);
 	assert_int_equal((int)metric(g.e[1], "anon_vma.allocated"), 0);
 	assert_int_equal((int)metric(g.e[1], "anon_vma_chain.allocated"), 0);
 	assert_int_equal((int)metric(g.e[1], "lock.write"), 0);
