@@ -20,6 +20,12 @@
  *        VMAs that do not map the folio (summed over the census).
  *  lock.*  anon_vma root rwsem acquisitions (W/R), per tag; families =
  *        roots ever locked; family.max_* = most acquisitions on one root;
+ *  fork.{anon_vma,anon_vma_chain}.allocated, fork.cost  §6 fork cost
+ *        proxy: objects allocated while fork events ran (K7's transient
+ *        pair and lazy's fork upgrades included).
+ *  active_kb.*  (printed by each scheme's report: its zombies count as
+ *        vm_area_structs) live x size / 1024 at end and per checkpoint N
+ *        as active_kb.checkpoint.N.TYPE.
  *  truth.*  the kernel's own anon_vma/AVC alloc/free events carried by the
  *        trace (recorded with the alloc probes), to compare with the model.
  *  ordering.*  fork windows (order.c): faults of other threads between a
