@@ -83,6 +83,7 @@ struct pending {
 	__u64 calls;		/* target's calls after our entry */
 	__u64 placed;		/* ts of our REC_SYS_PLACE record */
 	__u8 pinned;		/* placed at a write-lock release: final */
+	__u64 vm_flags;		/* AVT_SYSF_VMFLAGS: read back at sys_exit */
 };
 
 struct {
@@ -705,6 +706,14 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 				if ((BPF_CORE_READ(mnt, mnt_flags) & 0x4 /* MNT_NOEXEC */) ||
 				    (BPF_CORE_READ(mnt, mnt_sb, s_iflags) & 0x2 /* SB_I_NOEXEC */))
 					p->flags |= AVT_SYSF_FILE_NOEXEC;
+				/*
+				 * Not a regular file (a char device, an anon
+				 * inode: BPF map, perf_event, io_uring): its
+				 * ->mmap may change the VMA's flags, which
+				 * do_mmap cannot tell; sys_exit reads them.
+				 */
+				if ((BPF_CORE_READ(f, f_inode, i_mode) & 0170000) != 0100000 /* S_IFREG */)
+					p->flags |= AVT_SYSF_VMFLAGS;
 			}
 		}
 		break;
@@ -807,7 +816,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 }
 
 struct vma_info_ctx {
-	__u64 size, dev, ino;
+	__u64 size, dev, ino, vm_flags;
 };
 
 /* Size and file identity of the VMA a call just created. */
@@ -817,6 +826,7 @@ static long vma_info_cb(struct task_struct *task, struct vm_area_struct *vma, vo
 	struct file *f = vma->vm_file;
 
 	c->size = vma->vm_end - vma->vm_start;
+	c->vm_flags = vma->vm_flags;
 	if (f)
 		file_identity(f, &c->dev, &c->ino);
 	return 0;
@@ -843,6 +853,7 @@ static __always_inline void emit_syscall(struct pending *p, __u64 a0, __u64 a1, 
 	r->dev = p->dev;
 	r->ino = p->ino;
 	r->placed = p->placed;
+	r->vm_flags = p->vm_flags;
 	submit(r);
 }
 
@@ -911,6 +922,31 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 				p->ino = c.ino;
 				p->flags |= AVT_SYSF_FILE;
 			}
+		}
+		/*
+		 * A non-regular file's mapping: the flags its driver's ->mmap
+		 * left (mmap_file in __mmap_new_file_vma, after do_mmap
+		 * computed them). The VMA holding the result: a VM_SPECIAL
+		 * one never merges; any other was merged again with the
+		 * driver's flags (retry_merge), and carries them. Its file
+		 * identity too (the driver's may replace vm_file). Another
+		 * thread may change it after the lock is released; a failed
+		 * lookup (mmap_lock contended: -EBUSY) records none.
+		 */
+		if (p->flags & AVT_SYSF_VMFLAGS) {
+			struct vma_info_ctx c = {};
+
+			if (ret >= 0 && ret < (long)USER_ADDR_LIMIT &&
+			    !bpf_find_vma(bpf_get_current_task_btf(), ret, vma_info_cb, &c, 0)) {
+				p->vm_flags = c.vm_flags;
+				/* ->mmap may replace the file: /dev/zero
+				 * MAP_SHARED maps a new shmem file */
+				if (c.ino) {
+					p->dev = c.dev;
+					p->ino = c.ino;
+				}
+			} else
+				p->flags &= ~AVT_SYSF_VMFLAGS;
 		}
 		emit_syscall(p, p->args[0], p->args[1], p->args[2], ret, tgid, tid);
 		__sync_fetch_and_add(&t->ops, 1);

@@ -57,6 +57,7 @@ struct rec_syscall {
 	int64_t ret;
 	uint64_t dev, ino;
 	uint64_t placed;	/* ts of this call's last REC_SYS_PLACE, 0 = none */
+	uint64_t vm_flags;	/* AVT_SYSF_VMFLAGS: the new VMA's vm_flags */
 };
 
 struct rec_fault {

@@ -105,6 +105,8 @@ enum avt_snap_flags {
 	AVT_SNAP_PASSIVE = 1u << 0,
 	AVT_SNAP_PROCFS = 1u << 1,	/* read from /proc/PID/smaps: no anon_vma
 					 * facts, pgoff of file VMAs only */
+	AVT_SNAP_RETRY = 1u << 2,	/* a start/exec snapshot taken again, from
+					 * user space, after a busy or failed one */
 };
 
 enum avt_alloc_cache { AVT_CACHE_ANON_VMA = 1, AVT_CACHE_AVC = 2 };
@@ -209,6 +211,7 @@ struct avt_ev_syscall {
 	uint64_t args[6];
 	int64_t ret;			/* result, negative errno on failure */
 	uint64_t dev, ino;		/* file identity for fd-based mappings */
+	uint64_t vm_flags;		/* AVT_SYSF_VMFLAGS: the new VMA's vm_flags */
 };
 #define AVT_SYSF_FILE 1u
 /* mmap of an fd not open for writing: the kernel drops VM_SHARED and
@@ -227,6 +230,11 @@ struct avt_ev_syscall {
 /* ... where it last released the mmap lock, a read release (munmap and brk
  * downgrade their write hold and release that; calls that only read-lock) */
 #define AVT_SYSF_PLACED_READ 32u
+/* mmap of a file that is not a regular one (char device, anon inode: BPF
+ * map, perf_event, io_uring...): its ->mmap handler may set or clear VMA
+ * flags (VM_IO, VM_PFNMAP, VM_DONTEXPAND, VM_MIXEDMAP, VM_MAYWRITE...), so
+ * the recorder read the new VMA's vm_flags back at sys_exit: vm_flags */
+#define AVT_SYSF_VMFLAGS 64u
 
 struct avt_ev_fault {
 	uint64_t addr, ip;

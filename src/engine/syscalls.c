@@ -94,6 +94,7 @@ static int sys_mmap(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev
 	bool anon = fl & K_MAP_ANONYMOUS;
 	struct avt_vma_attrs a = { 0 };
 	struct avt_vma *v;
+	bool locked;
 	int err;
 
 	if (sc->ret == -EPERM && (fl & 0x10) && len) {
@@ -163,14 +164,25 @@ static int sys_mmap(struct avt_engine *e, struct avt_mm *mm, const struct avt_ev
 		if (err)
 			return err;
 	}
+	locked = a.flags & VM_LOCKED;	/* do_mmap's populate, before ->mmap */
+	/*
+	 * A non-regular file: its driver's ->mmap (mmap_file in
+	 * __mmap_new_file_vma) set or cleared flags the engine cannot know
+	 * (VM_IO, VM_PFNMAP, VM_MIXEDMAP, VM_DONTEXPAND, VM_DONTDUMP, no
+	 * VM_MAYWRITE...); the recorder read them back. With VM_SPECIAL the
+	 * VMA never merges (vma_merge_new_range) and __mmap_complete dropped
+	 * VM_LOCKED; otherwise changed flags are merged again (retry_merge).
+	 * VM_SOFTDIRTY is the engine's own (below).
+	 */
+	if (!anon && (sc->flags & AVT_SYSF_VMFLAGS))
+		a.flags = sc->vm_flags & ~VM_SOFTDIRTY;
 	v = map_range(e, mm, addr, addr + len, pgoff, &a, file, dev, ino);
 	if (!v)
 		return -ENOMEM;
 	avt_inv9__touch(e, mm, addr, addr + len, AVT_INV9_NEW);
 	if (e->set.soft_dirty)
 		v->flags |= VM_SOFTDIRTY;
-	if ((a.flags & VM_LOCKED) ||
-	    (fl & (K_MAP_POPULATE | K_MAP_NONBLOCK)) == K_MAP_POPULATE)
+	if (locked || (fl & (K_MAP_POPULATE | K_MAP_NONBLOCK)) == K_MAP_POPULATE)
 		avt_fault__populate(e, mm, addr, addr + len, false, false);
 	return 0;
 }

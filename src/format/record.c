@@ -53,6 +53,7 @@ enum {
 	SNAP_VMA_NR_IDS = 84,	/* u32 M (nr_avc_ids, also in the table) */
 	SNAP_VMA_AVC_IDS = 88,	/* u64[M] avc_av */
 	SET_VALUE = 2,		/* u16 N, u8[N] value */
+	SYSCALL_VM_FLAGS = 76,	/* u64 vm_flags, only with AVT_SYSF_VMFLAGS */
 };
 
 static inline int is_known(unsigned type)
@@ -82,6 +83,10 @@ long avt_record__size(const struct avt_event *ev)
 	case AVT_EV_SET:
 		body = body_min[AVT_EV_SET] +
 		       (long)bounded_len(ev->u.set.value, AVT_SET_LEN);
+		break;
+	case AVT_EV_SYSCALL:
+		body = body_min[AVT_EV_SYSCALL] +
+		       (ev->u.sys.flags & AVT_SYSF_VMFLAGS ? 8 : 0);
 		break;
 	case AVT_EV_UNKNOWN:
 		/* a known raw type would be decoded, not preserved: refuse */
@@ -141,7 +146,8 @@ static inline void get_str16(const uint8_t *p, char *dst, size_t max)
  * types of HAS_TAIL() have one: the generated cases below test HAS_TAIL()
  * of their constant type, so the others pay nothing for them.
  */
-#define HAS_TAIL(t) ((t) == AVT_EV_EXEC || (t) == AVT_EV_SNAP_VMA || (t) == AVT_EV_SET)
+#define HAS_TAIL(t) ((t) == AVT_EV_EXEC || (t) == AVT_EV_SNAP_VMA || (t) == AVT_EV_SET || \
+		     (t) == AVT_EV_SYSCALL)
 
 static inline int body_short(uint16_t type, uint32_t blen, const char **why)
 {
@@ -167,6 +173,11 @@ static size_t put_tail(const struct avt_event *ev, uint8_t *b, size_t fixed)
 	case AVT_EV_SET:
 		return SET_VALUE + put_str16(b + SET_VALUE, ev->u.set.value,
 					     AVT_SET_LEN);
+	case AVT_EV_SYSCALL:
+		if (!(ev->u.sys.flags & AVT_SYSF_VMFLAGS))
+			return fixed;
+		put_le64(b + SYSCALL_VM_FLAGS, ev->u.sys.vm_flags);
+		return SYSCALL_VM_FLAGS + 8;
 	}
 	return fixed;
 }
@@ -198,6 +209,12 @@ static int tail_check(uint16_t type, const uint8_t *b, uint32_t blen,
 			return -EPROTO;
 		}
 		break;
+	case AVT_EV_SYSCALL:
+		if ((get_le16(b + 2) & AVT_SYSF_VMFLAGS) && blen < SYSCALL_VM_FLAGS + 8) {
+			*why = "syscall record says vm_flags but is too short for them";
+			return -EPROTO;
+		}
+		break;
 	}
 	return 0;
 short_str:
@@ -226,6 +243,10 @@ static int get_tail(struct avt_event *ev, const uint8_t *b, uint32_t blen,
 		break;
 	case AVT_EV_SET:
 		get_str16(b + SET_VALUE, ev->u.set.value, AVT_SET_LEN);
+		break;
+	case AVT_EV_SYSCALL:
+		ev->u.sys.vm_flags = ev->u.sys.flags & AVT_SYSF_VMFLAGS ?
+				     get_le64(b + SYSCALL_VM_FLAGS) : 0;
 		break;
 	}
 	return 0;

@@ -113,6 +113,7 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		TAKE(sys, ret);
 		TAKE(sys, dev);
 		TAKE(sys, ino);
+		TAKE(sys, vm_flags);
 		sysorder__syscall(r, &ev, rec->placed);
 		return 0;
 	}
@@ -161,6 +162,8 @@ int recorder__on_record(void *ctx, void *data, size_t size)
 		TAKE(snap_begin, kind);
 		TAKE(snap_begin, checkpoint);
 		TAKE(snap_begin, flags);
+		if (r->retrying.tgid && r->retrying.tgid == (pid_t)h->pid)
+			ev.u.snap_begin.flags |= AVT_SNAP_RETRY;
 		TAKE(snap_begin, start);
 		TAKE_STR(snap_begin, comm);
 		break;

@@ -60,8 +60,13 @@ static void put_sys_extras(struct tbuf *b, const struct avt_event *ev, const str
 		put_key(b, "ino");
 		tb_udec(b, sc->ino);
 	}
-	/* The parser sets AVT_SYSF_FILE from dev/ino; say so when that is wrong. */
-	if (sc->flags != (file ? AVT_SYSF_FILE : 0)) {
+	if (sc->flags & AVT_SYSF_VMFLAGS) {
+		put_key(b, "vmflags");
+		tb_hex(b, sc->vm_flags);
+	}
+	/* The parser sets AVT_SYSF_FILE from dev/ino and AVT_SYSF_VMFLAGS from
+	 * vmflags; say so when that is wrong. */
+	if (sc->flags != ((file ? AVT_SYSF_FILE : 0) | (sc->flags & AVT_SYSF_VMFLAGS))) {
 		put_key(b, "sflags");
 		tb_hex(b, sc->flags);
 	}

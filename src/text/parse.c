@@ -343,7 +343,7 @@ static int parse_unknown(struct avt_text_parser *p, struct tok *t, int n, struct
 	return 0;
 }
 
-/* rawN / dev / ino / sflags of a syscall line. 1 = handled, 0 = not such a key. */
+/* rawN / dev / ino / sflags / vmflags of a syscall line. 1 = handled, 0 = not such a key. */
 static int parse_sys_extra(const struct tschema *s, const struct tok *t, struct avt_event *ev,
 			   unsigned *seen, char *why, size_t why_len)
 {
@@ -362,6 +362,8 @@ static int parse_sys_extra(const struct tschema *s, const struct tok *t, struct 
 		bit = 7;
 	else if (!strcmp(k, "sflags"))
 		bit = 8;
+	else if (!strcmp(k, "vmflags"))
+		bit = 9;
 	else
 		return 0;
 	if (*seen & (1u << bit))
@@ -381,6 +383,8 @@ static int parse_sys_extra(const struct tschema *s, const struct tok *t, struct 
 		sc->args[bit] = x;
 	else if (bit == 7)
 		sc->ino = x;
+	else if (bit == 9)
+		sc->vm_flags = x;
 	else
 		sc->flags = (uint16_t)x;
 	return 1;
@@ -470,6 +474,10 @@ static int parse_fields(const struct tschema *s, struct tok *t, int n, struct av
 		ev->u.sys.sys = s->sys ? s->sys : ev->u.sys.sys;
 		if (!(extra & (1u << 8)))	/* no sflags: dev/ino imply a file */
 			ev->u.sys.flags = (extra & (3u << 6)) ? AVT_SYSF_FILE : 0;
+		if (extra & (1u << 9))	/* vmflags: the recorded VMA flags */
+			ev->u.sys.flags |= AVT_SYSF_VMFLAGS;
+		else
+			ev->u.sys.vm_flags = 0;
 	}
 	return 0;
 }
