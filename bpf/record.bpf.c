@@ -31,6 +31,12 @@ const volatile __u64 wakeup_bytes = 1 << 20;	/* wake the consumer past this fill
  * iterator; false: the driver reads /proc/PID/smaps instead and those
  * snapshots are not taken (the kfunc calls are then dead code) */
 const volatile bool snap_kfunc = true;
+/* TEST ONLY (env AVT_TEST_SNAP_FAIL, see struct rec_snap_inject): snapshots
+ * made to fail or come out busy; snap_seen counts snapshots begun per kind
+ * (not atomically: two snapshots of one kind at once may share a number) */
+const volatile struct rec_snap_inject snap_inject[REC_MAX_INJECT] = {};
+const volatile __u32 nr_snap_inject = 0;
+__u32 snap_seen[8] = {};
 
 /* Allocation call sites (function ranges from /proc/kallsyms), set before load. */
 const volatile struct rec_site sites[REC_MAX_SITES] = {};
@@ -408,7 +414,24 @@ static __always_inline void emit_snap_end(__u32 kind, __u32 ckpt, __u32 status, 
 	r->status = status;
 	r->nr_vmas = n;
 	r->window_start = t0;
-	submit(r);
+	if (status == AVT_SNAP_BUSY || status == AVT_SNAP_FAILED)
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);	/* retried at once */
+	else
+		submit(r);
+}
+
+/* TEST ONLY: the status injected for this snapshot of a kind, or 0 (none) */
+static __always_inline __u32 snap_injected(__u32 kind)
+{
+	__u32 nth;
+
+	if (!nr_snap_inject)
+		return 0;
+	nth = ++snap_seen[kind & 7];
+	for (__u32 i = 0; i < REC_MAX_INJECT && i < nr_snap_inject; i++)
+		if (snap_inject[i].kind == kind && snap_inject[i].nth == nth)
+			return snap_inject[i].status;
+	return 0;
 }
 
 /*
@@ -437,6 +460,7 @@ static __always_inline void snap_task(struct task_struct *task, __u32 kind, __u3
 	struct mm_struct *mm;
 	__u32 n = 0, status = AVT_SNAP_COMPLETE;
 	__u64 t0 = bpf_ktime_get_ns(), seq0;
+	__u32 inj;
 	int err;
 
 	if (!snap_kfunc)
@@ -445,6 +469,9 @@ static __always_inline void snap_task(struct task_struct *task, __u32 kind, __u3
 	seq0 = mm ? mm_seq(mm) : 0;
 	emit_snap_begin(task, kind, 0, tgid, tid);
 	err = bpf_iter_task_vma_new(&it, task, 0);
+	inj = snap_injected(kind);	/* test only: as if _new had failed */
+	if (inj)
+		err = inj == AVT_SNAP_BUSY ? -16 : -12;
 	if (err == -16 /* EBUSY */) {
 		status = AVT_SNAP_BUSY;
 	} else if (err) {
@@ -497,11 +524,15 @@ int snap_iter(struct bpf_iter__task_vma *ctx)
 		iter_tgid = tgid;
 		iter_active = 1;
 		iter_n = 0;
-		iter_status = AVT_SNAP_COMPLETE;
+		iter_status = snap_injected(iter_kind) ?: AVT_SNAP_COMPLETE;
 		iter_t0 = bpf_ktime_get_ns();
 		iter_seq0 = mm_seq(BPF_CORE_READ(vma, vm_mm));
 		iter_ops0 = t ? t->ops : 0;
 		emit_snap_begin(task, iter_kind, iter_ckpt, iter_tgid, iter_tgid);
+		if (iter_status != AVT_SNAP_COMPLETE)
+			return 0;	/* injected (test only): no VMA taken */
+	} else if (iter_status == AVT_SNAP_FAILED || iter_status == AVT_SNAP_BUSY) {
+		return 0;	/* injected (test only): no VMA taken */
 	} else if (mm_seq(BPF_CORE_READ(vma, vm_mm)) != iter_seq0 &&
 		   iter_status != AVT_SNAP_PARTIAL) {
 		/*

@@ -156,4 +156,19 @@ struct rec_site {
 	uint32_t pad;
 };
 
+/*
+ * TEST ONLY: snapshot fault injection (env AVT_TEST_SNAP_FAIL, parsed by
+ * src/record/inject.c). The nth snapshot of a kind (1-based, counted in
+ * BPF over the whole recording, every process) comes out with status
+ * failed or busy, decided where the status is, so everything after it
+ * (counting, retry, the trace, verify) runs as for a real one.
+ */
+#define REC_MAX_INJECT 8
+struct rec_snap_inject {
+	uint32_t kind;		/* enum avt_snap_kind */
+	uint32_t nth;		/* 1 = the first snapshot of that kind */
+	uint32_t status;	/* AVT_SNAP_FAILED or AVT_SNAP_BUSY */
+	uint32_t pad;
+};
+
 #endif /* AVT_BPF_RECORD_H */

@@ -119,6 +119,7 @@ struct info {
 	size_t list_n, list_cap;
 	uint64_t snap_status[8];		/* snap_end per status; [7]: others */
 	uint64_t snap_procfs;			/* snap_begin flagged procfs */
+	uint64_t snap_retry;			/* snap_begin flagged retry */
 };
 
 static void print_chunk_list(const struct info *in)
@@ -322,7 +323,8 @@ static void print_drops(const struct info *in)
 	print_snapshots(in);
 	nx = stats_of(&in->stats, AVT_STATS_SNAP_FAILED, &x, &t);
 	if (nx)
-		printf("snapshots  %" PRIu64 " failed (%zu tgids)\n", t, nx);
+		printf("snapshots  %" PRIu64 " failed or busy (%zu tgids), %" PRIu64 " start/exec "
+		       "ones taken again\n", t, nx, in->snap_retry);
 	free(x);
 	nx = stats_of(&in->stats, AVT_STATS_SNAP_SKIPPED, &x, &t);
 	if (nx)
@@ -387,6 +389,8 @@ int cmd_info(int argc, char **argv)
 			in->snap_status[ev.u.snap_end.status < 7 ? ev.u.snap_end.status : 7]++;
 		if (ev.type == AVT_EV_SNAP_BEGIN && (ev.u.snap_begin.flags & AVT_SNAP_PROCFS))
 			in->snap_procfs++;
+		if (ev.type == AVT_EV_SNAP_BEGIN && (ev.u.snap_begin.flags & AVT_SNAP_RETRY))
+			in->snap_retry++;
 		if (ev.type == AVT_EV_STATS &&
 		    kv_put(&in->stats, (uint64_t)ev.u.stats.kind << 32 | ev.u.stats.key,
 			   ev.u.stats.value)) {

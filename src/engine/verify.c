@@ -311,8 +311,8 @@ struct avt_verify {
 	struct vmap seed_own;		/* kernel av ids of VMAs in seed and passive
 					 * snapshots: objects the engine holds (by id) */
 	struct vmap drop_cpu;		/* cpu + 1 -> its final drops_cpu value */
-	struct rsnap {			/* a checkpoint snapshot (not passive) */
-		uint32_t pid, n, group;
+	struct rsnap {			/* a checkpoint or retry snapshot (not passive) */
+		uint32_t pid, n, group;	/* n: checkpoint number, or RS_RETRY_N */
 		uint64_t ts;
 		bool ok;		/* complete, alone, with anon_vma ids */
 		uint64_t *roots;
@@ -1489,6 +1489,7 @@ enum { RG_NO, RG_PLANNED, RG_SKIP, RG_RUNNING, RG_DONE, RG_FAILED };
 
 #define RS_PASSIVE (1ULL << 62)		/* rs_open values: a passive snapshot, */
 #define RS_OTHER (1ULL << 61)		/* a start, exec or exit one */
+#define RS_RETRY_N UINT32_MAX		/* rsnap.n of a retry (flags retry) */
 
 static uint64_t pkey(uint32_t pid)
 {
@@ -1547,7 +1548,7 @@ static void reseed_prescan(struct avt_verify *v, const struct avt_event *ev)
 			vmap__put(&v->rs_open, pkey(ev->pid), RS_PASSIVE);
 			break;
 		}
-		if (sb->kind != AVT_SNAP_CHECKPOINT) {
+		if (sb->kind != AVT_SNAP_CHECKPOINT && !(sb->flags & AVT_SNAP_RETRY)) {
 			vmap__put(&v->rs_open, pkey(ev->pid), RS_OTHER);
 			break;
 		}
@@ -1566,10 +1567,12 @@ static void reseed_prescan(struct avt_verify *v, const struct avt_event *ev)
 		r = &v->rs[v->nrs++];
 		memset(r, 0, sizeof(*r));
 		r->pid = ev->pid;
-		r->n = sb->checkpoint;
+		r->n = sb->kind == AVT_SNAP_CHECKPOINT ? sb->checkpoint : RS_RETRY_N;
 		r->ts = ev->ts;
-		/* any flag but passive (a /proc snapshot...): not ids to rebuild from */
-		r->ok = !sb->flags && !open;
+		/* any flag but passive (a /proc snapshot...): not ids to rebuild
+		 * from; a retry (of a busy/failed start or exec snapshot) is one
+		 * process re-seeding itself, taken outside any checkpoint */
+		r->ok = !(sb->flags & ~AVT_SNAP_RETRY) && !open;
 		vmap__put(&v->rs_open, pkey(ev->pid), v->nrs);
 		break;
 	}
@@ -1604,7 +1607,8 @@ static size_t uf_find(size_t *up, size_t i)
 	return i;
 }
 
-/* end of pass 1: group each checkpoint's snapshots by shared roots */
+/* end of pass 1: group each checkpoint's snapshots by shared roots (a
+ * retry snapshot is a group of its own) */
 static void reseed_plan(struct avt_verify *v)
 {
 	struct vmap byroot = { 0 }, gid = { 0 };
@@ -1632,8 +1636,8 @@ static void reseed_plan(struct avt_verify *v)
 		struct rsnap *r = &v->rs[i];
 
 		up[i] = i;
-		if (i && r->n != v->rs[i - 1].n)
-			vmap__fini(&byroot);	/* another checkpoint */
+		if (i && (r->n != v->rs[i - 1].n || r->n == RS_RETRY_N))
+			vmap__fini(&byroot);	/* another checkpoint, or a retry: alone */
 		for (size_t j = 0; j < r->nroots; j++) {
 			uint64_t o;
 
@@ -1764,7 +1768,8 @@ static uint32_t reseed_begin(struct avt_verify *v, const struct avt_event *ev)
 	struct rgroup *g;
 	bool tainted = false;
 
-	if (sb->kind != AVT_SNAP_CHECKPOINT || (sb->flags & AVT_SNAP_PASSIVE))
+	if ((sb->kind != AVT_SNAP_CHECKPOINT && !(sb->flags & AVT_SNAP_RETRY)) ||
+	    (sb->flags & AVT_SNAP_PASSIVE))
 		return 0;
 	if (!v->rg || v->rs_seen >= v->nrs)
 		return 0;
@@ -1772,6 +1777,14 @@ static uint32_t reseed_begin(struct avt_verify *v, const struct avt_event *ev)
 	if (r->pid != ev->pid)
 		return 0;	/* not the pass-1 sequence: never happens */
 	g = &v->rg[r->group];
+	if (g->state == RG_PLANNED && r->n == RS_RETRY_N) {
+		struct avt_proc *ep = avt_proc__find(v->e, ev->pid);
+
+		/* nothing simulated of it yet (a quiet process whose start
+		 * snapshot was busy): the retry seeds it as a start one would */
+		if (!(ep && ep->mm && ep->mm->first))
+			g->state = RG_SKIP;
+	}
 	if (g->state == RG_PLANNED) {
 		bool other = false;
 
@@ -2052,8 +2065,11 @@ static void snapshot_done(struct avt_verify *v, const struct avt_event *ev)
 	switch (v->sn.role) {
 	case R_SEED:
 		v->cls[C_SEEDED] += snap_facts(v);
-		if (p->taint == T_UNSEEDED && v->sn.kind != AVT_SNAP_CHECKPOINT)
-			p->taint = T_NONE;	/* re-seeded by a complete snapshot */
+		/* re-seeded by a complete snapshot (a retry whose group rebuild
+		 * differed leaves it tainted: reseed_fail) */
+		if (p->taint == T_UNSEEDED && v->sn.kind != AVT_SNAP_CHECKPOINT &&
+		    !(v->sn.rgroup && v->rg[v->sn.rgroup - 1].state == RG_FAILED))
+			p->taint = T_NONE;
 		p->nocap = v->sn.flags & AVT_SNAP_PROCFS;
 		seed_partial(v, p);
 		if (p->taint)

@@ -154,6 +154,7 @@ static int start_snapshots(struct recorder *r)
 		 * here too so the snapshot's owner is known to be traced */
 		targets__add(r, v[i]);
 		snapshot__take(r, v[i], AVT_SNAP_START, 0);	/* -ESRCH: exited meanwhile */
+		snapshot__retry_pending(r);	/* a busy one, before its descendants */
 	}
 	/* then the descendants that existed before we started (every target is
 	 * in the map first, so none forked meanwhile is missed): snapshotted
@@ -164,8 +165,10 @@ static int start_snapshots(struct recorder *r)
 		adopted = targets__adopt_descendants(r, &v, &nn);
 		if (adopted < 0)
 			avt_warn("cannot find the targets' descendants: %s", strerror(-adopted));
-		for (size_t i = (size_t)n; i < nn; i++)
+		for (size_t i = (size_t)n; i < nn; i++) {
 			snapshot__take(r, v[i], AVT_SNAP_START, 0);
+			snapshot__retry_pending(r);
+		}
 		n = (int)nn;
 		if (adopted > 0 && o->verbose)
 			fprintf(stderr, "avtrace record: %d existing descendant(s) of the targets "
@@ -265,6 +268,10 @@ int record__run(const struct record_opts *o)
 	r->skel->rodata->record_alloc = o->alloc && nr_sites > 0;
 	r->skel->rodata->self_tgid = getpid();
 	r->skel->rodata->snap_kfunc = !r->procfs;
+	if (inject__setup(r, why, sizeof(why))) {	/* test only */
+		avt_err("%s", why);
+		goto cleanup;
+	}
 	for (int i = 0; i < nr_sites; i++)
 		memcpy((void *)&r->skel->rodata->sites[i], &sites[i], sizeof(sites[i]));
 	r->skel->rodata->nr_sites = nr_sites > 0 ? nr_sites : 0;
@@ -353,6 +360,10 @@ int record__run(const struct record_opts *o)
 			avt_err("ring buffer: %s", strerror(-err));
 			break;
 		}
+		/* records submitted without a wakeup (ring under wakeup_bytes)
+		 * wake no poll: drain them now, or a busy exec snapshot would
+		 * be seen, and retried, only at the next checkpoint or the end */
+		ring_buffer__consume(r->rb);
 		if (r->write_err)	/* disk full, I/O error: nothing more can be kept */
 			break;
 		snapshot__retry_pending(r);

@@ -35,6 +35,7 @@ struct sysorder {
 struct snap_retry {
 	pid_t tgid;
 	uint32_t kind;
+	uint32_t tries;		/* retries already taken */
 };
 
 struct recorder {
@@ -56,6 +57,7 @@ struct recorder {
 	size_t nr_fails, cap_fails;
 	struct snap_retry *retry;	/* snapshots to take again, from user space */
 	size_t nr_retry, cap_retry;
+	struct snap_retry retrying;	/* the one being retried (tgid 0: none) */
 	/* passive.c: anon_vma roots of the targets, and a candidate's
 	 * snapshot held back until we know it shares one of them */
 	bool collect_roots;
@@ -106,8 +108,10 @@ int targets__list(struct recorder *r, pid_t **out);	/* malloc'd array */
 int targets__cgroup_procs(const char *cgroup, pid_t **out);
 int targets__all_procs(pid_t **out);
 
-/* snapshot.c: a failed in-kernel snapshot (mmap lock busy): count it, and
- * for an exec or start snapshot queue a retry (snapshot__retry_pending). */
+/* snapshot.c: a failed or busy snapshot: count it, and for an exec or
+ * start snapshot queue a retry (snapshot__retry_pending; a retry that fails
+ * too is queued again, up to SNAP_MAX_RETRIES). A checkpoint snapshot is
+ * retried by the next checkpoint, an exit one cannot be. */
 void snapshot__failed(struct recorder *r, pid_t tgid, uint32_t kind);
 void snapshot__retry_pending(struct recorder *r);
 /* snapshot.c: run iter/task_vma for one tgid, draining the ring after. */
@@ -137,6 +141,10 @@ void passive__note_root(struct recorder *r, uint64_t root);
 int passive__hold(struct recorder *r, const struct avt_event *ev);
 int passive__snapshots(struct recorder *r, const pid_t *targets, int nr);
 void passive__free(struct recorder *r);
+
+/* inject.c, TEST ONLY: AVT_TEST_SNAP_FAIL into the BPF object (opened,
+ * not loaded): 0, or -EINVAL with why when the variable is malformed */
+int inject__setup(struct recorder *r, char *why, size_t len);
 
 /* stats.c: read drop/filter counters; write AVT_EV_STATS records. */
 int stats__read(struct recorder *r);

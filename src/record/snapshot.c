@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,7 +41,7 @@ int snapshot__take(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t ckpt)
 	if (!link) {
 		err = -errno;	/* ESRCH: the process is gone */
 		r->skel->bss->iter_req_tgid = 0;
-		return err;
+		goto count;
 	}
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd < 0) {
@@ -58,10 +59,17 @@ out:
 	ring_buffer__consume(r->rb);
 	if (!err && r->skel->bss->iter_tgid != (__u32)tgid)
 		err = -ESRCH;	/* no address space (exited, or a kernel thread) */
+count:
+	/* the iterator could not run (no snap_end says so): counted, and a
+	 * start one retried, as a failed snapshot */
+	if (err && err != -ESRCH)
+		snapshot__failed(r, tgid, kind);
 	return err;
 }
 
-static int push_retry(struct recorder *r, pid_t tgid, uint32_t kind)
+#define SNAP_MAX_RETRIES 3	/* a start/exec snapshot is taken at most 1 + 3 times */
+
+static int push_retry(struct recorder *r, pid_t tgid, uint32_t kind, uint32_t tries)
 {
 	if (r->nr_retry == r->cap_retry) {
 		size_t nc = r->cap_retry ? r->cap_retry * 2 : 16;
@@ -72,7 +80,7 @@ static int push_retry(struct recorder *r, pid_t tgid, uint32_t kind)
 		r->retry = nv;
 		r->cap_retry = nc;
 	}
-	r->retry[r->nr_retry++] = (struct snap_retry){ .tgid = tgid, .kind = kind };
+	r->retry[r->nr_retry++] = (struct snap_retry){ .tgid = tgid, .kind = kind, .tries = tries };
 	return 0;
 }
 
@@ -102,21 +110,36 @@ void snapshot__failed(struct recorder *r, pid_t tgid, uint32_t kind)
 {
 	if (!snap_fail__count(&r->fails, &r->nr_fails, &r->cap_fails, tgid))
 		return;
-	/* an exit snapshot cannot be taken again: the mm is gone */
-	if (kind == AVT_SNAP_EXEC || kind == AVT_SNAP_START)
-		push_retry(r, tgid, kind);
+	/* an exit snapshot cannot be taken again: the mm is gone; a
+	 * checkpoint one is taken again by the next checkpoint */
+	if (kind != AVT_SNAP_EXEC && kind != AVT_SNAP_START)
+		return;
+	if (r->retrying.tgid != tgid)
+		push_retry(r, tgid, kind, 0);
+	else if (r->retrying.tries < SNAP_MAX_RETRIES)	/* a retry failed too */
+		push_retry(r, tgid, kind, r->retrying.tries);
 }
 
 /*
  * Retry failed exec/start snapshots now, from user space: the retry lands later
  * in the stream (its window says so) and re-seeds the process from there.
+ * Only those queued before this call: one that fails again waits for the
+ * next call (the next poll), not a loop here.
  */
 void snapshot__retry_pending(struct recorder *r)
 {
-	while (r->nr_retry) {
-		struct snap_retry q = r->retry[--r->nr_retry];
+	size_t n = r->nr_retry;
 
+	while (n--) {
+		struct snap_retry q = r->retry[0];
+
+		memmove(r->retry, r->retry + 1, --r->nr_retry * sizeof(*r->retry));
+		/* what came before is not the retry (flags retry, convert.c) */
+		ring_buffer__consume(r->rb);
+		r->retrying = q;
+		r->retrying.tries++;
 		snapshot__take(r, q.tgid, q.kind, 0);
+		r->retrying.tgid = 0;
 	}
 }
 

@@ -86,6 +86,7 @@ static const struct sym snap_status[] = {
 
 static const struct sym snap_flags[] = {
 	BIT("passive", AVT_SNAP_PASSIVE), BIT("procfs", AVT_SNAP_PROCFS),
+	BIT("retry", AVT_SNAP_RETRY),
 };
 
 static const struct sym alloc_cache[] = {
