@@ -11,6 +11,10 @@
 # Negative control: the same trace with every vmflags= taken out (script,
 # edit, import) must NOT verify, with flags mismatches on the driver
 # mappings and a vma mismatch in the child (the perf buffer copied).
+# The reviewer's case: `record -a` while a second recorder starts (its BPF
+# ring buffer and maps are mapped during the recording): the trace must
+# hold their vmflags and --verify must show no flags mismatch (other
+# mismatch kinds from unrelated system activity are not judged here).
 set -u
 . "$(dirname "$0")/lib.bash"
 require_bpf
@@ -66,5 +70,23 @@ if [ $rc = 3 ] && [ "$nf" -ge 1 ] && [ "$nv" -ge 1 ]; then
 	pass "without the recorded flags --verify fails (flags and the child's perf buffer)"
 else
 	fail "special: the control verified (exit $rc): the workload no longer shows driver flags"
+fi
+
+# system-wide, a second recorder starting inside the recording
+"$AVTRACE" record --no-status -a -d 4 -o "$T/all.avt" 2> "$T/all.log" &
+rec=$!
+sleep 1.5
+"$AVTRACE" record --no-status -o "$T/second.avt" -- sleep 1 2> "$T/second.log" ||
+	fail "second recorder: $(tail -1 "$T/second.log")"
+if wait $rec && "$AVTRACE" script "$T/all.avt" > "$T/all.txt" 2> "$T/all.err"; then
+	n=$(grep -c " mmap .*vmflags=0x14040099 " "$T/all.txt")
+	"$AVTRACE" replay "$T/all.avt" --verify > "$T/all.ver" 2>&1
+	nf=$(grep -c "^flags mismatch" "$T/all.ver")
+	grep -q "^verify.match.flags 100.00 % ([1-9]" "$T/all.ver" || nf="not 100 % ($nf shown)"
+	echo "record -a: $(awk '$1=="verify.match.flags"' "$T/all.ver"), $n read-only ring mappings with vmflags"
+	[ "$n" -ge 1 ] && [ "$nf" = 0 ] && pass "record -a with a second recorder: its ring mappings carry vmflags, no flags mismatch" ||
+		fail "record -a: $n ring mappings with vmflags, $nf flags mismatches"
+else
+	fail "record -a: $(tail -1 "$T/all.log") $(cat "$T/all.err" 2>/dev/null)"
 fi
 finish
