@@ -52,6 +52,23 @@ snaps_of() {
 		$3 == p && $4 == "snap_end" { split($7, s, "="); split($8, v, "="); print b, s[2], v[2] }' "$2"
 }
 
+# pids with an unmodelled event after the last checkpoint: under ASan,
+# LeakSanitizer's StopTheWorld at exit (a CLONE_VM task, then a prctl) taints
+# the process for its exit snapshot only
+late_unmodelled() {
+	awk '/ checkpoint n=/ {delete u; next} / unmodelled nr=/ {split($3, p, "/"); u[p[1]] = 1}
+		END {for (k in u) print k}' "$1"
+}
+
+# no_taint NAME VERIFY-OUTPUT TRACE: nothing tainted but those
+no_taint() {
+	local t=$(grep '^verify.tainted ' "$2") p
+	for p in $(late_unmodelled "$3"); do
+		t=$(echo "$t" | grep -v "^verify.tainted twophase\[$p\] unmodelled$")
+	done
+	[ -z "$t" ] || fail "$1: $(echo "$t" | tr '\n' ' ')"
+}
+
 # --- a failed checkpoint snapshot, retried by the next checkpoint -------------
 # Any other snapshot that is not complete (a call racing a checkpoint) makes
 # the expected numbers unsure: one more recording, then fail.
@@ -82,9 +99,11 @@ if [ -s "$f" ]; then
 		grep -q "^snapshots  1 failed or busy (1 tgids), 0 start/exec ones taken again$" "$T/ckpt.avt.info" ||
 		fail "ckpt: info: $(grep '^snapshots' "$T/ckpt.avt.info" | tr '\n' ' ') (trace: $nsnap snapshots)"
 	# verify: every complete checkpoint/exit snapshot compared, the failed one classed
-	ncmp=$(grep -c " snap_end kind=\(checkpoint\|exit\) .* status=complete " "$f")
-	nvma=$(grep " snap_end kind=\(checkpoint\|exit\) .* status=complete " "$f" |
-	       sed 's/.* vmas=\([0-9]*\) .*/\1/' | awk '{s += $1} END {print s + 0}')
+	late=" $(late_unmodelled "$f" | tr '\n' ' ')"
+	ends=$(grep " snap_end kind=\(checkpoint\|exit\) .* status=complete " "$f" |
+	       awk -v late="$late" '{split($3, p, "/")} !($5 ~ /kind=exit/ && index(late, " " p[1] " "))')
+	ncmp=$(echo "$ends" | grep -c .)
+	nvma=$(echo "$ends" | sed 's/.* vmas=\([0-9]*\) .*/\1/' | awk '{s += $1} END {print s + 0}')
 	"$AVTRACE" replay "$T/ckpt.avt" --verify > "$T/ckpt.ver" 2>&1; rc=$?
 	[ $rc = 0 ] || { fail "ckpt: replay --verify exited $rc"; sed -n '/^# first/,$p' "$T/ckpt.ver" | head -12; }
 	for want in "verify.snapshots.compared $ncmp" "verify.snapshots.incomplete 1" \
@@ -93,7 +112,7 @@ if [ -s "$f" ]; then
 		grep -qxF "$want" "$T/ckpt.ver" || fail "ckpt: verify: want '$want', got '$(grep -F "${want% *}" "$T/ckpt.ver")'"
 	done
 	grep -q "^verify.match.all 100.00 % (" "$T/ckpt.ver" || fail "ckpt: not 100 %"
-	grep -q "^verify.tainted " "$T/ckpt.ver" && fail "ckpt: $(grep '^verify.tainted ' "$T/ckpt.ver" | tr '\n' ' ')"
+	no_taint ckpt "$T/ckpt.ver" "$f"
 	echo "ckpt: pid $fp failed at checkpoint 1, complete at 2; compared $ncmp snapshots, $nvma VMAs;" \
 	     "$(grep '^verify.match.all ' "$T/ckpt.ver")"
 	[ $fails = 0 ] && pass "failed checkpoint snapshot: counted, retaken by checkpoint 2, classed; verify 100 %"
@@ -136,7 +155,7 @@ if wait_for "$T/pready" 20; then
 		grep -qxF "$want" "$T/start.ver" || fail "start: verify: want '$want', got '$(grep -F "${want% *}" "$T/start.ver")'"
 	done
 	grep -q "^verify.match.all 100.00 % ([1-9]" "$T/start.ver" || fail "start: not 100 %"
-	grep -q "^verify.tainted " "$T/start.ver" && fail "start: $(grep '^verify.tainted ' "$T/start.ver" | tr '\n' ' ')"
+	no_taint start "$T/start.ver" "$f"
 	echo "start: $(grep '^verify.match.all ' "$T/start.ver")"
 	[ $fails = $f0 ] && pass "busy start snapshot: retried at once before the descendants, counted; verify 100 %"
 else
@@ -166,7 +185,7 @@ if AVT_TEST_SNAP_FAIL=exec:1:busy,exit:1 run_twophase exec; then
 		grep -qxF "$want" "$T/exec.ver" || fail "exec: verify: want '$want', got '$(grep -F "${want% *}" "$T/exec.ver")'"
 	done
 	grep -q "^verify.match.all 100.00 % ([1-9]" "$T/exec.ver" || fail "exec: not 100 %"
-	grep -q "^verify.tainted " "$T/exec.ver" && fail "exec: $(grep '^verify.tainted ' "$T/exec.ver" | tr '\n' ' ')"
+	no_taint exec "$T/exec.ver" "$f"
 	grep -q "^verify.reseeded twophase\[${ep:-0}\] 1$" "$T/exec.ver" || fail "exec: ${ep:-?} not re-seeded once"
 	echo "exec: $(grep '^verify.match.all \|^verify.tainted.reseeded ' "$T/exec.ver" | tr '\n' ' ')"
 	[ $fails = $f0 ] && pass "busy exec snapshot retried at once and re-seeds; failed exit counted, not retried; verify 100 %"
