@@ -278,6 +278,14 @@ static __always_inline void file_identity(struct file *file, __u64 *dev, __u64 *
 	*dev = BPF_CORE_READ(inode, i_sb, s_dev);	/* kernel dev_t: major << 20 | minor */
 }
 
+/* File systems whose regular files' ->mmap set VMA flags (uapi magic.h) */
+static __always_inline bool special_fs(unsigned long magic)
+{
+	return magic == 0x958458f6 /* HUGETLBFS_MAGIC */ ||
+	       magic == 0x62656572 /* SYSFS_MAGIC */ ||
+	       magic == 0x9fa0 /* PROC_SUPER_MAGIC */;
+}
+
 /* The struct file behind fd in the current task's table, or NULL. */
 static __always_inline struct file *fd_file(int fd)
 {
@@ -739,11 +747,15 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 					p->flags |= AVT_SYSF_FILE_NOEXEC;
 				/*
 				 * Not a regular file (a char device, an anon
-				 * inode: BPF map, perf_event, io_uring): its
-				 * ->mmap may change the VMA's flags, which
+				 * inode: BPF map, perf_event, io_uring), or a
+				 * regular one of a file system whose ->mmap
+				 * sets flags (hugetlbfs: VM_HUGETLB |
+				 * VM_DONTEXPAND; sysfs and proc: PCI resource
+				 * and kernel memory files, VM_IO | VM_PFNMAP):
 				 * do_mmap cannot tell; sys_exit reads them.
 				 */
-				if ((BPF_CORE_READ(f, f_inode, i_mode) & 0170000) != 0100000 /* S_IFREG */)
+				if ((BPF_CORE_READ(f, f_inode, i_mode) & 0170000) != 0100000 /* S_IFREG */ ||
+				    special_fs(BPF_CORE_READ(f, f_inode, i_sb, s_magic)))
 					p->flags |= AVT_SYSF_VMFLAGS;
 			}
 		}
