@@ -40,11 +40,13 @@
  *               process ran during the walk; the snapshotted process itself has events inside the
  *               snapshot (its state moved while the iterator ran), the
  *               snapshot was taken inside execve, overlaps another snapshot
- *               of the same process or was written after its exit; and num_children /
- *               num_active of a family another process changed inside the
- *               snapshot, is forking (fork allocations seen, fork event
- *               not yet) or left by an exit whose teardown may still run
- *               (the kernel's exit_mmap): less than EXIT_TEARDOWN_NS
+ *               of the same process or was written after its exit; and
+ *               num_children / num_active of the anon_vmas that another
+ *               process (busy_add: the chains and own anon_vmas of its
+ *               VMAs) may have changed inside the snapshot: one with
+ *               events inside it, one forking (fork allocations seen,
+ *               fork event not yet) or left by an exit whose teardown may
+ *               still run (the kernel's exit_mmap): less than EXIT_TEARDOWN_NS
  *               before, or, in traces holding exit_mmap's frees, until
  *               those frees are all in the trace (at most
  *               EXIT_TEARDOWN_MAX_NS)
@@ -264,10 +266,12 @@ struct avt_verify {
 		uint32_t rgroup;	/* a re-seeded group's index + 1 */
 		struct cvma *k, *e;
 		size_t nk, ne, capk, cape;
-		/* engine roots of other processes that changed during the
-		 * snapshot: num_children/num_active of those families moved
-		 * while the kernel's iterator ran */
-		struct vmap busy_roots;
+		/* anon_vmas whose num_children/num_active_vmas other
+		 * processes may have moved while the kernel's iterator ran
+		 * (see busy_add), by the engine's serial: busy_avs its
+		 * num_children, busy_own its num_active_vmas; busy_roots
+		 * whole families, where a chain is not known in full */
+		struct vmap busy_roots, busy_avs, busy_own;
 	} sn, parked[NR_PARKED];	/* sn: the snapshot being handled; parked:
 					 * other processes' snapshots still open */
 	/* recent exits: their families' num_children/num_active stay
@@ -277,6 +281,8 @@ struct avt_verify {
 		uint64_t ts;
 		uint32_t pid;
 		struct vmap roots;
+		struct vmap avs, own, froots;	/* what its teardown may change
+						 * (busy_add) */
 		bool elsewhere;			/* torn down in another context */
 		bool done;			/* the recorder's teardown marker seen */
 		uint64_t want[2], got[2];	/* exit-frees traces: the engine's
@@ -768,10 +774,14 @@ void avt_verify__free(struct avt_verify *v)
 	free(v->sn.k);
 	free(v->sn.e);
 	vmap__fini(&v->sn.busy_roots);
+	vmap__fini(&v->sn.busy_avs);
+	vmap__fini(&v->sn.busy_own);
 	for (int i = 0; i < NR_PARKED; i++) {
 		free(v->parked[i].k);
 		free(v->parked[i].e);
 		vmap__fini(&v->parked[i].busy_roots);
+		vmap__fini(&v->parked[i].busy_avs);
+		vmap__fini(&v->parked[i].busy_own);
 	}
 	for (size_t i = 0; i < v->nrs; i++)
 		free(v->rs[i].roots);
@@ -796,8 +806,12 @@ void avt_verify__free(struct avt_verify *v)
 	vmap__fini(&v->ext);
 	vmap__fini(&v->unexp);
 	vmap__fini(&v->konly);
-	for (int i = 0; i < NR_EXITS; i++)
+	for (int i = 0; i < NR_EXITS; i++) {
 		vmap__fini(&v->exits[i].roots);
+		vmap__fini(&v->exits[i].avs);
+		vmap__fini(&v->exits[i].own);
+		vmap__fini(&v->exits[i].froots);
+	}
 	free(v);
 }
 
@@ -1253,8 +1267,14 @@ static void compare_vma(struct cmpctx *c, const struct cvma *k, const struct cvm
 	if (e->root && vmap__get(&v->sn.busy_roots, e->root, NULL)) {
 		v->cls[C_AMBIGUOUS] += 2;
 	} else {
-		fact(c, F_CHILDREN, k->nc == e->nc, k, e, NULL);
-		fact(c, F_ACTIVE, k->na == e->na, k, e, NULL);
+		if (vmap__get(&v->sn.busy_avs, e->av, NULL))
+			v->cls[C_AMBIGUOUS]++;
+		else
+			fact(c, F_CHILDREN, k->nc == e->nc, k, e, NULL);
+		if (vmap__get(&v->sn.busy_own, e->av, NULL))
+			v->cls[C_AMBIGUOUS]++;
+		else
+			fact(c, F_ACTIVE, k->na == e->na, k, e, NULL);
 	}
 	fact(c, F_AVCS, k->avcs == e->avcs, k, e, NULL);
 	/* the listed chain (at most AVT_SNAP_MAX_AVC AVCs, head first), entry
@@ -2129,6 +2149,65 @@ static void busy_roots_add(struct avt_verify *v, struct vmap *roots, uint32_t pi
 	}
 }
 
+/*
+ * What an operation of process pid (another process than the one being
+ * snapshotted) can do to num_children / num_active_vmas, called with the
+ * engine's state before the operation and after it (and a fork's child
+ * after it). The kernel changes those of an anon_vma X only
+ *   num_active_vmas  when a VMA whose anon_vma is X gains or loses it
+ *                    (prepare reusing a neighbour's, anon_vma_clone's
+ *                    reuse at fork, merges, splits, unmap, exit);
+ *   num_children     when a child of X is allocated (anon_vma_fork) or
+ *                    loses its last AVC (unlink_anon_vmas), an AVC on a
+ *                    chain that holds X too (chains hold every ancestor:
+ *                    anon_vma_clone copies the parent VMA's chain, whose
+ *                    anon_vma is the new child's parent);
+ * so only the anon_vmas of that process's VMAs (own: num_active_vmas) and
+ * those on their chains (avs: num_children), before the operation or
+ * after it, by serial. A VMA whose chain the scheme does not
+ * list in full (longer than AVT_SNAP_MAX_AVC, no serials), or any VMA of a
+ * process the engine may not know in full (tainted), puts its whole
+ * family (root) in roots instead: the old, coarser rule.
+ */
+static void busy_add(struct avt_verify *v, struct vmap *roots, struct vmap *avs, struct vmap *own,
+		     uint32_t pid)
+{
+	struct avt_proc *ep = avt_proc__find(v->e, pid);
+	const struct pinfo *p = NULL;
+	struct avt_vma *vma;
+	uint64_t ix;
+
+	if (!ep || !ep->mm)
+		return;
+	if (vmap__get(&v->pidx, pid ? pid : UINT32_MAX, &ix))	/* (no new entry) */
+		p = v->pi[ix - 1];
+	avt_for_each_vma(ep->mm, vma) {
+		struct avt_vma_state st;
+
+		v->e->scheme.ops->vma_state(&v->e->scheme, vma, &st);
+		if (!st.av)
+			continue;
+		if (!p || p->taint || !st.av_serial || !st.nr_chain || st.nr_chain != st.avcs) {
+			if (st.root)
+				vmap__put(roots, st.root_serial ? st.root_serial
+								: (uintptr_t)st.root, 1);
+			continue;
+		}
+		vmap__put(own, st.av_serial, 1);
+		vmap__put(avs, st.av_serial, 1);
+		for (uint32_t i = 0; i < st.nr_chain; i++)
+			if (st.chain_serial[i])
+				vmap__put(avs, st.chain_serial[i], 1);
+	}
+}
+
+static void vmap__merge(struct vmap *dst, const struct vmap *src)
+{
+	for (size_t j = 0; j < src->cap; j++)
+		if (src->used[j] == 1)
+			vmap__put(dst, src->keys[j], 1);
+}
+
 /* make pid's open snapshot the current one (v->sn); false if it has none */
 static bool snap_select(struct avt_verify *v, uint32_t pid)
 {
@@ -2194,11 +2273,15 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 	v->sn.rgroup = rgroup;
 	v->sn.nk = v->sn.ne = 0;
 	vmap__fini(&v->sn.busy_roots);
+	vmap__fini(&v->sn.busy_avs);
+	vmap__fini(&v->sn.busy_own);
 	/* a fork in progress (its allocations seen, its event not yet) has
-	 * already raised num_children in the kernel */
+	 * already raised num_children in the kernel (its child's anon_vmas
+	 * are new or reused from the forking process's chains) */
 	for (size_t i = 0; i < v->npi; i++)
 		if (v->pi[i]->fork_pending)
-			busy_roots_add(v, &v->sn.busy_roots, v->pi[i]->pid);
+			busy_add(v, &v->sn.busy_roots, &v->sn.busy_avs, &v->sn.busy_own,
+				 v->pi[i]->pid);
 	/* and a teardown that may still run */
 	for (int i = 0; i < NR_EXITS; i++) {
 		const struct recent_exit *x = &v->exits[i];
@@ -2212,9 +2295,9 @@ static void snapshot_begin(struct avt_verify *v, const struct avt_event *ev)
 			continue;
 		if (x->pid == ev->pid && sb->kind == AVT_SNAP_EXIT)
 			continue;	/* its own exit snapshot: taken before the teardown */
-		for (size_t j = 0; j < x->roots.cap; j++)
-			if (x->roots.used[j] == 1)
-				vmap__put(&v->sn.busy_roots, x->roots.keys[j], 1);
+		vmap__merge(&v->sn.busy_roots, &x->froots);
+		vmap__merge(&v->sn.busy_avs, &x->avs);
+		vmap__merge(&v->sn.busy_own, &x->own);
 	}
 	if (p && sb->comm[0]) {
 		memcpy(p->comm, sb->comm, AVT_COMM_LEN);
@@ -2597,6 +2680,9 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				struct recent_exit *x = &v->exits[v->exit_next++ % NR_EXITS];
 
 				vmap__fini(&x->roots);
+				vmap__fini(&x->avs);
+				vmap__fini(&x->own);
+				vmap__fini(&x->froots);
 				x->ts = ev->ts;
 				x->pid = ev->pid;
 				x->elsewhere = p && p->exit_elsewhere;
@@ -2604,6 +2690,7 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				memset(x->want, 0, sizeof(x->want));
 				memset(x->got, 0, sizeof(x->got));
 				busy_roots_add(v, &x->roots, ev->pid);
+				busy_add(v, &x->froots, &x->avs, &x->own, ev->pid);
 				xnew = x;
 			}
 			if (p && ep && ep->mm && ep->mm->users == 1) {
@@ -2624,8 +2711,9 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 				continue;
 			if (ev->pid == sp->pid)
 				sp->ambiguous = true;
-			else	/* before the event: the families it had */
-				busy_roots_add(v, &sp->busy_roots, ev->pid);
+			else	/* before the event (after it: below) */
+				busy_add(v, &sp->busy_roots, &sp->busy_avs, &sp->busy_own,
+					 ev->pid);
 		}
 	}
 	/* where the thread's next call entered, at the earliest (pl_since):
@@ -2654,6 +2742,21 @@ int avt_verify__feed(struct avt_verify *v, const struct avt_event *ev)
 		return err;
 	}
 	fw_take(v);
+	if (ev->type == AVT_EV_SYSCALL || ev->type == AVT_EV_FAULT || ev->type == AVT_EV_FORK ||
+	    ev->type == AVT_EV_EXEC || ev->type == AVT_EV_EXIT) {
+		for (int i = -1; i < NR_PARKED; i++) {
+			struct snap *sp = i < 0 ? &v->sn : &v->parked[i];
+
+			if (!sp->active || ev->pid == sp->pid)
+				continue;
+			/* after the event: what it made (a fork's child too) */
+			busy_add(v, &sp->busy_roots, &sp->busy_avs, &sp->busy_own, ev->pid);
+			if (ev->type == AVT_EV_FORK && ev->u.fork.child_pid != ev->pid &&
+			    ev->u.fork.child_pid != sp->pid)
+				busy_add(v, &sp->busy_roots, &sp->busy_avs, &sp->busy_own,
+					 ev->u.fork.child_pid);
+		}
+	}
 	if (st->av.alloc != b[K_AV_ALLOC] || st->av.free != b[K_AV_FREE] ||
 	    st->avc.alloc != b[K_AVC_ALLOC] || st->avc.free != b[K_AVC_FREE]) {
 		p = pinfo_get(v, ev->pid);
