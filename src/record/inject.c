@@ -13,8 +13,19 @@
  * of the path -- the snap_end record, the per-tgid count, the retry, the
  * trace, replay --verify -- runs as for a real one. Not for production
  * use; tests/record/snapretry.sh is its user.
+ *
+ *   AVT_TEST_STALL_MS=N
+ *
+ * makes the consumer stop reading the ring buffer once the traced command
+ * runs, until the kernel side has counted a lost event or N ms passed
+ * (inject__stall). A small ring then overflows for real, whatever the
+ * machine's load: without it, whether a storm of events outruns the
+ * consumer depends on scheduling (tests/record/drops.sh's re-seed case saw
+ * both). The drops, their counting and everything after are real.
  */
 #include <errno.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +105,19 @@ int inject__setup(struct recorder *r, char *why, size_t len)
 		memcpy((void *)&r->skel->rodata->snap_inject[i], &v[i], sizeof(v[i]));
 	r->skel->rodata->nr_snap_inject = n;
 	return 0;
+}
+
+/* AVT_TEST_STALL_MS: see the top of the file. Polls the drop counters every
+ * 5 ms; returns at the first counted drop, after N ms, or on a stop request. */
+void inject__stall(struct recorder *r, volatile sig_atomic_t *exiting)
+{
+	const char *env = getenv("AVT_TEST_STALL_MS");
+	long ms = env ? strtol(env, NULL, 10) : 0;
+	struct timespec step = { 0, 5 * 1000 * 1000 };
+
+	for (long waited = 0; ms > 0 && waited < ms && !*exiting; waited += 5) {
+		if (stats__read(r) == 0 && r->drops > 0)
+			return;
+		nanosleep(&step, NULL);
+	}
 }

@@ -352,6 +352,7 @@ int record__run(const struct record_opts *o)
 
 	tty = o->status < 0 ? isatty(STDERR_FILENO) && !o->verbose : o->status;
 	t_start = t_last_status = t_last_ckpt = t_last_stats = now_s();
+	inject__stall(r, &exiting);	/* test only: AVT_TEST_STALL_MS */
 	while (!exiting) {
 		double t;
 

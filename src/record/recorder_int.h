@@ -3,6 +3,7 @@
 #ifndef AVT_RECORD_RECORDER_INT_H
 #define AVT_RECORD_RECORDER_INT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -145,6 +146,8 @@ void passive__free(struct recorder *r);
 /* inject.c, TEST ONLY: AVT_TEST_SNAP_FAIL into the BPF object (opened,
  * not loaded): 0, or -EINVAL with why when the variable is malformed */
 int inject__setup(struct recorder *r, char *why, size_t len);
+/* AVT_TEST_STALL_MS: hold the consumer until a drop is counted (tests) */
+void inject__stall(struct recorder *r, volatile sig_atomic_t *exiting);
 
 /* stats.c: read drop/filter counters; write AVT_EV_STATS records. */
 int stats__read(struct recorder *r);
