@@ -28,6 +28,7 @@
 #include "avtrace/engine.h"
 #include "avtrace/text.h"
 #include "avtrace/trace.h"
+#include "test_layout.h"
 
 #define NPAGES 48
 #define BASE 0x100000ULL
@@ -99,28 +100,6 @@ static char *layout_full(struct avt_engine *e)
 	assert_int_equal(avt_engine__write_state(e, m), 0);
 	fclose(m);
 	return buf;
-}
-
-static char *layout(struct avt_engine *e)
-{
-	char *buf = NULL, *out, *line, *save = NULL;
-	size_t len = 0, n = 0;
-	FILE *m = open_memstream(&buf, &len);
-
-	assert_non_null(m);
-	assert_int_equal(avt_engine__write_state(e, m), 0);
-	fclose(m);
-	out = calloc(1, len + 1);
-	assert_non_null(out);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *pg = strstr(line, " pgoff=");
-
-		if (pg)
-			*pg = 0;	/* keep "PID START-END flags=..." */
-		n += sprintf(out + n, "%s\n", line);
-	}
-	free(buf);
-	return out;
 }
 
 /* The VMAs (lines of --state) that are EAGER under lazy (av set), grouped

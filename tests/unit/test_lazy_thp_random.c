@@ -28,6 +28,7 @@
 
 #define NE 3		/* lazy family scope, lazy default, lazy default with full scans */
 #include "thp_gen.h"
+#include "test_layout.h"
 
 static double metric(struct avt_engine *e, const char *name)
 {
@@ -35,29 +36,6 @@ static double metric(struct avt_engine *e, const char *name)
 
 	assert_int_equal(avt_engine__metric(e, name, &v), 0);
 	return v;
-}
-
-/* "PID START-END flags=..." of every VMA (--state without the scheme part) */
-static char *layout(struct avt_engine *e)
-{
-	char *buf = NULL, *line, *save = NULL, *out;
-	size_t len = 0, n = 0;
-	FILE *m = open_memstream(&buf, &len);
-
-	assert_non_null(m);
-	assert_int_equal(avt_engine__write_state(e, m), 0);
-	fclose(m);
-	out = calloc(1, len + 1);
-	assert_non_null(out);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *pg = strstr(line, " pgoff=");
-
-		if (pg)
-			*pg = 0;
-		n += sprintf(out + n, "%s\n", line);
-	}
-	free(buf);
-	return out;
 }
 
 /* The family and vma scope runs keep the same VMA layout until H5 makes
