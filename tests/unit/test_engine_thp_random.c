@@ -23,14 +23,6 @@
 
 #include "thp_gen.h"
 
-static double metric(struct avt_engine *e, const char *name)
-{
-	double v = -1;
-
-	assert_int_equal(avt_engine__metric(e, name, &v), 0);
-	return v;
-}
-
 static void run_seed(struct gen *g, uint64_t seed, int steps)
 {
 	struct avt_engine_opts o = { .sz = sizeof(o), .check_invariants = 1 };
@@ -62,19 +54,12 @@ static void run_seed(struct gen *g, uint64_t seed, int steps)
 	}
 	/* the two eager schemes differ in anon_vma objects, not in folios */
 	assert_true(metric(g->e[0], "folio.allocated") == metric(g->e[1], "folio.allocated"));
-	g->thp += (uint64_t)metric(g->e[1], "folio.thp.allocated");
-	g->splits += (uint64_t)metric(g->e[1], "folio.thp.pmd_splits");
-	g->fallbacks += (uint64_t)metric(g->e[1], "folio.thp.cow_fallbacks");
-	avt_engine__free(g->e[0]);
-	avt_engine__free(g->e[1]);
-	avt_text_parser__free(g->tp);
-	avt_meta__fini(&g->meta);
+	gen__fini(g);
 }
 
 static void test_thp_random(void **state)
 {
-	const char *env = getenv("AVT_RANDOM_SEEDS");
-	int seeds = env ? atoi(env) : (getenv("AVT_SAN") ? 4 : 12);
+	int seeds = gen__seeds();
 	struct gen g = { 0 };
 
 	(void)state;

@@ -30,14 +30,6 @@
 #include "thp_gen.h"
 #include "test_layout.h"
 
-static double metric(struct avt_engine *e, const char *name)
-{
-	double v = -1;
-
-	assert_int_equal(avt_engine__metric(e, name, &v), 0);
-	return v;
-}
-
 /* The family and vma scope runs keep the same VMA layout until H5 makes
  * them diverge (vma scope: split pieces of one root refuse to merge where
  * the family's shared anon_vma merges); from then on THP eligibility
@@ -121,19 +113,12 @@ static void run_seed(struct gen *g, uint64_t seed, int steps)
 		fail_msg("seed %llu: folio.allocated %g with upgrade_scope=family, %g with vma",
 			 (unsigned long long)seed, metric(g->e[0], "folio.allocated"),
 			 metric(g->e[1], "folio.allocated"));
-	g->thp += (uint64_t)metric(g->e[1], "folio.thp.allocated");
-	g->splits += (uint64_t)metric(g->e[1], "folio.thp.pmd_splits");
-	g->fallbacks += (uint64_t)metric(g->e[1], "folio.thp.cow_fallbacks");
-	for (int i = 0; i < NE; i++)
-		avt_engine__free(g->e[i]);
-	avt_text_parser__free(g->tp);
-	avt_meta__fini(&g->meta);
+	gen__fini(g);
 }
 
 static void test_lazy_thp_random(void **state)
 {
-	const char *env = getenv("AVT_RANDOM_SEEDS");
-	int seeds = env ? atoi(env) : (getenv("AVT_SAN") ? 4 : 12);
+	int seeds = gen__seeds();
 	struct gen g = { 0 };
 
 	(void)state;

@@ -145,4 +145,33 @@ static void step(struct gen *g)
 	}
 }
 
+
+static double metric(struct avt_engine *e, const char *name)
+{
+	double v = -1;
+
+	assert_int_equal(avt_engine__metric(e, name, &v), 0);
+	return v;
+}
+
+/* seeds to run: $AVT_RANDOM_SEEDS, else fewer under the sanitizers */
+static int gen__seeds(void)
+{
+	const char *env = getenv("AVT_RANDOM_SEEDS");
+
+	return env ? atoi(env) : (getenv("AVT_SAN") ? 4 : 12);
+}
+
+/* End of a seed: count engine 1's large folios, free what run_seed made. */
+static void gen__fini(struct gen *g)
+{
+	g->thp += (uint64_t)metric(g->e[1], "folio.thp.allocated");
+	g->splits += (uint64_t)metric(g->e[1], "folio.thp.pmd_splits");
+	g->fallbacks += (uint64_t)metric(g->e[1], "folio.thp.cow_fallbacks");
+	for (int i = 0; i < g->ne; i++)
+		avt_engine__free(g->e[i]);
+	avt_text_parser__free(g->tp);
+	avt_meta__fini(&g->meta);
+}
+
 #endif
