@@ -16,6 +16,7 @@
 F=tests/cli/verify/forkwindow.txt
 T=$AVT_TMP/fork_window
 mkdir -p "$T"
+. "$(dirname "$0")/lib/verify.sh"
 
 # expect_counts NAME FILE windows concurrent faults placed before after undecided effect conflicts
 expect_counts() {
@@ -25,10 +26,6 @@ expect_counts() {
 	got=$(grep '^eager-legacy.ordering\.' "$T/$n.rep" | awk '{printf "%s ", $2}')
 	want="$* "
 	[ "$got" = "$want" ] && ok || bad "$n: ordering counts '$got', expected '$want'"
-}
-
-run() {	# run NAME FILE: --verify output in $T/NAME.out, status in rc
-	"$A" replay "$2" --verify > "$T/$1.out" 2> "$T/$1.err"; rc=$?
 }
 
 # 1. placed by the truth both ways: exact counts, full agreement

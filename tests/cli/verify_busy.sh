@@ -10,10 +10,8 @@
 . "$(dirname "$0")/lib/common.sh"
 scratch verify_busy
 F=tests/cli/verify/busyfamily.txt
+. "$(dirname "$0")/lib/verify.sh"
 
-run() {	# run NAME FILE: output in $T/NAME.out, status in rc
-	"$A" replay "$2" --verify > "$T/$1.out" 2> "$T/$1.err"; rc=$?
-}
 expect() {	# expect NAME RC AMBIGUOUS MATCHED/TOTAL CHILDREN ACTIVE
 	local n=$1 o=$T/$1.out
 	[ "$rc" = "$2" ] && grep -q "^verify.class.ambiguous $3 facts$" "$o" &&
@@ -21,12 +19,6 @@ expect() {	# expect NAME RC AMBIGUOUS MATCHED/TOTAL CHILDREN ACTIVE
 		grep -q "^verify.match.children [0-9.]* % ($5)$" "$o" &&
 		grep -q "^verify.match.active [0-9.]* % ($6)$" "$o" && ok ||
 		bad "$n: exit $rc (want $2): $(grep 'class.ambiguous\|match.all\|match.children\|match.active' "$o" | tr '\n' ' ')"
-}
-edit() {	# edit NAME SED-ARGS...: $T/NAME.txt from $F, which must change
-	local n=$1
-	shift
-	sed "$@" "$F" > "$T/$n.txt"
-	cmp -s "$F" "$T/$n.txt" && bad "$n: sed changed nothing"
 }
 # mismatch NAME FACT PID CHILDREN ACTIVE: exit 3, FACT mismatch in PID's
 # snapshot, the kernel's and engine's values as given

@@ -14,11 +14,7 @@
 D=tests/cli/verify
 T=$AVT_TMP/verify_cli
 mkdir -p "$T"
-
-run() {	# run NAME FILE [args]: output in $T/NAME.out, status in rc
-	local n=$1 f=$2; shift 2
-	"$A" replay "$f" --verify "$@" > "$T/$n.out" 2> "$T/$n.err"; rc=$?
-}
+. "$(dirname "$0")/lib/verify.sh"
 
 # 1. agreement
 run match $D/match.txt

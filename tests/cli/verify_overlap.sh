@@ -11,22 +11,14 @@
 . "$(dirname "$0")/lib/common.sh"
 scratch verify_overlap
 F=tests/cli/verify/overlap_placed.txt
+. "$(dirname "$0")/lib/verify.sh"
 
-run() {	# run NAME FILE: output in $T/NAME.out, status in rc
-	"$A" replay "$2" --verify > "$T/$1.out" 2> "$T/$1.err"; rc=$?
-}
 expect() {	# expect NAME RC AMBIGUOUS MATCHED/TOTAL PLACED MARKED
 	local n=$1 o=$T/$1.out
 	[ "$rc" = "$2" ] && grep -q "^verify.class.ambiguous $3 facts$" "$o" &&
 		grep -q "^verify.match.all [0-9.]* % ($4)$" "$o" &&
 		grep -q "^verify.overlapped_placed $5 ($6 of them marked" "$o" && ok ||
 		bad "$n: exit $rc (want $2): $(grep 'class.ambiguous\|match.all\|overlapped_placed' "$o" | tr '\n' ' ')"
-}
-edit() {	# edit NAME SED-ARGS...: $T/NAME.txt from $F, which must change
-	local n=$1
-	shift
-	sed "$@" "$F" > "$T/$n.txt"
-	cmp -s "$F" "$T/$n.txt" && bad "$n: sed changed nothing"
 }
 
 # 1. the placed call's VMAs (0x100000-0x104000, 3 VMAs, 15 facts) are

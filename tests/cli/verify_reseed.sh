@@ -19,10 +19,8 @@
 D=tests/cli/verify
 T=$AVT_TMP/verify_reseed
 mkdir -p "$T"
+. "$(dirname "$0")/lib/verify.sh"
 
-run() {	# run NAME FILE: output in $T/NAME.out, status in rc
-	"$A" replay "$2" --verify > "$T/$1.out" 2> "$T/$1.err"; rc=$?
-}
 has() {	# has NAME LINE-REGEX...
 	local n=$1; shift
 	for l in "$@"; do
