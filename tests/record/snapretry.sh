@@ -176,8 +176,14 @@ if AVT_TEST_SNAP_FAIL=exec:1:busy,exit:1 run_twophase exec; then
 	f=$T/exec.avt.txt
 	ep=$(grep -m1 " exec file=.*twophase" "$f" | awk '{print $3}' | cut -d/ -f1)
 	s=$(snaps_of "${ep:-0}" "$f" | awk '$1 == "exec"' | tr '\n' ';')
-	[ "$s" = "exec 0 0 busy 0;exec 0 retry complete $(snaps_of "${ep:-0}" "$f" | awk '$3 == "retry" {print $5}');" ] ||
-		fail "exec: exec snapshots of ${ep:-?}: '$s' (want busy, then a complete retry)"
+	# the retry runs from user space while the new image runs its loader:
+	# its walk may overlap a modelled call of the process, and is then
+	# rightly `ambiguous` (seen under ASan in CI) -- not a seed; checkpoint 1
+	# re-seeds it instead
+	rst=$(snaps_of "${ep:-0}" "$f" | awk '$3 == "retry" {print $4}')
+	[ "$s" = "exec 0 0 busy 0;exec 0 retry $rst $(snaps_of "${ep:-0}" "$f" | awk '$3 == "retry" {print $5}');" ] &&
+	{ [ "$rst" = complete ] || [ "$rst" = ambiguous ]; } ||
+		fail "exec: exec snapshots of ${ep:-?}: '$s' (want busy, then a complete or ambiguous retry)"
 	xp=$(grep -m1 " snap_end kind=exit n=0 status=failed vmas=0" "$f" | awk '{print $3}' | cut -d/ -f1)
 	[ -n "$xp" ] || fail "exec: no failed exit snapshot"
 	xp=${xp:-0}
@@ -191,7 +197,10 @@ if AVT_TEST_SNAP_FAIL=exec:1:busy,exit:1 run_twophase exec; then
 	# (how many snapshots are compared depends on which of the three seeds
 	# it: checkpoint 1's re-seeding ones are not; the ckpt case has exact
 	# numbers)
-	grep -q "^verify.snapshots.compared [3-9]$" "$T/exec.ver" || fail "exec: $(grep '^verify.snapshots.compared' "$T/exec.ver")"
+	# (an ambiguous retry is not compared: one fewer)
+	minc=3; [ "$rst" = ambiguous ] && minc=2
+	c=$(awk '$1 == "verify.snapshots.compared" {print $2}' "$T/exec.ver")
+	[ "${c:-0}" -ge $minc ] || fail "exec: verify.snapshots.compared ${c:-none} (want >= $minc, retry $rst)"
 	for want in "verify.snapshots.busy 1" "verify.snapshots.incomplete 1" "verify.mismatches 0"; do
 		grep -qxF "$want" "$T/exec.ver" || fail "exec: verify: want '$want', got '$(grep -F "${want% *}" "$T/exec.ver")'"
 	done
