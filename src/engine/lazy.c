@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/lazy.h"
+#include "util/mem.h"
 
 /* ---- roots ---- */
 static struct lroot *root_new(struct lazy *z, struct avt_vma *v)
@@ -191,15 +192,8 @@ static void count_blocked(struct lazy *z, const struct avt_vma *n, int why)
 	for (size_t i = 0; i < z->nblk; i++)
 		if (z->blk[i].n == n && z->blk[i].why == why)
 			return;
-	if (z->nblk == z->capblk) {
-		size_t nc = z->capblk ? z->capblk * 2 : 8;
-		void *nb = realloc(z->blk, nc * sizeof(*z->blk));
-
-		if (!nb)
-			return;
-		z->blk = nb;
-		z->capblk = nc;
-	}
+	if (avt_mem__grow((void **)&z->blk, &z->capblk, z->nblk, sizeof(*z->blk), 8))
+		return;
 	z->blk[z->nblk].n = n;
 	z->blk[z->nblk].why = why;
 	z->nblk++;
@@ -369,15 +363,8 @@ static struct lazy_absorb *absorb_find(struct lazy *z, const struct avt_vma *v)
 			return &z->abs[i];
 	}
 	if (!free_slot) {
-		if (z->nabs == z->capabs) {
-			size_t nc = z->capabs ? z->capabs * 2 : 4;
-			void *nb = realloc(z->abs, nc * sizeof(*z->abs));
-
-			if (!nb)
-				return NULL;
-			z->abs = nb;
-			z->capabs = nc;
-		}
+		if (avt_mem__grow((void **)&z->abs, &z->capabs, z->nabs, sizeof(*z->abs), 4))
+			return NULL;
 		free_slot = &z->abs[z->nabs++];
 	}
 	free_slot->lazy = v;
@@ -472,15 +459,8 @@ static uint64_t rewrite_range(struct lazy *z, struct avt_vma *w, uint64_t s, uin
 
 static void pend_add(struct lazy *z, struct lroot *old, struct av *a)
 {
-	if (z->npend == z->cappend) {
-		size_t nc = z->cappend ? z->cappend * 2 : 4;
-		void *nb = realloc(z->pend, nc * sizeof(*z->pend));
-
-		if (!nb)
-			return;
-		z->pend = nb;
-		z->cappend = nc;
-	}
+	if (avt_mem__grow((void **)&z->pend, &z->cappend, z->npend, sizeof(*z->pend), 4))
+		return;
 	z->pend[z->npend].old = old;
 	z->pend[z->npend].av = a;
 	z->npend++;
@@ -1044,15 +1024,8 @@ static void grow_check(struct lazy *z, struct avt_mm *mm)
 			counted |= z->over[i] == v;
 		if (counted)
 			continue;
-		if (z->nover == z->capover) {
-			size_t nc = z->capover ? z->capover * 2 : 16;
-			void *nb = realloc(z->over, nc * sizeof(*z->over));
-
-			if (!nb)
-				return;
-			z->over = nb;
-			z->capover = nc;
-		}
+		if (avt_mem__grow((void **)&z->over, &z->capover, z->nover, sizeof(*z->over), 16))
+			return;
 		z->over[z->nover++] = v;
 		z->st.over_threshold++;
 	}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/lazy.h"
+#include "util/mem.h"
 
 static struct av *snap_av(struct lazy *z, uint64_t id)
 {
@@ -30,15 +31,8 @@ static struct av *snap_av(struct lazy *z, uint64_t id)
 				return a;
 			break;
 		}
-	if (z->nsmap == z->capsmap) {
-		size_t nc = z->capsmap ? z->capsmap * 2 : 64;
-		void *nb = realloc(z->smap, nc * sizeof(*z->smap));
-
-		if (!nb)
-			return NULL;
-		z->smap = nb;
-		z->capsmap = nc;
-	}
+	if (avt_mem__grow((void **)&z->smap, &z->capsmap, z->nsmap, sizeof(*z->smap), 64))
+		return NULL;
 	a = avt_pool__alloc(&z->av_pool);
 	if (!a)
 		return NULL;
