@@ -134,3 +134,23 @@ int avt_av__check_end(struct avt_engine *e, struct avt_list *all, uint64_t avcs,
 	}
 	return 0;
 }
+
+void avt_av__snap_settle(struct av *a)
+{
+	if (!a->root)
+		a->root = a;
+	if (!a->parent || (a->parent == a && a->root != a))
+		a->parent = a->root;
+	a->parent->nc++;
+	if (a->root != a)
+		a->root->rc++;
+}
+
+void avt_av__snap_depth(struct av *a)
+{
+	uint32_t d = 0;
+
+	for (struct av *p = a; p->parent != p && d < 1000; p = p->parent)
+		d++;
+	a->depth = d;
+}

@@ -87,6 +87,34 @@ static inline void avt_av__set_parent(struct av *y, struct av *parent)
 	parent->nc++;
 }
 
+/*
+ * A snapshot VMA v with anon_vma x: the links its listing states. x's
+ * root, root's own (the first listing of a root), x's parent when x has
+ * none yet (parent is NULL when the listing names none), v->anon.
+ */
+static inline void avt_av__snap_attach(struct avt_vma *v, struct av *x, struct av *root,
+				       struct av *parent)
+{
+	if (!x->root)
+		x->root = root;
+	if (!root->root)
+		root->root = root;
+	if (!x->parent)
+		x->parent = parent;
+	v->anon = x;
+	x->na++;
+}
+
+/*
+ * At a snapshot's end, what it did not state, in two passes over the AVs
+ * it made: avt_av__snap_settle on each (a root of its own when none was
+ * named; the parent is the root when unnamed or named as itself; the
+ * parent gains a child, the root a reference), then avt_av__snap_depth on
+ * each (parent links up to the root, bounded: a listing may loop).
+ */
+void avt_av__snap_settle(struct av *a);
+void avt_av__snap_depth(struct av *a);
+
 /* c into T(c->av), keyed by its VMA's pgoff range; seq orders equal keys */
 static inline void avt_avc__tree_insert(struct avc *c, uint64_t *seq)
 {

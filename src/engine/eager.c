@@ -565,14 +565,7 @@ static int eg_snap_vma(struct avt_scheme *s, struct avt_vma *v, const struct avt
 	root = snap_av(g, sv->root ? sv->root : sv->av);
 	if (!x || !root)
 		return -ENOMEM;
-	if (!x->root)
-		x->root = root;
-	if (!root->root)
-		root->root = root;
-	if (!x->parent && sv->parent)
-		x->parent = snap_av(g, sv->parent);
-	v->anon = x;
-	x->na++;
+	avt_av__snap_attach(v, x, root, !x->parent && sv->parent ? snap_av(g, sv->parent) : NULL);
 	if (n > AVT_SNAP_MAX_AVC)
 		n = AVT_SNAP_MAX_AVC;
 	if (sv->nr_avcs > n)
@@ -614,27 +607,10 @@ static void eg_snap_end(struct avt_scheme *s)
 {
 	struct eager *g = EG(s);
 
-	for (size_t i = 0; i < g->nnew; i++) {
-		struct av *a = g->snap_new[i];
-
-		if (!a->root)
-			a->root = a;
-		if (!a->parent)
-			a->parent = a->root;
-		if (a->parent == a && a->root != a)
-			a->parent = a->root;
-		a->parent->nc++;
-		if (a->root != a)
-			a->root->rc++;
-	}
-	for (size_t i = 0; i < g->nnew; i++) {
-		struct av *a = g->snap_new[i];
-		uint32_t d = 0;
-
-		for (struct av *p = a; p->parent != p && d < 1000; p = p->parent)
-			d++;
-		a->depth = d;
-	}
+	for (size_t i = 0; i < g->nnew; i++)
+		avt_av__snap_settle(g->snap_new[i]);
+	for (size_t i = 0; i < g->nnew; i++)
+		avt_av__snap_depth(g->snap_new[i]);
 	g->nnew = 0;
 }
 

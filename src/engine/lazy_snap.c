@@ -106,14 +106,7 @@ int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_v
 	root = snap_av(z, root_id);
 	if (!x || !root)
 		return -ENOMEM;
-	if (!x->root)
-		x->root = root;
-	if (!root->root)
-		root->root = root;
-	if (!x->parent && sv->parent)
-		x->parent = snap_av(z, sv->parent);
-	v->anon = x;
-	x->na++;
+	avt_av__snap_attach(v, x, root, !x->parent && sv->parent ? snap_av(z, sv->parent) : NULL);
 	v->sw = LK_EAGER;
 	if (++z->st.kind_live[LK_EAGER] > z->st.kind_peak[LK_EAGER])
 		z->st.kind_peak[LK_EAGER] = z->st.kind_live[LK_EAGER];
@@ -137,24 +130,9 @@ int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_v
 /* Links the snapshot did not state: roots, parents, counts, depths. */
 void lazy_snap__end(struct lazy *z)
 {
-	for (size_t i = z->snap_mark; i < z->nsmap; i++) {
-		struct av *a = z->smap[i].av;
-
-		if (!a->root)
-			a->root = a;
-		if (!a->parent || (a->parent == a && a->root != a))
-			a->parent = a->root;
-		a->parent->nc++;
-		if (a->root != a)
-			a->root->rc++;
-	}
-	for (size_t i = z->snap_mark; i < z->nsmap; i++) {
-		struct av *a = z->smap[i].av;
-		uint32_t d = 0;
-
-		for (struct av *p = a; p->parent != p && d < 1000; p = p->parent)
-			d++;
-		a->depth = d;
-	}
+	for (size_t i = z->snap_mark; i < z->nsmap; i++)
+		avt_av__snap_settle(z->smap[i].av);
+	for (size_t i = z->snap_mark; i < z->nsmap; i++)
+		avt_av__snap_depth(z->smap[i].av);
 	z->snap_mark = z->nsmap;
 }
