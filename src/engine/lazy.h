@@ -98,6 +98,7 @@ struct lroot {
 	uint64_t scan_vrefs;		/* live VMAs referencing it (last scan) */
 	uint32_t owner_pid;		/* mm is alive iff this process still has it */
 	bool zombie, released, leak_state, queued, watched, scanned;
+	uint32_t scan_epoch;		/* scan_* are this event's iff == (u32)ev_seen */
 	struct avt_list all;
 } __attribute__((aligned(16)));
 

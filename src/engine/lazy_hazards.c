@@ -341,6 +341,27 @@ static struct lazy_agg *agg_slot(struct lazy *z, struct avt_folio *f)
 	return a;
 }
 
+/* The per-event counts scan_folios/scan_vrefs are valid for the event
+ * numbered scan_epoch only (the low 32 bits of ev_seen): the first count of
+ * an event zeroes them, so no walk clears every watched root per event. */
+static inline void root_count(struct lazy *z, struct lroot *r)
+{
+	if (r->scan_epoch != (uint32_t)z->ev_seen) {
+		r->scan_epoch = (uint32_t)z->ev_seen;
+		r->scan_folios = r->scan_vrefs = 0;
+	}
+}
+
+static inline uint64_t root_folios(const struct lazy *z, const struct lroot *r)
+{
+	return r->scan_epoch == (uint32_t)z->ev_seen ? r->scan_folios : 0;
+}
+
+static inline uint64_t root_vrefs(const struct lazy *z, const struct lroot *r)
+{
+	return r->scan_epoch == (uint32_t)z->ev_seen ? r->scan_vrefs : 0;
+}
+
 static inline struct lroot *fm_ptr_root(const struct avt_folio *f)
 {
 	return fm_ptr(f->mapping);
@@ -374,6 +395,7 @@ static void scan_pte(struct lazy *z, struct avt_mm *mm, struct avt_folio *f, str
 			a->addr = pfn << PAGE_SHIFT;
 			a->mm = mm;
 			if (lazy) {
+				root_count(z, fm_ptr_root(f));
 				fm_ptr_root(f)->scan_folios++;
 				if (pend_missed(z, fm_ptr_root(f), w)) {
 					z->st.upg_rw_missed++;
@@ -392,6 +414,7 @@ static void scan_pte(struct lazy *z, struct avt_mm *mm, struct avt_folio *f, str
 	if (lazy) {
 		struct lroot *r = fm_ptr(f->mapping);
 
+		root_count(z, r);
 		r->scan_folios++;
 		if (pend_missed(z, r, w)) {
 			z->st.upg_rw_missed++;
@@ -487,6 +510,7 @@ static void scan_vmas(struct lazy *z, struct avt_mm *mm)
 
 		if (!r)
 			continue;
+		root_count(z, r);
 		r->scan_vrefs++;
 		bad = vma_base(v) != root_base(r);
 		if (bad && !(v->sw & SW_BASEBAD))
@@ -683,6 +707,16 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	size_t nrel, i, j;
 
 	z->ev_seen++;
+	if ((uint32_t)z->ev_seen == 0) {	/* epoch wrapped: no stale count may match */
+		struct avt_list *p;
+
+		avt_list_for_each(p, &z->roots) {
+			struct lroot *r = avt_container_of(p, struct lroot, all);
+
+			r->scan_epoch = 0;
+			r->scan_folios = r->scan_vrefs = 0;
+		}
+	}
 	if (z->o.vma_extra_bytes)
 		lav__meta_update(z);	/* VMA counts change outside the scheme */
 	if (z->o.test_leak_ref && z->o.test_leak_ref == z->ev_seen)
@@ -701,12 +735,11 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 		r->released = true;
 		z->st.roots_released++;
 		z->st.roots_live--;
+		root_count(z, r);
 		r->scan_folios = 0;
 		z->relq[nrel++] = r;
 	}
 	z->nrelq = 0;
-	for (i = 0; i < z->nwatch; i++)
-		z->watch[i]->scan_folios = z->watch[i]->scan_vrefs = 0;
 
 	/* scan */
 	z->nscanned = 0;
@@ -786,12 +819,14 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	for (i = 0; i < nrel; i++) {
 		struct lroot *r = z->relq[i];
 
-		if (r->scan_folios && root_scanned(z, r)) {
+		uint64_t nf = root_folios(z, r);
+
+		if (nf && root_scanned(z, r)) {
 			char what[96];
 
 			snprintf(what, sizeof(what),
 				 "root #%" PRIu64 " released with %" PRIu64 " mapped folios",
-				 r->id, r->scan_folios);
+				 r->id, nf);
 			lazy_hz__record(z, LC_DANGLING_ROOT, root_start(r), what);
 			z->st.dangling_hard++;
 		}
@@ -801,7 +836,7 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 			z->st.zombie_freed++;
 			lav__meta_update(z);
 		}
-		if (!r->vma && !r->scan_folios && !r->watched)
+		if (!r->vma && !nf && !r->watched)
 			drop_root(z, r);
 		else
 			lazy_hz__queue(z, r, true);
@@ -813,8 +848,8 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 		 * watched roots are released ones a VMA still points to */
 		if (r->zombie && !r->released) {
 			if (watch_seen(z, r) || r->mm == z->vscanned) {
-				bool leak = r->scan_vrefs == 0 ||
-					    (int64_t)r->scan_vrefs != r->refcount;
+				uint64_t nv = root_vrefs(z, r);
+				bool leak = nv == 0 || (int64_t)nv != r->refcount;
 
 				if (leak && !r->leak_state)
 					lazy_hz__record(z, LC_ZOMBIE_LEAK, r->start,
@@ -824,7 +859,7 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 			z->watch[j++] = r;
 			continue;
 		}
-		if (r->released && !r->vma && !r->scan_folios && watch_seen(z, r)) {
+		if (r->released && !r->vma && !root_folios(z, r) && watch_seen(z, r)) {
 			drop_root(z, r);
 			continue;
 		}
