@@ -141,6 +141,19 @@ static inline uint32_t avt_av__chain_len(const struct avt_vma *v)
 	return n;
 }
 
+/* One new AVC c: v -> a at the head of chain(v), inserted into T(a) (seq
+ * orders equal keys); the chain length is counted. The caller holds the
+ * root lock. */
+static inline void avt_avc__link(struct avt_engine *e, struct avc *c, struct avt_vma *v,
+				 struct av *a, uint64_t *seq)
+{
+	c->vma = v;
+	c->av = a;
+	avt_list_add(&c->same_vma, &v->chain);
+	avt_avc__tree_insert(c, seq);
+	avt_engine__chain_len(e, avt_av__chain_len(v));
+}
+
 /*
  * unlink_anon_vmas in two steps around what the scheme does to v itself
  * (num_active_vmas, vma->anon): under the root lock, every AVC of v leaves

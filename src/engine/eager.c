@@ -151,12 +151,8 @@ static int eg_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *r
 	}
 	lock_w(g, x, AVT_LT_PREPARE, 1);
 	v->anon = x;
-	c->vma = v;
-	c->av = x;
-	avt_list_add(&c->same_vma, &v->chain);
-	tree_insert(g, c);
 	x->na++;
-	avt_engine__chain_len(g->e, avt_av__chain_len(v));
+	avt_avc__link(g->e, c, v, x, &g->seq);
 	return 0;
 }
 

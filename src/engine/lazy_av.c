@@ -131,13 +131,8 @@ void lav__link(struct lazy *z, struct avt_vma *v, struct av *a)
 {
 	struct avc *c = lavc_alloc(z);
 
-	if (!c)
-		return;
-	c->vma = v;
-	c->av = a;
-	avt_list_add(&c->same_vma, &v->chain);
-	tree_insert(z, c);
-	avt_engine__chain_len(z->e, avt_av__chain_len(v));
+	if (c)
+		avt_avc__link(z->e, c, v, a, &z->seq);
 }
 
 /* __anon_vma_prepare (§3.1) for a VMA that goes EAGER at its first fault:
@@ -158,12 +153,8 @@ int lav__prepare(struct lazy *z, struct avt_vma *v, struct av *reuse)
 	}
 	lav__lock(z, x, AVT_LOCK_WRITE, AVT_LT_PREPARE, 1);
 	v->anon = x;
-	c->vma = v;
-	c->av = x;
-	avt_list_add(&c->same_vma, &v->chain);
-	tree_insert(z, c);
 	x->na++;
-	avt_engine__chain_len(z->e, avt_av__chain_len(v));
+	avt_avc__link(z->e, c, v, x, &z->seq);
 	return 0;
 }
 
