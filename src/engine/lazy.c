@@ -28,7 +28,7 @@
 #include "util/mem.h"
 
 /* ---- roots ---- */
-static struct lroot *root_new(struct lazy *z, struct avt_vma *v)
+struct lroot *lazy__root_new(struct lazy *z, struct avt_vma *v)
 {
 	struct lroot *r = avt_pool__alloc(&z->root_pool);
 
@@ -573,7 +573,7 @@ static struct lroot *own_root(struct lazy *z, struct avt_vma *v)
 		r->vma = NULL;
 		v->sw &= SW_KIND_MASK | SW_BASEBAD;	/* forget the stash */
 	}
-	return root_new(z, v);
+	return lazy__root_new(z, v);
 }
 
 static int lz_prepare(struct avt_scheme *s, struct avt_vma *v, struct avt_vma *reuse,
@@ -847,7 +847,7 @@ static void *lz_folio_handle(struct avt_scheme *s, struct avt_vma *v)
 	case LK_PARENT:
 		r = vroot(v);
 		if (!r) {		/* the first own folio: lazy_root = V */
-			r = root_new(z, v);
+			r = lazy__root_new(z, v);
 			if (!r)
 				return NULL;
 			set_kind(z, v, LK_PARENT, r);

@@ -294,8 +294,9 @@ int lav__check(struct lazy *z, char *why, size_t len);
 void lav__meta_update(struct lazy *z);
 #define LAV_CLONE_FORK 0
 
-/* lazy.c (used by the detectors) */
+/* lazy.c (used by the detectors; root_new by lazy_snap.c) */
 void lazy__root_put(struct lazy *z, struct lroot *r);
+struct lroot *lazy__root_new(struct lazy *z, struct avt_vma *v);
 
 /* lazy_snap.c */
 int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_vma *sv);

@@ -83,19 +83,10 @@ int lazy_snap__vma(struct lazy *z, struct avt_vma *v, const struct avt_ev_snap_v
 		return 0;
 	if (sv->nr_avcs <= 1 && root_id == sv->av && sv->num_active <= 1 &&
 	    sv->num_children <= 1 && !(v->flags & VM_SHARED)) {
-		struct lroot *r = avt_pool__alloc(&z->root_pool);
+		struct lroot *r = lazy__root_new(z, v);
 
 		if (!r)
 			return -ENOMEM;
-		r->vma = v;
-		r->mm = v->mm;
-		r->refcount = 1;
-		r->id = ++z->root_serial;
-		r->owner_pid = v->mm->owner_pid;
-		avt_list_add_tail(&r->all, &z->roots);
-		z->st.roots_created++;
-		if (++z->st.roots_live > z->st.roots_peak)
-			z->st.roots_peak = z->st.roots_live;
 		v->sw = (uintptr_t)r | SW_ROOTSTRUCT | LK_LAZY;
 		if (++z->st.kind_live[LK_LAZY] > z->st.kind_peak[LK_LAZY])
 			z->st.kind_peak[LK_LAZY] = z->st.kind_live[LK_LAZY];
