@@ -27,23 +27,12 @@ static void run_seed(struct gen *g, uint64_t seed, int steps)
 {
 	struct avt_engine_opts o = { .sz = sizeof(o), .check_invariants = 1 };
 
-	g->rng = seed * 0x9e3779b97f4a7c15ULL + 7;
-	g->n = 0;
-	g->next_pid = 100;
-	g->ne = 2;
-	g->rmap_walks = false;
-	g->tp = avt_text_parser__new();
-	avt_meta__init(&g->meta);
+	gen__init(g, seed, 2, false);
 	g->e[0] = avt_engine__new("eager", &o);
 	g->e[1] = avt_engine__new("eager-legacy", &o);
 	assert_non_null(g->e[0]);
 	assert_non_null(g->e[1]);
-	line(g, "0 set thp=always");
-	new_proc(g);
-	for (int i = 0; i < steps; i++)
-		step(g);
-	while (g->n)
-		line(g, "%u exit", g->pids[--g->n]);
+	gen__run(g, steps);
 	for (int i = 0; i < 2; i++) {
 		avt_engine__finish(g->e[i]);
 		assert_true(metric(g->e[i], "folio.live") == 0);

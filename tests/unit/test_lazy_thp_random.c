@@ -59,15 +59,9 @@ static void run_seed(struct gen *g, uint64_t seed, int steps)
 		"violations.V_DANGLING_ROOT", "violations.V_KIND_MISMATCH", "violations.V_ZOMBIE_LEAK",
 	};
 
-	g->rng = seed * 0x9e3779b97f4a7c15ULL + 7;
-	g->n = 0;
-	g->next_pid = 100;
-	g->ne = NE;
-	g->rmap_walks = true;
+	gen__init(g, seed, NE, true);
 	g->after = after_line;
 	layouts_diverged = false;
-	g->tp = avt_text_parser__new();
-	avt_meta__init(&g->meta);
 	for (int i = 0; i < NE; i++) {
 		char err[256] = "";
 		struct avt_engine_opts o = {
@@ -79,12 +73,7 @@ static void run_seed(struct gen *g, uint64_t seed, int steps)
 		if (!g->e[i])
 			fail_msg("lazy %s: %s", par[i] ? par[i] : "", err);
 	}
-	line(g, "0 set thp=always");
-	new_proc(g);
-	for (int i = 0; i < steps; i++)
-		step(g);
-	while (g->n)
-		line(g, "%u exit", g->pids[--g->n]);
+	gen__run(g, steps);
 	for (int i = 0; i < NE; i++) {
 		avt_engine__finish(g->e[i]);
 		assert_true(metric(g->e[i], "folio.live") == 0);

@@ -162,6 +162,31 @@ static int gen__seeds(void)
 	return env ? atoi(env) : (getenv("AVT_SAN") ? 4 : 12);
 }
 
+/* Start of a seed: the generator's state for seed, feeding ne engines
+ * (the caller makes g->e[0..ne-1] next), a parser and its metadata. */
+static void gen__init(struct gen *g, uint64_t seed, int ne, bool rmap_walks)
+{
+	g->rng = seed * 0x9e3779b97f4a7c15ULL + 7;
+	g->n = 0;
+	g->next_pid = 100;
+	g->ne = ne;
+	g->rmap_walks = rmap_walks;
+	g->tp = avt_text_parser__new();
+	avt_meta__init(&g->meta);
+}
+
+/* The sequence: thp=always, one process, steps random steps, then every
+ * process exits. */
+static void gen__run(struct gen *g, int steps)
+{
+	line(g, "0 set thp=always");
+	new_proc(g);
+	for (int i = 0; i < steps; i++)
+		step(g);
+	while (g->n)
+		line(g, "%u exit", g->pids[--g->n]);
+}
+
 /* End of a seed: count engine 1's large folios, free what run_seed made. */
 static void gen__fini(struct gen *g)
 {
