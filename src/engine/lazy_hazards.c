@@ -844,28 +844,29 @@ void lazy_hz__after_event(struct lazy *z, const struct avt_event *ev)
 	/* zombies (V_ZOMBIE_LEAK) and released roots waiting to be dropped */
 	for (i = j = 0; i < z->nwatch; i++) {
 		struct lroot *r = z->watch[i];
-		/* watch_seen() (a pid lookup) only where it decides: most
-		 * watched roots are released ones a VMA still points to */
-		if (r->zombie && !r->released) {
-			if (watch_seen(z, r) || r->mm == z->vscanned) {
-				uint64_t nv = root_vrefs(z, r);
-				bool leak = nv == 0 || (int64_t)nv != r->refcount;
-
-				if (leak && !r->leak_state)
-					lazy_hz__record(z, LC_ZOMBIE_LEAK, r->start,
-							"zombie root's refcount disagrees with its users");
-				r->leak_state = leak;
+		/* released first: most watched roots are released ones a VMA
+		 * still points to, kept after one test; watch_seen()
+		 * (a pid lookup) only where it decides */
+		if (r->released) {
+			if (!r->vma && !root_folios(z, r) && watch_seen(z, r)) {
+				drop_root(z, r);
+				continue;
 			}
 			z->watch[j++] = r;
 			continue;
 		}
-		if (r->released && !r->vma && !root_folios(z, r) && watch_seen(z, r)) {
-			drop_root(z, r);
-			continue;
-		}
-		if (!r->released && !r->zombie) {
+		if (!r->zombie) {
 			r->watched = false;	/* live again (refcount restored) */
 			continue;
+		}
+		if (watch_seen(z, r) || r->mm == z->vscanned) {
+			uint64_t nv = root_vrefs(z, r);
+			bool leak = nv == 0 || (int64_t)nv != r->refcount;
+
+			if (leak && !r->leak_state)
+				lazy_hz__record(z, LC_ZOMBIE_LEAK, r->start,
+						"zombie root's refcount disagrees with its users");
+			r->leak_state = leak;
 		}
 		z->watch[j++] = r;
 	}
