@@ -197,8 +197,10 @@ if AVT_TEST_SNAP_FAIL=exec:1:busy,exit:1 run_twophase exec; then
 	# (how many snapshots are compared depends on which of the three seeds
 	# it: checkpoint 1's re-seeding ones are not; the ckpt case has exact
 	# numbers)
-	# (an ambiguous retry is not compared: one fewer)
-	minc=3; [ "$rst" = ambiguous ] && minc=2
+	# (an ambiguous retry is not compared, and a complete retry whose
+	# rebuild differs -- the loader's calls raced the walk -- leaves the
+	# process to checkpoint 1's re-seed: then 2, seen under ASan in CI)
+	minc=2
 	c=$(awk '$1 == "verify.snapshots.compared" {print $2}' "$T/exec.ver")
 	[ "${c:-0}" -ge $minc ] || fail "exec: verify.snapshots.compared ${c:-none} (want >= $minc, retry $rst)"
 	for want in "verify.snapshots.busy 1" "verify.snapshots.incomplete 1" "verify.mismatches 0"; do
