@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine/internal.h"
+#include "util/mem.h"
 
 enum { PREP_NONE, PREP_FIRST, PREP_LATE };	/* prepare vs the copy's allocations */
 enum { PL_OPEN, PL_BEFORE, PL_AFTER };
@@ -134,15 +135,8 @@ static void win_close(struct avt_order *o, struct win *w)
 
 static int hold(struct win *w, const struct avt_event *ev)
 {
-	if (w->n == w->cap) {
-		size_t nc = w->cap ? w->cap * 2 : 16;
-		struct held *nh = realloc(w->h, nc * sizeof(*nh));
-
-		if (!nh)
-			return -ENOMEM;
-		w->h = nh;
-		w->cap = nc;
-	}
+	if (avt_mem__grow((void **)&w->h, &w->cap, w->n, sizeof(*w->h), 16))
+		return -ENOMEM;
 	memset(&w->h[w->n], 0, sizeof(w->h[w->n]));
 	w->h[w->n++].ev = *ev;
 	return 0;
@@ -150,15 +144,8 @@ static int hold(struct win *w, const struct avt_event *ev)
 
 static int undecided_add(struct avt_order *o, uint32_t pid, uint32_t child, uint64_t addr)
 {
-	if (o->nu == o->capu) {
-		size_t nc = o->capu ? o->capu * 2 : 8;
-		struct avt_order_undecided *nu = realloc(o->u, nc * sizeof(*nu));
-
-		if (!nu)
-			return -ENOMEM;
-		o->u = nu;
-		o->capu = nc;
-	}
+	if (avt_mem__grow((void **)&o->u, &o->capu, o->nu, sizeof(*o->u), 8))
+		return -ENOMEM;
 	o->u[o->nu++] = (struct avt_order_undecided){ .pid = pid, .child = child, .addr = addr };
 	return 0;
 }
@@ -188,15 +175,8 @@ static int effect(struct avt_engine *e, struct avt_order *o, const struct avt_ev
 	for (size_t i = 0; i < o->nmade; i++)
 		if (o->made[i] == v)
 			return EFF_NONE;
-	if (o->nmade == o->capmade) {
-		size_t nc = o->capmade ? o->capmade * 2 : 16;
-		const struct avt_vma **nm = realloc(o->made, nc * sizeof(*nm));
-
-		if (!nm)
-			return EFF_ANON;	/* only a later duplicate is misjudged */
-		o->made = nm;
-		o->capmade = nc;
-	}
+	if (avt_mem__grow((void **)&o->made, &o->capmade, o->nmade, sizeof(*o->made), 16))
+		return EFF_ANON;	/* only a later duplicate is misjudged */
 	o->made[o->nmade++] = v;
 	return EFF_ANON;
 }
@@ -331,15 +311,8 @@ int avt_order__feed(struct avt_engine *e, const struct avt_event *ev, avt_dispat
 			if (err)
 				return err;
 		} else {
-			if (o->n == o->cap) {
-				size_t nc = o->cap ? o->cap * 2 : 4;
-				struct win *nw = realloc(o->w, nc * sizeof(*nw));
-
-				if (!nw)
-					return -ENOMEM;
-				o->w = nw;
-				o->cap = nc;
-			}
+			if (avt_mem__grow((void **)&o->w, &o->cap, o->n, sizeof(*o->w), 4))
+				return -ENOMEM;
 			w = &o->w[o->n++];
 			memset(w, 0, sizeof(*w));
 			w->pid = ev->pid;
