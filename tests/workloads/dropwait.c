@@ -18,7 +18,6 @@ int main(int argc, char **argv)
 {
 	long iter = argc > 1 ? atol(argv[1]) : 5000;
 	int nkids = argc > 2 ? atoi(argv[2]) : 0;
-	const char *f = getenv("AVT_READY");
 	pid_t kids[KIDS_MAX];
 	char *p, *shared;
 
@@ -54,15 +53,7 @@ int main(int argc, char **argv)
 	if (munmap(p + 6 * PG, 2 * PG))
 		wl_die("munmap");
 	wl_touch(shared, 8 * PG);
-	if (f) {
-		char path[4096];
-		int fd;
-
-		snprintf(path, sizeof(path), "%s.2", f);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0)
-			close(fd);
-	}
+	wl_ready_as(".2");
 	wl_wait();
 	for (int i = 0; i < nkids; i++) {	/* one exit snapshot at a time */
 		kill(kids[i], SIGUSR1);

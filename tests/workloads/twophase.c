@@ -25,20 +25,6 @@ static void phase2(void)
 		wl_die("mprotect");
 }
 
-static void ready2(void)
-{
-	const char *f = getenv("AVT_READY");
-	char path[4096];
-	int fd;
-
-	if (!f)
-		return;
-	snprintf(path, sizeof(path), "%s.2", f);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0)
-		close(fd);
-}
-
 int main(void)
 {
 	int ready[2], done[2];
@@ -72,7 +58,7 @@ int main(void)
 	phase2();
 	if (read(done[0], &c, 1) != 1)
 		wl_die("read");
-	ready2();
+	wl_ready_as(".2");
 	wl_wait();			/* checkpoint 2 */
 	kill(kid, SIGUSR1);
 	waitpid(kid, NULL, 0);

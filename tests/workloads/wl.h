@@ -61,16 +61,24 @@ static inline void wl_touch(void *p, size_t len)
 		((volatile char *)p)[off] = (char)off;
 }
 
-static inline void wl_ready(void)
+/* Create $AVT_READY followed by suffix (e.g. ".2" for a second phase). */
+static inline void wl_ready_as(const char *suffix)
 {
 	const char *f = getenv("AVT_READY");
+	char path[4096];
+	int fd;
 
-	if (f) {
-		int fd = open(f, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (!f)
+		return;
+	snprintf(path, sizeof(path), "%s%s", f, suffix);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
 
-		if (fd >= 0)
-			close(fd);
-	}
+static inline void wl_ready(void)
+{
+	wl_ready_as("");
 }
 
 /* Wait for SIGUSR1 (or 30 s): the checkpoint happens meanwhile. */
